@@ -1,0 +1,342 @@
+"""MediaPipe wrapper: the ONLY module that imports mediapipe.
+
+`PoseTracker` runs PoseLandmarker (and optionally FaceLandmarker) in VIDEO mode and turns each
+result into our own frozen `coach.landmarks.PoseFrame`, so nothing downstream ever sees a
+MediaPipe object. When several people are in view it picks the one to coach (the most central,
+larger person) and makes sure the face matrix belongs to that same person.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import cv2
+import numpy as np
+
+from coach.errors import CoachError
+from coach.landmarks import NUM_POSE_LANDMARKS, Landmark, PoseFrame
+
+# Keep absl/glog chatter of the native graph off the user's terminal; must be set before the
+# mediapipe import. An explicit user setting wins.
+os.environ.setdefault("GLOG_minloglevel", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import mediapipe as mp  # noqa: E402
+from mediapipe.tasks.python import BaseOptions, vision  # noqa: E402
+
+# FaceLandmarker's 478-point mesh: index 1 is the nose tip, comparable to the pose NOSE.
+_FACE_NOSE = 1
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Point file descriptor 2 at /dev/null while native code builds a model graph.
+
+    LiteRT prints INFO/WARNING lines straight to fd 2 (not through Python or glog) when a
+    model is built; they would bury the coach's own messages. A load failure still surfaces as
+    a Python exception, which the caller turns into a one-line error. ``COACH_DEBUG`` keeps
+    the native output.
+    """
+    if os.environ.get("COACH_DEBUG"):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as sink:
+            os.dup2(sink.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _native_error_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[-1][:200] if text else type(exc).__name__
+
+
+class PoseTracker:
+    """PoseLandmarker (+ optional FaceLandmarker) in VIDEO mode, as a context manager.
+
+    Example:
+        >>> with PoseTracker(pose_path, face_path) as tracker:  # doctest: +SKIP
+        ...     frame = tracker.process(t_ms, frame_bgr)
+
+    Args:
+        pose_model: Path to ``pose_landmarker_full.task``.
+        face_model: Path to ``face_landmarker.task``; ``None`` for pose only.
+        num_poses: How many people the pose model may report (>= 1); more than one lets the
+            tracker pick the person to coach and report ``people``.
+        face_every: Run the face model on every Nth frame (>= 1) and reuse its last matrix in
+            between; 1 (every frame) is affordable on the measured clips, see bench/bench.py.
+
+    Raises:
+        CoachError: a model file is missing, corrupt or cannot be loaded.
+        ValueError: ``num_poses`` or ``face_every`` is out of range.
+    """
+
+    def __init__(
+        self,
+        pose_model: Path,
+        face_model: Path | None = None,
+        *,
+        num_poses: int = 2,
+        face_every: int = 1,
+    ) -> None:
+        if num_poses < 1:
+            raise ValueError(f"num_poses must be >= 1, got {num_poses}")
+        if face_every < 1:
+            raise ValueError(f"face_every must be >= 1, got {face_every}")
+        self._face_every = face_every
+        self._last_ts_ms: int | None = None
+        self._frames = 0
+        self._last_face: np.ndarray | None = None
+        self._warmed: set[str] = set()
+        self._pose = None
+        self._face = None
+        self._pose = self._create(
+            "pose", pose_model,
+            lambda base: vision.PoseLandmarker.create_from_options(
+                vision.PoseLandmarkerOptions(
+                    base_options=base,
+                    running_mode=vision.RunningMode.VIDEO,
+                    num_poses=num_poses,
+                )
+            ),
+        )
+        if face_model is not None:
+            try:
+                self._face = self._create(
+                    "face", face_model,
+                    lambda base: vision.FaceLandmarker.create_from_options(
+                        vision.FaceLandmarkerOptions(
+                            base_options=base,
+                            running_mode=vision.RunningMode.VIDEO,
+                            num_faces=num_poses,
+                            output_facial_transformation_matrixes=True,
+                        )
+                    ),
+                )
+            except BaseException:
+                self.close()
+                raise
+
+    @staticmethod
+    def _create(kind: str, path: Path, factory):
+        path = Path(path)
+        if not path.is_file():
+            raise CoachError(f"{kind} model not found: {path}; pass --model or set COACH_MODEL_DIR")
+        try:
+            with _native_stderr_silenced():
+                # mediapipe wants a str here; a Path fails deep in the C++ layer.
+                return factory(BaseOptions(model_asset_path=str(path)))
+        except Exception as exc:  # noqa: BLE001 - any native load failure means a bad model file
+            raise CoachError(
+                f"cannot load the {kind} model {path} ({_native_error_line(exc)}); "
+                f"delete it and rerun to re-download, or pass --model with a good copy"
+            ) from None
+
+    def __enter__(self) -> "PoseTracker":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the native graphs; safe to call twice."""
+        for attr in ("_face", "_pose"):
+            task = getattr(self, attr, None)
+            if task is not None:
+                setattr(self, attr, None)
+                with _native_stderr_silenced():  # LiteRT logs its teardown at INFO level
+                    task.close()
+
+    @property
+    def uses_face(self) -> bool:
+        """True when the face model runs."""
+        return self._face is not None
+
+    def _next_timestamp(self, t_ms: int) -> int:
+        # VIDEO mode rejects a timestamp that does not increase; a camera can deliver two
+        # frames within the same millisecond, and a caller may repeat one. Nudge it forward.
+        ts = int(t_ms)
+        if self._last_ts_ms is not None and ts <= self._last_ts_ms:
+            ts = self._last_ts_ms + 1
+        self._last_ts_ms = ts
+        return ts
+
+    def _detect(self, kind: str, image, ts: int):
+        task = self._pose if kind == "pose" else self._face
+        if kind in self._warmed:
+            return task.detect_for_video(image, ts)
+        # A graph's first inference allocates its buffers and logs native warnings once.
+        with _native_stderr_silenced():
+            result = task.detect_for_video(image, ts)
+        self._warmed.add(kind)
+        return result
+
+    def process(self, t_ms: int, frame_bgr: np.ndarray) -> PoseFrame:
+        """Run the models on one BGR frame.
+
+        Args:
+            t_ms: Frame time in milliseconds. If it does not exceed the previous one it is
+                moved to previous + 1, and the returned frame carries the value actually used,
+                so the stream of `PoseFrame.t_ms` is strictly increasing.
+            frame_bgr: ``(H, W, 3)`` uint8 BGR image (OpenCV's order).
+
+        Returns:
+            The landmarks of the person to coach (or none), with ``people`` = poses seen.
+
+        Raises:
+            ValueError: the frame is not an ``(H, W, 3)`` uint8 array.
+            RuntimeError: the tracker was closed.
+        """
+        if self._pose is None:
+            raise RuntimeError("PoseTracker is closed")
+        if frame_bgr.ndim != 3 or frame_bgr.shape[2] != 3 or frame_bgr.dtype != np.uint8:
+            raise ValueError(f"frame must be an (H, W, 3) uint8 BGR array, got "
+                             f"{frame_bgr.shape} {frame_bgr.dtype}")
+        ts = self._next_timestamp(t_ms)
+        height, width = frame_bgr.shape[:2]
+        # cvtColor writes a fresh contiguous array in one pass: the single copy we need, and it
+        # also makes a strided view (e.g. a flipped frame) contiguous for free.
+        rgb = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB)
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+
+        result = self._detect("pose", image, ts)
+        people = len(result.pose_landmarks)
+        landmarks = world = face_matrix = None
+        if people:
+            image_arrays = [_landmark_array(p, with_visibility=True) for p in result.pose_landmarks]
+            chosen = choose_person(image_arrays, width, height)
+            landmarks = image_arrays[chosen]
+            world = _landmark_array(result.pose_world_landmarks[chosen], with_visibility=False)
+        if self._face is not None:
+            face_matrix = self._face_for(image, ts, landmarks, width, height)
+        self._frames += 1
+        return PoseFrame(
+            t_ms=ts, width=width, height=height, landmarks=landmarks,
+            world_landmarks=world, face_matrix=face_matrix, people=people,
+        )
+
+    def _face_for(self, image, ts: int, pose_lm: np.ndarray | None, width: int, height: int):
+        if self._frames % self._face_every != 0:
+            # Skipped frame: the previous matrix is at most face_every-1 frames old.
+            return self._last_face if pose_lm is not None else None
+        self._last_face = None
+        if pose_lm is None:
+            # No person to attach a face to; skipping the face model also saves its time.
+            return None
+        result = self._detect("face", image, ts)
+        if not result.face_landmarks:
+            return None
+        noses = np.array([[f[_FACE_NOSE].x, f[_FACE_NOSE].y] for f in result.face_landmarks])
+        idx = match_face(noses, pose_lm, width, height)
+        if idx is None:
+            return None
+        matrix = np.array(result.facial_transformation_matrixes[idx], dtype=float).reshape(4, 4)
+        matrix.setflags(write=False)
+        self._last_face = matrix
+        return matrix
+
+
+def _landmark_array(points, *, with_visibility: bool) -> np.ndarray:
+    if with_visibility:
+        rows = [(p.x, p.y, p.z, p.visibility if p.visibility is not None else np.nan) for p in points]
+    else:
+        rows = [(p.x, p.y, p.z) for p in points]
+    arr = np.array(rows, dtype=float)
+    if arr.shape[0] != NUM_POSE_LANDMARKS:
+        raise RuntimeError(f"pose model returned {arr.shape[0]} landmarks, expected {NUM_POSE_LANDMARKS}")
+    arr.setflags(write=False)
+    return arr
+
+
+def choose_person(people: list[np.ndarray], width: int, height: int) -> int:
+    """Index of the person to coach: large (shoulder span) and central (shoulder midpoint).
+
+    Both measures are in pixels divided by the image diagonal so they compare across aspect
+    ratios; score = span - distance of the shoulder midpoint from the image centre. A person
+    twice as wide wins unless they are far off to the side.
+
+    Args:
+        people: ``(33, >=2)`` normalised image landmark arrays, one per person.
+        width: Image width in pixels.
+        height: Image height in pixels.
+
+    Returns:
+        Index into ``people`` (0 when there is only one).
+    """
+    if len(people) <= 1:
+        return 0
+    scale = np.array([width, height], dtype=float)
+    diag = float(np.hypot(width, height))
+    centre = scale / 2.0
+    best, best_score = 0, -np.inf
+    for i, lm in enumerate(people):
+        left = lm[Landmark.LEFT_SHOULDER, :2] * scale
+        right = lm[Landmark.RIGHT_SHOULDER, :2] * scale
+        span = np.linalg.norm(left - right) / diag
+        off_centre = np.linalg.norm((left + right) / 2.0 - centre) / diag
+        score = span - off_centre
+        if np.isfinite(score) and score > best_score:
+            best, best_score = i, score
+    return best
+
+
+def match_face(face_noses: np.ndarray, pose_lm: np.ndarray, width: int, height: int) -> int | None:
+    """Index of the face whose nose tip is nearest the chosen pose's nose, or None.
+
+    A face farther than half the person's shoulder span (at least 5% of the image diagonal)
+    from their pose nose belongs to somebody else, so no face is better than a wrong one.
+
+    Args:
+        face_noses: ``(N, 2)`` normalised nose-tip positions of the detected faces.
+        pose_lm: ``(33, >=2)`` normalised image landmarks of the chosen person.
+        width: Image width in pixels.
+        height: Image height in pixels.
+    """
+    if len(face_noses) == 0:
+        return None
+    scale = np.array([width, height], dtype=float)
+    diag = float(np.hypot(width, height))
+    nose = pose_lm[Landmark.NOSE, :2] * scale
+    dists = np.linalg.norm(face_noses * scale - nose, axis=1) / diag
+    span = np.linalg.norm(
+        (pose_lm[Landmark.LEFT_SHOULDER, :2] - pose_lm[Landmark.RIGHT_SHOULDER, :2]) * scale
+    ) / diag
+    limit = max(0.5 * span, 0.05) if np.isfinite(span) else 0.05
+    idx = int(np.argmin(dists))
+    return idx if dists[idx] <= limit else None
+
+
+def open_tracker(
+    model: Path | None,
+    use_face: bool,
+    *,
+    num_poses: int = 2,
+    face_every: int = 1,
+    download: bool = True,
+) -> PoseTracker:
+    """Resolve the model files (see `coach.models.resolve_model`) and open a tracker.
+
+    Args:
+        model: The user's ``--model`` (file or folder), or ``None``.
+        use_face: Also run the face model (``--no-face`` turns it off).
+        num_poses: Passed to `PoseTracker`.
+        face_every: Passed to `PoseTracker`.
+        download: Allow downloading a missing model.
+
+    Raises:
+        CoachError: no usable model could be found, downloaded or loaded.
+    """
+    from coach.models import resolve_model
+
+    pose_path = resolve_model("pose", model, download=download)
+    face_path = resolve_model("face", model, download=download) if use_face else None
+    return PoseTracker(pose_path, face_path, num_poses=num_poses, face_every=face_every)
