@@ -312,7 +312,7 @@ class HistoryStore:
         try:
             conn = sqlite3.connect(str(path), timeout=timeout_s, isolation_level=None)
         except sqlite3.Error as exc:
-            raise _history_error("open", path, exc) from exc
+            raise _history_error("open it", path, exc) from exc
         try:
             # WAL: a reader (`coach history` in another terminal) never blocks the live session
             # writing; FULL: each committed hold is on disk before the call returns.
@@ -325,7 +325,7 @@ class HistoryStore:
             raise
         except sqlite3.Error as exc:
             conn.close()
-            raise _history_error("open", path, exc) from exc
+            raise _history_error("open it", path, exc) from exc
         return cls(conn, path)
 
     def close(self) -> None:
@@ -482,7 +482,7 @@ class HistoryStore:
         try:
             return self._read_sessions(last)
         except sqlite3.Error as exc:
-            raise _history_error("read", self.path, exc) from exc
+            raise _history_error("read it", self.path, exc) from exc
 
     def runs(self, exercise_id: str | None = None) -> list[tuple[StoredSession, StoredRun]]:
         """Every exercise run (optionally of one exercise) with its session, oldest first."""
@@ -712,12 +712,12 @@ def _history_error(what: str, path: Path, exc: BaseException) -> HistoryError:
         hint = "free some disk space"
     else:
         hint = f"check the file, or choose another folder with --data-dir / ${DATA_DIR_ENV}"
-    return HistoryError(f"cannot {what} in the history database {path}: {text} ({hint})")
+    return HistoryError(f"history database {path}: cannot {what}: {text} ({hint})")
 
 
 def _make_private_dir(folder: Path) -> None:
-    existed = folder.is_dir()
     try:
+        existed = folder.is_dir()
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not existed:
             # mkdir's mode is filtered by the umask; set it exactly. An existing folder the user

@@ -1,0 +1,379 @@
+"""The history store: what is written is what is read back, migrations, permissions, failures."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import stat
+import tempfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from coach.engine import HoldRecord
+from coach.history import (
+    DATA_DIR_ENV,
+    DB_FILENAME,
+    SCHEMA_VERSION,
+    HistoryError,
+    HistoryStore,
+    NullHistory,
+    SafeHistory,
+    default_data_dir,
+    migrate,
+)
+
+T0 = datetime(2026, 3, 2, 8, 30, tzinfo=timezone.utc)
+
+
+def _hold(side: str, peak: float, counted: bool = True, fault: str | None = None) -> HoldRecord:
+    return HoldRecord(side, 1.0, 6.0 if counted else 3.0, peak, counted, fault, {"yaw": peak})
+
+
+# -- round trip ---------------------------------------------------------------------------------
+
+hold_strategy = st.builds(
+    HoldRecord,
+    side=st.sampled_from(["right", "left", "center"]),
+    start_s=st.floats(0, 3600, allow_nan=False),
+    held_s=st.floats(0, 30, allow_nan=False),
+    peak_deg=st.floats(-120, 120, allow_nan=False),
+    counted=st.booleans(),
+    fault=st.one_of(st.none(), st.text(min_size=1, max_size=30)),
+    peak_by_axis=st.dictionaries(
+        st.sampled_from(["yaw", "roll", "pitch", "retraction"]),
+        st.floats(-120, 120, allow_nan=False),
+    ),
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(holds=st.lists(hold_strategy, max_size=12))
+def test_live_writes_read_back_exactly(tmp_path_factory, holds):
+    d = tmp_path_factory.mktemp("h")
+    with HistoryStore.open(d) as store:
+        sid = store.start_session(T0, "camera 0")
+        store.record_calibration(sid, {"yaw_deg": 1.5, "frames": 60})
+        run = store.start_exercise(sid, "neck-rotation", {"threshold_deg": 60.0})
+        for h in holds:
+            store.add_hold(run, h)
+        store.add_safety_event(run, 12.5, "head-circle")
+        store.add_fault(run, 3.25, "pitch-during-rotation", "keep your chin level")
+        store.finish_exercise(run, {"right": 7, "left": 6}, 1.75)
+        store.end_session(sid, T0 + timedelta(minutes=12), "quit")
+    with HistoryStore.open(d) as store:
+        [s] = store.sessions()
+    assert s.status == "quit"
+    assert s.started_at == T0 and s.ended_at == T0 + timedelta(minutes=12)
+    assert s.calibration == {"yaw_deg": 1.5, "frames": 60}
+    [r] = s.runs
+    assert r.holds == tuple(holds)
+    assert r.reps == {"right": 7, "left": 6} and r.finished
+    assert r.tracking_lost_s == 1.75
+    assert [(e.t_s, e.kind) for e in r.safety_events] == [(12.5, "head-circle")]
+    assert [(e.t_s, e.kind, e.message) for e in r.faults] == [
+        (3.25, "pitch-during-rotation", "keep your chin level")
+    ]
+    expected_best: dict[str, float] = {}
+    for h in holds:
+        if h.counted:
+            expected_best[h.side] = max(expected_best.get(h.side, -1e9), h.peak_deg)
+    assert r.best_by_side() == expected_best
+
+
+def test_session_never_ended_shows_interrupted_with_reps_from_counted_holds(tmp_path):
+    with HistoryStore.open(tmp_path) as store:
+        sid = store.start_session(T0, "camera 0")
+        run = store.start_exercise(sid, "lateral-flexion", {})
+        for h in [_hold("right", 31), _hold("left", 28), _hold("right", 33), _hold("left", 20, False)]:
+            store.add_hold(run, h)
+    with HistoryStore.open(tmp_path) as store:
+        [s] = store.sessions()
+    assert s.status == "interrupted" and s.ended_at is None
+    assert s.runs[0].finished is False
+    assert s.runs[0].reps == {"right": 2, "left": 1}
+
+
+def test_sessions_sorted_by_instant_across_time_zones_and_last_n(tmp_path):
+    plus5 = timezone(timedelta(hours=5))
+    with HistoryStore.open(tmp_path) as store:
+        # 08:00+05:00 is 03:00 UTC: earlier than 04:00 UTC although its text sorts later.
+        a = store.start_session(datetime(2026, 3, 2, 8, 0, tzinfo=plus5), "a")
+        b = store.start_session(datetime(2026, 3, 2, 4, 0, tzinfo=timezone.utc), "b")
+        c = store.start_session(datetime(2026, 3, 3, 4, 0, tzinfo=timezone.utc), "c")
+        assert [s.id for s in store.sessions()] == [a, b, c]
+        assert [s.id for s in store.sessions(last=2)] == [b, c]
+        # The local time of day the caller passed is kept.
+        assert store.sessions()[0].started_at.hour == 8
+
+
+def test_end_session_rejects_unknown_reason(tmp_path):
+    with HistoryStore.open(tmp_path) as store:
+        sid = store.start_session(T0, "x")
+        with pytest.raises(ValueError, match="ended_by"):
+            store.end_session(sid, T0, "exploded")
+
+
+# -- whole reports ------------------------------------------------------------------------------
+
+REPORT = {
+    "exercise": "neck-rotation",
+    "reps": {"right": 2, "left": 1},
+    "holds": [
+        {"side": "right", "start_s": 2.0, "held_s": 6.1, "peak_deg": 64.0, "counted": True, "fault": None},
+        {"side": "left", "start_s": 12.0, "held_s": 5.5, "peak_deg": 58.5, "counted": True, "fault": None},
+        {"side": "right", "start_s": 22.0, "held_s": 7.0, "peak_deg": 66.0, "counted": True, "fault": None},
+        {"side": "left", "start_s": 32.0, "held_s": 2.0, "peak_deg": 40.0, "counted": False,
+         "fault": "pitch-during-rotation"},
+    ],
+    "safety_events": [{"t_s": 40.0, "kind": "head-circle"}],
+    "faults": [{"t_s": 33.0, "kind": "pitch-during-rotation", "message": "keep your chin level"}],
+    "tracking_lost_s": 0.4,
+}
+
+
+def test_save_report_single_and_routine(tmp_path):
+    chin = {"exercise": "chin-tuck", "reps": {"center": 1}, "safety_events": [], "faults": [],
+            "holds": [{"side": "center", "start_s": 1, "held_s": 6, "peak_deg": 2.4, "counted": True}],
+            "tracking_lost_s": 0}
+    with HistoryStore.open(tmp_path) as store:
+        store.save_report(REPORT, started_at=T0, source="log.jsonl")
+        store.save_report({"exercises": [REPORT, chin]}, started_at=T0 + timedelta(days=1),
+                          source="video.mp4", ended_by="pain-stop")
+        single, routine = store.sessions()
+    assert single.status == "completed" and routine.status == "pain-stop"
+    assert [r.exercise_id for r in routine.runs] == ["neck-rotation", "chin-tuck"]
+    run = single.runs[0]
+    assert run.reps == {"right": 2, "left": 1}
+    assert [(h.side, h.peak_deg, h.counted, h.fault) for h in run.holds] == [
+        (h["side"], h["peak_deg"], h["counted"], h["fault"]) for h in REPORT["holds"]
+    ]
+    assert run.best_by_side() == {"right": 66.0, "left": 58.5}
+    assert run.tracking_lost_s == 0.4
+    assert routine.runs[1].holds[0].peak_deg == 2.4
+
+
+def test_malformed_report_stores_nothing(tmp_path):
+    bad = json.loads(json.dumps(REPORT))
+    del bad["holds"][2]["peak_deg"]
+    with HistoryStore.open(tmp_path) as store:
+        with pytest.raises(HistoryError, match="peak_deg"):
+            store.save_report(bad, started_at=T0, source="x")
+        with pytest.raises(HistoryError, match="reps"):
+            store.save_report({"exercise": "chin-tuck"}, started_at=T0, source="x")
+        assert store.sessions() == []
+
+
+# -- migrations and schema versions -------------------------------------------------------------
+
+
+def test_v1_database_is_migrated_keeping_its_data(tmp_path):
+    path = tmp_path / DB_FILENAME
+    conn = sqlite3.connect(path, isolation_level=None)
+    assert migrate(conn, upto=1) == 1
+    conn.execute("INSERT INTO sessions (id, started_at, started_utc, ended_at, ended_by, source) "
+                 "VALUES (1, '2025-12-01T09:00:00+00:00', '2025-12-01T09:00:00+00:00', "
+                 "'2025-12-01T09:20:00+00:00', 'completed', 'camera 0')")
+    conn.execute("INSERT INTO exercise_runs (id, session_id, exercise_id, targets, reps, "
+                 "tracking_lost_s, finished) VALUES (1, 1, 'chin-tuck', '{}', '{\"center\": 3}', 0.0, 1)")
+    conn.execute("INSERT INTO holds (run_id, side, start_s, held_s, peak_deg, counted, fault) "
+                 "VALUES (1, 'center', 2.0, 6.0, 2.6, 1, NULL)")
+    cols_v1 = {r[1] for r in conn.execute("PRAGMA table_info(holds)")}
+    conn.close()
+    assert "peak_by_axis" not in cols_v1
+
+    with HistoryStore.open(tmp_path) as store:
+        version = store._conn.execute("PRAGMA user_version").fetchone()[0]
+        [s] = store.sessions()
+        run = store.start_exercise(s.id, "chin-tuck", {})
+        store.add_hold(run, HoldRecord("center", 1, 6, 2.9, True, None, {"retraction": 2.9}))
+        after = store.sessions()[0]
+    assert version == SCHEMA_VERSION == 2
+    assert s.runs[0].reps == {"center": 3}
+    assert s.runs[0].holds == (HoldRecord("center", 2.0, 6.0, 2.6, True, None, {}),)
+    assert after.runs[1].holds[0].peak_by_axis == {"retraction": 2.9}
+
+
+def test_database_from_newer_version_is_refused(tmp_path):
+    with HistoryStore.open(tmp_path):
+        pass
+    conn = sqlite3.connect(tmp_path / DB_FILENAME)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    with pytest.raises(HistoryError, match="newer"):
+        HistoryStore.open(tmp_path)
+
+
+# -- where, permissions -------------------------------------------------------------------------
+
+
+def test_data_dir_from_env(monkeypatch, tmp_path):
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "env-dir"))
+    assert default_data_dir() == tmp_path / "env-dir"
+    with HistoryStore.open() as store:
+        assert store.path == tmp_path / "env-dir" / DB_FILENAME
+
+
+def test_files_are_user_only(tmp_path):
+    d = tmp_path / "new" / "data"
+    with HistoryStore.open(d) as store:
+        store.start_session(T0, "x")  # makes sqlite create the -wal/-shm files
+        files = sorted(p.name for p in d.iterdir())
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in d.iterdir()}
+    assert stat.S_IMODE(d.stat().st_mode) == 0o700
+    assert DB_FILENAME in files and f"{DB_FILENAME}-wal" in files
+    assert all(mode == 0o600 for mode in modes.values()), modes
+
+
+# -- failures become HistoryError with a clear message -------------------------------------------
+
+
+def test_folder_that_cannot_be_created(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(HistoryError, match="cannot create the history folder .*--data-dir"):
+        HistoryStore.open(blocker / "data")
+
+
+def _open_without_write_permission(folder: Path) -> str:
+    """Open the history in ``folder`` as a user who may not write there; the error text or ''."""
+    if os.geteuid() != 0:
+        folder.chmod(0o500)
+        try:
+            HistoryStore.open(folder)
+        except HistoryError as exc:
+            return str(exc)
+        finally:
+            folder.chmod(0o700)
+        return ""
+    # root ignores file permissions: fork and drop to 'nobody' (the stdlib is already imported,
+    # the child needs no file under /root).
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - child
+        os.close(read_fd)
+        msg = b""
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            HistoryStore.open(folder).close()
+        except HistoryError as exc:
+            msg = str(exc).encode()
+        except BaseException as exc:  # noqa: BLE001
+            msg = f"UNEXPECTED {type(exc).__name__}: {exc}".encode()
+        os.write(write_fd, msg)
+        os._exit(0)
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as f:
+        out = f.read().decode()
+    os.waitpid(pid, 0)
+    return out
+
+
+@pytest.fixture
+def world_dir():
+    """A folder every user can traverse (pytest's tmp_path is under a root-only 0700 folder)."""
+    d = Path(tempfile.mkdtemp(prefix="coach-hist-"))
+    d.chmod(0o755)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def test_unwritable_folder(world_dir):
+    folder = world_dir / "ro"
+    folder.mkdir(mode=0o755)
+    msg = _open_without_write_permission(folder)
+    assert msg.startswith("cannot create the history database"), msg
+    assert "Permission denied" in msg and "--data-dir" in msg
+
+
+def test_unwritable_existing_database(world_dir):
+    tmp_path = world_dir
+    with HistoryStore.open(tmp_path) as store:
+        store.start_session(T0, "x")
+    (tmp_path / DB_FILENAME).chmod(0o644)
+    for p in tmp_path.iterdir():
+        if p.name != DB_FILENAME:
+            p.unlink()
+    tmp_path.chmod(0o755)
+    msg = _open_without_write_permission(tmp_path)
+    assert "history database" in msg and ("readonly" in msg or "unable to open" in msg), msg
+
+
+def test_locked_database_write_and_open(tmp_path):
+    store = HistoryStore.open(tmp_path, timeout_s=0.1)
+    sid = store.start_session(T0, "x")
+    other = sqlite3.connect(tmp_path / DB_FILENAME, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(HistoryError, match="locked.*another neck-coach"):
+            store.start_exercise(sid, "chin-tuck", {})
+    finally:
+        other.execute("ROLLBACK")
+    # The failed write left nothing behind and the store still works once the lock is gone.
+    store.start_exercise(sid, "chin-tuck", {})
+    assert len(store.sessions()[0].runs) == 1
+    store.close()
+
+
+def test_corrupt_database_file(tmp_path):
+    (tmp_path / DB_FILENAME).write_bytes(b"this is not sqlite at all" * 200)
+    with pytest.raises(HistoryError, match="damaged; move it aside"):
+        HistoryStore.open(tmp_path)
+
+
+# -- fallbacks for the live session -------------------------------------------------------------
+
+
+def test_safe_history_keeps_going_after_a_lock_and_remembers_why(tmp_path):
+    safe = SafeHistory(HistoryStore.open(tmp_path, timeout_s=0.1))
+    sid = safe.start_session(T0, "camera 0")
+    run = safe.start_exercise(sid, "neck-rotation", {})
+    safe.add_hold(run, _hold("right", 61))
+    assert safe.ok
+    other = sqlite3.connect(tmp_path / DB_FILENAME, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    safe.add_hold(run, _hold("left", 59))  # must not raise
+    other.execute("ROLLBACK")
+    safe.add_hold(run, _hold("right", 62))
+    safe.finish_exercise(run, {"right": 2, "left": 1}, 0.0)
+    safe.end_session(sid, T0, "completed")
+    assert not safe.ok and isinstance(safe.error, HistoryError)
+    assert "locked" in str(safe.error)
+    safe.close()
+    with HistoryStore.open(tmp_path) as store:
+        [s] = store.sessions()
+    # What was written before the failure is kept; nothing after it is half-written.
+    assert [h.peak_deg for h in s.runs[0].holds] == [61]
+    assert s.status == "interrupted"
+
+
+def test_safe_history_open_failure_and_null_history(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    safe = SafeHistory.open(blocker / "data")
+    assert not safe.ok and "cannot create the history folder" in str(safe.error)
+    sid = safe.start_session(T0, "x")
+    run = safe.start_exercise(sid, "chin-tuck", {})
+    safe.add_hold(run, _hold("center", 2.0))
+    safe.end_session(sid, T0, "completed")
+    null = NullHistory("disabled by test")
+    a, b = null.start_session(T0, "x"), null.start_exercise(1, "chin-tuck", {})
+    assert a != b and null.reason == "disabled by test"
+
+
+def test_delete_all_removes_the_data_from_the_file(tmp_path):
+    secret = "camera-of-someone-private"
+    with HistoryStore.open(tmp_path) as store:
+        for i in range(5):
+            store.save_report(REPORT, started_at=T0 + timedelta(days=i), source=secret)
+        assert secret.encode() in b"".join(p.read_bytes() for p in tmp_path.iterdir())
+        store.delete_all()
+        assert store.sessions() == []
+    assert secret.encode() not in b"".join(p.read_bytes() for p in tmp_path.iterdir())
