@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     # (the live-coach issue adds: run, cameras, demo)
 
     # -- history ------------------------------------------------------------------------------
-    # (the history issue adds: history, progress, export)
+    _add_history_commands(sub)
 
     return parser
 
@@ -93,6 +93,108 @@ def _cmd_exercises(args: argparse.Namespace) -> int:
 
 def _cmd_replay(args: argparse.Namespace) -> int:
     raise CoachError("`coach replay` is not implemented yet")
+
+
+# -- history, progress, export ----------------------------------------------------------------
+
+
+def _add_data_dir_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="folder of the history database (default: $COACH_DATA_DIR, then the "
+                   "user data folder; see `coach history --where`)")
+
+
+def _add_history_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("history", help="list past sessions (or where they are kept, or delete them)")
+    p.add_argument("--json", action="store_true", help="print JSON for scripts instead of a table")
+    p.add_argument("--last", type=int, default=None, metavar="N", help="only the newest N sessions")
+    p.add_argument("--where", action="store_true", help="print where the history is kept and exit")
+    p.add_argument("--delete-all", action="store_true",
+                   help="delete the whole history for good (needs --yes)")
+    p.add_argument("--yes", action="store_true", help="confirm --delete-all")
+    _add_data_dir_option(p)
+    p.set_defaults(handler=_cmd_history)
+
+    p = sub.add_parser("progress", help="range of motion, symmetry and adherence over time")
+    p.add_argument("--exercise", default=None, help="only this exercise id")
+    p.add_argument("--plot", type=Path, default=None, metavar="FILE.png", help="also draw a chart")
+    _add_data_dir_option(p)
+    p.set_defaults(handler=_cmd_progress)
+
+    p = sub.add_parser("export", help="export the history as CSV files")
+    p.add_argument("--csv", type=Path, required=True, metavar="DIR",
+                   help="folder to write sessions.csv, holds.csv and events.csv into")
+    _add_data_dir_option(p)
+    p.set_defaults(handler=_cmd_export)
+
+
+def _stored_sessions(data_dir: Path | None, last: int | None = None) -> list:
+    """The stored sessions; an absent database is an empty history (reading never creates it)."""
+    from coach.history import HistoryStore, resolve_db_path
+
+    if not resolve_db_path(data_dir).exists():
+        return []
+    with HistoryStore.open(data_dir) as store:
+        return store.sessions(last=last)
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    import json
+
+    from coach.history import delete_history, resolve_db_path
+    from coach.history_view import format_history_table
+
+    path = resolve_db_path(args.data_dir)
+    if args.where:
+        state = "exists" if path.exists() else "not created yet"
+        print(f"{path} ({state})")
+        return 0
+    if args.delete_all:
+        if not args.yes:
+            n = len(_stored_sessions(args.data_dir))
+            raise CoachError(f"this deletes all {n} session(s) in {path} for good; "
+                             "add --yes to confirm")
+        removed = delete_history(args.data_dir)
+        print(f"deleted {len(removed)} file(s): " + ", ".join(str(p) for p in removed)
+              if removed else f"no history at {path}: nothing to delete")
+        return 0
+    if args.last is not None and args.last < 1:
+        raise CoachError(f"--last must be at least 1, got {args.last}")
+    sessions = _stored_sessions(args.data_dir, args.last)
+    if args.json:
+        print(json.dumps([s.to_json() for s in sessions], indent=2))
+    else:
+        print(format_history_table(sessions))
+    return 0
+
+
+def _cmd_progress(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from coach.progress import compute_progress, format_progress, plot_progress
+
+    sessions = _stored_sessions(args.data_dir)
+    if args.exercise is not None:
+        from coach.exercise import load_exercise
+
+        known = {r.exercise_id for s in sessions for r in s.runs}
+        if args.exercise not in known:
+            load_exercise(args.exercise)  # an unknown id: error listing the known ones
+    # Adherence counts weeks up to today, so a recent gap shows.
+    report = compute_progress(sessions, exercise_id=args.exercise, until=datetime.now().date())
+    print(format_progress(report))
+    if args.plot is not None:
+        plot_progress(report, args.plot)
+        print(f"chart written to {args.plot}")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from coach.history_view import export_csv
+
+    paths = export_csv(_stored_sessions(args.data_dir), args.csv)
+    print("wrote " + ", ".join(str(p) for p in paths))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

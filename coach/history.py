@@ -16,7 +16,6 @@ No cv2, no mediapipe.
 from __future__ import annotations
 
 import json
-import math
 import os
 import sqlite3
 from contextlib import contextmanager
@@ -189,11 +188,14 @@ class StoredRun:
     faults: tuple[StoredEvent, ...]
 
     def best_by_side(self) -> dict[str, float]:
-        """The largest peak of the counted holds, per side (sides with none are left out)."""
+        """The largest peak of the counted holds, per side (sides with none are left out).
+
+        Peaks are compared as magnitudes: a turn to the left has a negative raw yaw.
+        """
         best: dict[str, float] = {}
         for hold in self.holds:
             if hold.counted:
-                best[hold.side] = max(best.get(hold.side, -math.inf), hold.peak_deg)
+                best[hold.side] = max(best.get(hold.side, 0.0), abs(hold.peak_deg))
         return best
 
 
@@ -457,20 +459,6 @@ class HistoryStore:
             _end_session(conn, sid, ended_at or started_at, ended_by)
             return sid
 
-    # -- deletion --------------------------------------------------------------------------
-
-    def delete_all(self) -> None:
-        """Delete every stored session (the database file stays, empty)."""
-        with self._write("delete the history") as conn:
-            for table in ("events", "holds", "exercise_runs", "sessions"):
-                conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
-        try:
-            # Rewrite the file so deleted rows are not left in free pages or the WAL.
-            self._conn.execute("VACUUM")
-            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except sqlite3.Error as exc:
-            raise _history_error("delete the history", self.path, exc) from exc
-
     # -- reads -----------------------------------------------------------------------------
 
     def sessions(self, last: int | None = None) -> list[StoredSession]:
@@ -568,6 +556,34 @@ class HistoryStore:
                 )
             )
         return sessions
+
+
+def delete_history(data_dir: Path | None = None) -> list[Path]:
+    """Delete the history database of ``data_dir`` (with its -wal/-shm files) for good.
+
+    The folder is removed too when nothing else is left in it.
+
+    Returns:
+        The files deleted (empty when there was no history).
+
+    Raises:
+        HistoryError: A file could not be deleted.
+    """
+    path = resolve_db_path(data_dir)
+    removed = []
+    for p in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
+        try:
+            p.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise HistoryError(f"cannot delete {p}: {exc.strerror or exc}") from exc
+        removed.append(p)
+    try:
+        path.parent.rmdir()
+    except OSError:
+        pass  # not empty (the user keeps other files there) or already gone
+    return removed
 
 
 # -- fallbacks for the live session ------------------------------------------------------------

@@ -1,0 +1,110 @@
+"""Views of the stored history: the `coach history` table and the `coach export --csv` files."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Callable, Sequence
+
+from coach.errors import CoachError
+from coach.history import StoredSession
+from coach.progress import SIDE_ORDER, ProgressAxis, exercise_info, hold_peak
+
+
+def _side_pair(values: dict[str, float | int], fmt: Callable[[float], str]) -> str:
+    sides = sorted(values, key=lambda s: SIDE_ORDER.index(s) if s in SIDE_ORDER else 9)
+    if sides == ["center"]:
+        return fmt(values["center"])
+    if not sides:
+        return "-"
+    right = fmt(values["right"]) if "right" in values else "-"
+    left = fmt(values["left"]) if "left" in values else "-"
+    return f"{right}/{left}"
+
+
+def format_history_table(
+    sessions: Sequence[StoredSession],
+    info: Callable[[str], tuple[str, ProgressAxis]] = exercise_info,
+) -> str:
+    """A readable table: one row per exercise done (a session with none still gets a row).
+
+    Columns: date, exercise, session status, reps right/left (or the count of a one-sided
+    exercise), best counted peak right/left on the exercise's progress axis (as in
+    `coach progress`) with its unit, form faults, safety stops.
+    """
+    if not sessions:
+        return "No sessions in the history yet."
+    axes: dict[str, ProgressAxis] = {}
+    header = ("date", "exercise", "status", "reps R/L", "best R/L", "faults", "safety")
+    rows: list[tuple[str, ...]] = []
+    for s in sessions:
+        when = s.started_at.strftime("%Y-%m-%d %H:%M")
+        if not s.runs:
+            rows.append((when, "-", s.status, "-", "-", "-", "-"))
+        for run in s.runs:
+            if run.exercise_id not in axes:
+                axes[run.exercise_id] = info(run.exercise_id)[1]
+            axis = axes[run.exercise_id]
+            digits = 2 if axis.unit == "cm" else 1
+            peaks: dict[str, float] = {}
+            for hold in run.holds:
+                value = hold_peak(hold, axis) if hold.counted else None
+                if value is not None:
+                    peaks[hold.side] = max(peaks.get(hold.side, 0.0), value)
+            best = _side_pair(peaks, lambda v: f"{v:.{digits}f}")
+            reps = _side_pair(run.reps, lambda v: str(int(v)))
+            status = s.status if run.finished else f"{s.status}*"
+            rows.append((when, run.exercise_id, status, reps,
+                         f"{axis.axis or ''} {best} {axis.unit}".strip() if best != "-" else "-",
+                         str(len(run.faults)), str(len(run.safety_events))))
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(header, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    if any(not run.finished for s in sessions for run in s.runs):
+        lines.append("* exercise cut off before its end: reps are its counted holds")
+    return "\n".join(lines)
+
+
+SESSION_FIELDS = ("session_id", "started_at", "ended_at", "status", "source", "exercises")
+HOLD_FIELDS = ("session_id", "run_id", "exercise", "side", "start_s", "held_s", "peak_deg",
+               "counted", "fault")
+EVENT_FIELDS = ("session_id", "run_id", "exercise", "category", "t_s", "kind", "message")
+
+
+def export_csv(sessions: Sequence[StoredSession], out_dir: Path) -> list[Path]:
+    """Write sessions.csv, holds.csv and events.csv into ``out_dir`` (created if needed).
+
+    holds.csv has one ``peak_<axis>`` column per axis measured in any hold (empty where a hold
+    has no value for it). Times are ISO 8601 with the UTC offset of the session.
+
+    Raises:
+        CoachError: The folder or a file cannot be written.
+    """
+    axes = sorted({a for s in sessions for r in s.runs for h in r.holds for a in h.peak_by_axis})
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        paths = [out_dir / "sessions.csv", out_dir / "holds.csv", out_dir / "events.csv"]
+        with (paths[0].open("w", newline="", encoding="utf-8") as fs,
+              paths[1].open("w", newline="", encoding="utf-8") as fh,
+              paths[2].open("w", newline="", encoding="utf-8") as fe):
+            ws, wh, we = csv.writer(fs), csv.writer(fh), csv.writer(fe)
+            ws.writerow(SESSION_FIELDS)
+            wh.writerow(HOLD_FIELDS + tuple(f"peak_{a}" for a in axes))
+            we.writerow(EVENT_FIELDS)
+            for s in sessions:
+                ws.writerow((s.id, s.started_at.isoformat(),
+                             "" if s.ended_at is None else s.ended_at.isoformat(), s.status,
+                             s.source, " ".join(r.exercise_id for r in s.runs)))
+                for r in s.runs:
+                    for h in r.holds:
+                        wh.writerow((s.id, r.id, r.exercise_id, h.side, h.start_s, h.held_s,
+                                     h.peak_deg, int(h.counted), h.fault or "",
+                                     *(h.peak_by_axis.get(a, "") for a in axes)))
+                    for category, events in (("safety", r.safety_events), ("fault", r.faults)):
+                        for e in events:
+                            we.writerow((s.id, r.id, r.exercise_id, category, e.t_s, e.kind,
+                                         e.message))
+    except OSError as exc:
+        raise CoachError(f"cannot write CSV files into {out_dir}: {exc.strerror or exc}") from None
+    return paths
