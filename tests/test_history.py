@@ -382,3 +382,111 @@ def test_delete_history_removes_every_file(tmp_path):
     assert delete_history(d) == []
     with HistoryStore.open(d) as store:
         assert store.sessions() == []
+
+
+# -- the command line ----------------------------------------------------------------------------
+
+
+def _run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    from coach.cli import main
+
+    rc = main(list(argv))
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
+def _seed_two(store: HistoryStore) -> None:
+    """Two sessions: a finished replay report and a live session cut off mid-exercise."""
+    store.save_report(REPORT, started_at=T0, source="log.jsonl")
+    sid = store.start_session(T0 + timedelta(days=1), "camera 0")
+    run = store.start_exercise(sid, "chin-tuck", {"retraction": 1.5})
+    store.add_hold(run, HoldRecord("center", 1, 6, 2.4, True, None, {"retraction": 2.4}))
+    store.add_hold(run, HoldRecord("center", 12, 2, 1.9, False, "too-short"))
+    store.add_hold(run, HoldRecord("center", 20, 7, 2.7, True, None, {"retraction": 2.7}))
+
+
+def test_cli_history_json_lists_sessions_with_counts(tmp_path, capsys):
+    with HistoryStore.open(tmp_path) as store:
+        _seed_two(store)
+    rc, out, _ = _run_cli(capsys, "history", "--json", "--data-dir", str(tmp_path))
+    assert rc == 0
+    data = json.loads(out)
+    assert [s["status"] for s in data] == ["completed", "interrupted"]
+    first, second = data[0]["exercises"][0], data[1]["exercises"][0]
+    assert first["exercise"] == "neck-rotation" and first["reps"] == REPORT["reps"]
+    assert len(first["holds"]) == len(REPORT["holds"])
+    assert first["safety_events"] == REPORT["safety_events"]
+    assert [f["kind"] for f in first["faults"]] == [f["kind"] for f in REPORT["faults"]]
+    assert second["reps"] == {"center": 2} and second["finished"] is False
+    assert second["best_by_side"] == {"center": 2.7}
+
+    rc, out, _ = _run_cli(capsys, "history", "--json", "--last", "1", "--data-dir", str(tmp_path))
+    assert [s["source"] for s in json.loads(out)] == ["camera 0"]
+
+
+def test_cli_history_table(tmp_path, capsys):
+    with HistoryStore.open(tmp_path) as store:
+        _seed_two(store)
+    rc, out, _ = _run_cli(capsys, "history", "--data-dir", str(tmp_path))
+    assert rc == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["date", "exercise", "status", "reps", "R/L", "best", "R/L",
+                                "faults", "safety"]
+    rot = next(line for line in lines if "neck-rotation" in line).split()
+    # date time exercise status reps best(axis value unit) faults safety
+    assert rot[:5] == ["2026-03-02", "08:30", "neck-rotation", "completed", "2/1"]
+    assert rot[5:8] == ["yaw", "66.0/58.5", "deg"] and rot[8:] == ["1", "1"]
+    chin = next(line for line in lines if "chin-tuck" in line).split()
+    assert chin[3:8] == ["interrupted*", "2", "retraction", "2.70", "cm"]
+    assert "cut off" in lines[-1]
+
+
+def test_cli_history_on_missing_database_creates_nothing(tmp_path, capsys):
+    d = tmp_path / "none"
+    rc, out, _ = _run_cli(capsys, "history", "--data-dir", str(d))
+    assert rc == 0 and "No sessions" in out and not d.exists()
+    rc, out, _ = _run_cli(capsys, "history", "--where", "--data-dir", str(d))
+    assert out.strip() == f"{d / DB_FILENAME} (not created yet)"
+
+
+def test_cli_delete_all_needs_yes(tmp_path, capsys):
+    with HistoryStore.open(tmp_path / "d") as store:
+        _seed_two(store)
+    rc, _, err = _run_cli(capsys, "history", "--delete-all", "--data-dir", str(tmp_path / "d"))
+    assert rc == 2 and "deletes all 2 session(s)" in err and "--yes" in err
+    assert (tmp_path / "d" / DB_FILENAME).exists()
+    rc, out, _ = _run_cli(capsys, "history", "--delete-all", "--yes", "--data-dir", str(tmp_path / "d"))
+    assert rc == 0 and "deleted" in out
+    assert not (tmp_path / "d").exists()
+
+
+def test_cli_errors_are_one_line(tmp_path, capsys):
+    (tmp_path / DB_FILENAME).write_bytes(b"garbage" * 500)
+    rc, out, err = _run_cli(capsys, "history", "--data-dir", str(tmp_path))
+    assert rc == 2 and err.startswith("error: history database") and err.count("\n") == 1
+    rc, _, err = _run_cli(capsys, "history", "--last", "0", "--data-dir", str(tmp_path))
+    assert rc == 2 and "--last" in err
+
+
+def test_cli_export_csv(tmp_path, capsys):
+    import csv
+
+    with HistoryStore.open(tmp_path / "d") as store:
+        _seed_two(store)
+    rc, out, _ = _run_cli(capsys, "export", "--csv", str(tmp_path / "out"), "--data-dir",
+                          str(tmp_path / "d"))
+    assert rc == 0
+
+    def rows(name: str) -> list[dict]:
+        with (tmp_path / "out" / name).open(newline="") as f:
+            return list(csv.DictReader(f))
+
+    sessions, holds, events = rows("sessions.csv"), rows("holds.csv"), rows("events.csv")
+    assert [s["status"] for s in sessions] == ["completed", "interrupted"]
+    assert [s["exercises"] for s in sessions] == ["neck-rotation", "chin-tuck"]
+    assert len(holds) == len(REPORT["holds"]) + 3
+    assert [float(h["peak_deg"]) for h in holds[:4]] == [h["peak_deg"] for h in REPORT["holds"]]
+    assert holds[4]["peak_retraction"] == "2.4" and holds[5]["peak_retraction"] == ""
+    assert [h["counted"] for h in holds[4:]] == ["1", "0", "1"]
+    assert sorted((e["category"], e["kind"]) for e in events) == [
+        ("fault", "pitch-during-rotation"), ("safety", "head-circle")]
