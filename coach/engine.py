@@ -7,8 +7,26 @@ The engine never draws, speaks or reads the clock: time is always an argument.
 
 from __future__ import annotations
 
+import math
+from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+
+from coach.body import BodyFeatures
+from coach.exercise import (
+    AXIS_LIMITS,
+    AXIS_UNITS,
+    AngleLimit,
+    ArmDown,
+    Exercise,
+    HandBehindHead,
+    ShoulderHike,
+    other_side,
+    side_label,
+)
+from coach.headpose import HeadAngles
+from coach.safety import CircleGuard, CircleGuardConfig
 
 
 class Phase(str, Enum):
@@ -117,3 +135,640 @@ class EngineView:
     safety_stop: bool  # a STOP banner is active
     tracking_ok: bool
     instruction: str = ""
+    faults: tuple[str, ...] = ()  # form faults active now
+    hold_counted: bool = False  # the current/last hold already counts (>= hold_min_s)
+    wrong_side: bool = False  # the person is working the other side
+    tracking_lost_s: float = 0.0  # total time without usable angles so far
+    swept_deg: float = 0.0  # circle guard: net swept angle of the current movement
+
+
+# -- the state machine ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Timing and tolerances of the state machine (the exercise file holds the angles).
+
+    Attributes:
+        dwell_s: A target-zone change must persist this long before it is believed; together
+            with the enter/exit hysteresis of the targets this prevents phantom holds from
+            jitter at a zone edge.
+        neutral_dwell_s: The same for arriving at / leaving the neutral zone.
+        fault_dwell_s: A form fault must persist this long to be reported (and to clear).
+        grace_s: Tracking drop-outs up to this long do not end a hold; the gap counts as held.
+        wrong_side_fraction: Moving the main axis this fraction of its threshold toward the
+            other side is "wrong side".
+        speed_window_s: Speed is measured over this window (long enough to average out jitter).
+        flash_s: How long event messages (praise, "hold longer", "slowly") stay on screen.
+        safety_hold_s: Minimum time the STOP banner stays up after a head circle.
+        fault_repeat_s: Minimum time between two "too fast" reports.
+        circle: Circle guard tuning.
+    """
+
+    dwell_s: float = 0.25
+    neutral_dwell_s: float = 0.3
+    fault_dwell_s: float = 0.3
+    grace_s: float = 0.5
+    wrong_side_fraction: float = 0.6
+    speed_window_s: float = 0.25
+    flash_s: float = 2.5
+    safety_hold_s: float = 3.0
+    fault_repeat_s: float = 3.0
+    circle: CircleGuardConfig = field(default_factory=CircleGuardConfig)
+
+    def __post_init__(self) -> None:
+        for name in ("dwell_s", "neutral_dwell_s", "fault_dwell_s", "grace_s", "speed_window_s"):
+            if not 0.0 <= getattr(self, name) <= 5.0:
+                raise ValueError(f"{name} must be in [0, 5] s, got {getattr(self, name)}")
+        if not 0.1 <= self.wrong_side_fraction <= 1.0:
+            raise ValueError(f"wrong_side_fraction must be in [0.1, 1], got {self.wrong_side_fraction}")
+
+
+class _Debounced:
+    """A boolean that follows its raw input only after the input has differed for a dwell time."""
+
+    def __init__(self, dwell_s: float, state: bool = False) -> None:
+        self._dwell_ms = dwell_s * 1000.0
+        self.state = state
+        self._since_ms: int | None = None
+
+    def update(self, t_ms: int, raw: bool) -> bool:
+        if raw == self.state:
+            self._since_ms = None
+        elif self._since_ms is None:
+            self._since_ms = t_ms
+        if self._since_ms is not None and t_ms - self._since_ms >= self._dwell_ms:
+            self.state, self._since_ms = raw, None
+        return self.state
+
+    def reset(self, state: bool = False) -> None:
+        self.state, self._since_ms = state, None
+
+
+@dataclass
+class _Hold:
+    """The hold in progress (mutable, private to the engine)."""
+
+    side: str
+    start_ms: int
+    good_ms: float = 0.0  # time held in target with good form (drop-outs within grace included)
+    ticks: int = 0
+    min_reached: bool = False
+    released: bool = False
+    fault: str | None = None
+    peak: float = -math.inf
+    peak_by_axis: dict[str, float] = field(default_factory=dict)
+
+
+_AXIS_FIELD = {"yaw": "yaw_deg", "roll": "roll_deg", "pitch": "pitch_deg", "retraction": "retraction_cm"}
+
+
+def _axis_value(angles: HeadAngles, axis: str) -> float:
+    return float(getattr(angles, _AXIS_FIELD[axis]))
+
+
+def _usable(angles: HeadAngles | None) -> bool:
+    return (
+        angles is not None
+        and angles.ok
+        and all(math.isfinite(_axis_value(angles, a)) for a in _AXIS_FIELD)
+    )
+
+
+class Engine:
+    """The rep/hold state machine of one exercise.
+
+    Feed it one frame at a time with :meth:`step`; it returns the events of that frame and
+    keeps a snapshot for :meth:`view`. Phases: waiting for calibration -> ready -> moving ->
+    in target -> holding -> returning -> rep done (-> ready for the next side), finished.
+
+    Rules (from the exercise file and :class:`EngineConfig`):
+
+    * a target zone is entered at the thresholds and left only past the hysteresis, and either
+      change must last ``dwell_s``;
+    * a hold counts once it reaches ``hold_min_s`` of time in target with good form; at
+      ``hold_max_s`` a HOLD_RELEASE asks the person to come back;
+    * a form fault while in target pauses the hold clock and says what to fix;
+    * a rep counts when the person is back in the neutral zone after a counted hold; sides
+      alternate in the exercise's order; working the other side gives WRONG_SIDE and no count;
+    * tracking drop-outs up to ``grace_s`` do not end a hold;
+    * a full head circle gives SAFETY_STOP and voids the rep in progress.
+
+    Example:
+        >>> engine = Engine(load_exercise("neck-rotation"))
+        >>> for t_ms, angles, body in stream:
+        ...     for event in engine.step(t_ms, angles, body):
+        ...         print(event.kind, event.message)
+    """
+
+    def __init__(
+        self,
+        exercise: Exercise,
+        *,
+        targets: Mapping[str, float] | None = None,
+        config: EngineConfig | None = None,
+    ) -> None:
+        """Create an engine.
+
+        Args:
+            exercise: The exercise definition.
+            targets: Personal target thresholds per axis (e.g. ``{"yaw": 50}``), validated
+                against the exercise's safe range (see `Exercise.with_thresholds`).
+            config: Timing/tolerance overrides.
+        """
+        self.exercise = exercise.with_thresholds(targets) if targets else exercise
+        self.config = config or EngineConfig()
+        cfg = self.config
+        self._guard = CircleGuard(cfg.circle)
+        self._reps = {s: 0 for s in self.exercise.sides}
+        self._phase = Phase.WAITING_CALIBRATION
+        self._calibrated = False
+        self._t0_ms: int | None = None
+        self._last_ms: int | None = None
+        self._last_ok_ms: int | None = None
+        self._lost_announced = False
+        self._lost_ms = 0.0
+        self._angles: HeadAngles | None = None
+        self._in_target = _Debounced(cfg.dwell_s)
+        self._in_neutral = _Debounced(cfg.neutral_dwell_s, state=True)
+        self._wrong = _Debounced(cfg.dwell_s)
+        self._wrong_announced = False
+        self._faults = [_Debounced(cfg.fault_dwell_s) for _ in self.exercise.form]
+        self._hold: _Hold | None = None
+        self._pending_side: str | None = None  # side of a counted hold awaiting the return
+        self._last_hold_counted = False
+        self._speed_hist: deque[tuple[int, float]] = deque()
+        self._last_slowly_ms = -math.inf
+        self._safety_until_ms: float | None = None
+        self._flash: tuple[Message, float] | None = None
+
+    # -- public state ---------------------------------------------------------------------------
+
+    @property
+    def phase(self) -> Phase:
+        """The current phase."""
+        return self._phase
+
+    @property
+    def side(self) -> str | None:
+        """The side to work now (the unfinished side with the fewest reps, in file order)."""
+        todo = [s for s in self.exercise.sides if self._reps[s] < self.exercise.reps_per_side]
+        if not todo:
+            return None
+        return min(todo, key=lambda s: self._reps[s])  # min keeps the first of equals
+
+    @property
+    def reps(self) -> dict[str, int]:
+        """Reps counted per side."""
+        return dict(self._reps)
+
+    @property
+    def finished(self) -> bool:
+        """True when every side has all its reps (or the exercise was skipped)."""
+        return self._phase is Phase.FINISHED
+
+    @property
+    def tracking_lost_s(self) -> float:
+        """Total time so far without usable head angles."""
+        return self._lost_ms / 1000.0
+
+    @property
+    def safety_stop(self) -> bool:
+        """True while the STOP banner of a head circle is up."""
+        return self._safety_until_ms is not None
+
+    # -- control --------------------------------------------------------------------------------
+
+    def reset_rep(self, t_ms: int) -> list[Event]:
+        """Abandon the rep in progress (after a pause or a recalibration).
+
+        A running hold ends uncounted with fault ``"interrupted"``; detectors restart so the
+        time spent paused is not read as movement or as held time.
+        """
+        t_ms = int(t_ms)
+        events = self._end_hold(t_ms, void_fault="interrupted") if self._hold else []
+        self._pending_side = None
+        self._reset_detectors()
+        self._last_ms = self._last_ok_ms = t_ms
+        if self._phase is not Phase.FINISHED:
+            self._phase = Phase.READY if self._calibrated else Phase.WAITING_CALIBRATION
+        return events
+
+    def skip(self, t_ms: int) -> list[Event]:
+        """End the exercise now (the user moved on); the rep in progress is dropped."""
+        if self._phase is Phase.FINISHED:
+            return []
+        events = self.reset_rep(t_ms)
+        self._phase = Phase.FINISHED
+        events.append(Event(EventKind.EXERCISE_DONE, int(t_ms), message="Exercise skipped"))
+        return events
+
+    # -- the step ---------------------------------------------------------------------------------
+
+    def step(
+        self,
+        t_ms: int,
+        angles: HeadAngles,
+        body: BodyFeatures | None = None,
+        calibrated: bool = True,
+    ) -> list[Event]:
+        """Advance the state machine by one frame.
+
+        Args:
+            t_ms: Frame time in milliseconds (non-decreasing).
+            angles: Calibrated torso-relative head angles of the frame.
+            body: Arm/shoulder features of the frame; ``None`` skips the body form checks.
+            calibrated: False while the neutral pose is still being measured.
+
+        Returns:
+            The events of this frame, in the order they happened.
+        """
+        t_ms = int(t_ms)
+        if self._t0_ms is None:
+            self._t0_ms = t_ms
+        dt_ms = 0 if self._last_ms is None else max(0, t_ms - self._last_ms)
+        self._last_ms = t_ms
+        events: list[Event] = []
+        usable = _usable(angles)
+        self._angles = angles if usable else None
+        if self._phase is Phase.FINISHED:
+            return events
+
+        if not calibrated:
+            if self._calibrated:  # recalibration started: the rep in progress is abandoned
+                events += self.reset_rep(t_ms)
+            self._calibrated = False
+            self._phase = Phase.WAITING_CALIBRATION
+            return events
+        if not self._calibrated:
+            self._calibrated = True
+            self._reset_detectors()
+            self._phase = Phase.READY
+            self._last_ok_ms = t_ms
+            events.append(Event(EventKind.CALIBRATED, t_ms, message="Calibrated. " + self._fmt(self.exercise.messages.go)))
+
+        if not usable:
+            self._lost_ms += dt_ms
+            return events + self._tracking_gap(t_ms)
+        assert angles is not None
+        dt_ok_ms = t_ms - (self._last_ok_ms if self._last_ok_ms is not None else t_ms)
+        self._last_ok_ms = t_ms
+        if self._lost_announced:
+            self._lost_announced = False
+            events.append(Event(EventKind.TRACKING_RESTORED, t_ms, value=dt_ok_ms / 1000.0, message="Tracking back"))
+
+        yaw, roll, pitch = angles.yaw_deg, angles.roll_deg, angles.pitch_deg
+        if self._guard.update(t_ms, yaw, roll, pitch):
+            return events + self._head_circle(t_ms)
+
+        side = self.side or self.exercise.sides[0]
+        in_neutral = self._in_neutral.update(t_ms, self._neutral_raw(angles))
+        if self._safety_until_ms is not None:
+            # STOP stays up for a while and until the person is back at neutral.
+            if t_ms >= self._safety_until_ms and in_neutral:
+                self._safety_until_ms = None
+                self._phase = Phase.READY
+            self._in_target.reset()
+            return events
+
+        in_target = self._in_target.update(t_ms, self._target_raw(angles, side))
+        events += self._check_speed(t_ms, angles)
+        events += self._check_wrong_side(t_ms, angles, side, in_target, in_neutral)
+        faults = self._check_form(t_ms, angles, body, side, in_target)
+        events += faults
+        form_ok = not any(f.state for f in self._faults)
+
+        phase = self._phase
+        if phase in (Phase.READY, Phase.REP_DONE, Phase.MOVING, Phase.RETURNING):
+            if in_target:
+                # The hold starts on entering the zone even with a form fault: it is then
+                # paused (IN_TARGET) until the form is fixed, and its record names the fault.
+                events += self._start_hold(t_ms, side, faults)
+                self._phase = Phase.HOLDING if form_ok else Phase.IN_TARGET
+            elif phase is Phase.RETURNING and in_neutral:
+                events += self._arrive_neutral(t_ms)
+            elif phase is Phase.MOVING and in_neutral:
+                self._phase = Phase.READY
+            elif phase in (Phase.READY, Phase.REP_DONE) and not in_neutral:
+                self._phase = Phase.MOVING
+        elif phase in (Phase.IN_TARGET, Phase.HOLDING):
+            if not in_target:
+                events += self._end_hold(t_ms)
+            else:
+                events += self._advance_hold(t_ms, dt_ok_ms, angles, side, form_ok)
+                self._phase = Phase.HOLDING if form_ok else Phase.IN_TARGET
+        return events
+
+    # -- pieces of the step -----------------------------------------------------------------------
+
+    def _reset_detectors(self) -> None:
+        self._guard.reset()
+        self._in_target.reset()
+        self._in_neutral.reset(state=True)
+        self._wrong.reset()
+        self._wrong_announced = False
+        for f in self._faults:
+            f.reset()
+        self._speed_hist.clear()
+        self._safety_until_ms = None
+
+    def _tracking_gap(self, t_ms: int) -> list[Event]:
+        last_ok = self._last_ok_ms if self._last_ok_ms is not None else t_ms
+        if self._lost_announced or t_ms - last_ok <= self.config.grace_s * 1000.0:
+            return []
+        # Longer than the grace period: whatever was going on has ended.
+        self._lost_announced = True
+        events = [Event(EventKind.TRACKING_LOST, t_ms, value=(t_ms - last_ok) / 1000.0,
+                        message=self.exercise.messages.lost)]
+        if self._hold is not None:
+            events += self._end_hold(last_ok)
+        elif self._phase is Phase.IN_TARGET:
+            self._phase = Phase.RETURNING if self._pending_side else Phase.MOVING
+        self._guard.reset()
+        self._in_target.reset()
+        for f in self._faults:
+            f.reset()
+        self._speed_hist.clear()
+        return events
+
+    def _head_circle(self, t_ms: int) -> list[Event]:
+        msg = self.exercise.messages.circle
+        events = [Event(EventKind.SAFETY_STOP, t_ms, side=self.side, message=msg, fault="head-circle")]
+        if self._hold is not None:
+            events += self._end_hold(t_ms, void_fault="head-circle")
+        self._pending_side = None  # the rep in progress is void
+        self._phase = Phase.RETURNING
+        self._safety_until_ms = t_ms + self.config.safety_hold_s * 1000.0
+        self._in_target.reset()
+        for f in self._faults:
+            f.reset()
+        return events
+
+    def _target_raw(self, angles: HeadAngles, side: str) -> bool:
+        staying = self._in_target.state
+        for t in self.exercise.targets:
+            v = _axis_value(angles, t.axis) * t.sign(side)
+            slack = t.hysteresis if staying else 0.0
+            if v < t.threshold - slack:
+                return False
+            if t.max is not None and v > t.max + slack:
+                return False
+        return True
+
+    def _neutral_raw(self, angles: HeadAngles) -> bool:
+        return all(abs(_axis_value(angles, a)) <= lim for a, lim in self.exercise.neutral.limits().items())
+
+    def _check_speed(self, t_ms: int, angles: HeadAngles) -> list[Event]:
+        speed = self.exercise.speed
+        if speed is None:
+            return []
+        hist = self._speed_hist
+        hist.append((t_ms, _axis_value(angles, speed.axis)))
+        window_ms = self.config.speed_window_s * 1000.0
+        while len(hist) > 2 and t_ms - hist[1][0] >= window_ms:
+            hist.popleft()
+        t_first, v_first = hist[0]
+        span_ms = t_ms - t_first
+        if span_ms < window_ms * 0.8:
+            return []
+        rate = abs(hist[-1][1] - v_first) / (span_ms / 1000.0)
+        if rate <= speed.max_per_s or t_ms - self._last_slowly_ms < self.config.fault_repeat_s * 1000.0:
+            return []
+        self._last_slowly_ms = t_ms
+        text = self._fmt(speed.message)
+        self._flash_message(t_ms, text, Priority.FORM)
+        return [Event(EventKind.FAULT, t_ms, side=self.side, message=text, fault="too-fast", value=rate)]
+
+    def _check_wrong_side(self, t_ms: int, angles: HeadAngles, side: str, in_target: bool,
+                          in_neutral: bool) -> list[Event]:
+        if in_neutral:
+            self._wrong_announced = False
+        if len(self.exercise.sides) < 2 or side == "center":
+            return []
+        main = self.exercise.main_target
+        other = other_side(side)
+        toward_other = _axis_value(angles, main.axis) * main.sign(other)
+        raw = not in_target and toward_other >= self.config.wrong_side_fraction * main.threshold
+        wrong = self._wrong.update(t_ms, raw)
+        if not wrong or self._wrong_announced or self._phase in (Phase.HOLDING, Phase.RETURNING):
+            return []
+        self._wrong_announced = True
+        text = self._fmt(self.exercise.messages.wrong_side) or f"Work your {side_label(side)} side now"
+        self._flash_message(t_ms, text, Priority.GUIDANCE)
+        return [Event(EventKind.WRONG_SIDE, t_ms, side=side, message=text)]
+
+    def _violated(self, check, angles: HeadAngles, body: BodyFeatures | None, side: str) -> bool:
+        """True only when a fault is measured; unknown (no body data) is not a fault."""
+        if isinstance(check, AngleLimit):
+            v = _axis_value(angles, check.axis)
+            return (check.min is not None and v < check.min) or (check.max is not None and v > check.max)
+        if body is None:
+            return False
+        sides = self._body_sides(check.side, side)
+        if isinstance(check, ShoulderHike):
+            hikes = [h for s in sides if (h := body.shoulder_hike_cm(s)) is not None]
+            return bool(hikes) and max(hikes) > check.max_cm
+        if isinstance(check, ArmDown):
+            return any(body.arm_down(s) is False for s in sides)
+        if isinstance(check, HandBehindHead):
+            return any(body.hand_behind_head(s) is False for s in sides)
+        return False
+
+    @staticmethod
+    def _body_sides(which: str, side: str) -> tuple[str, ...]:
+        if side == "center" or which == "both":
+            return ("right", "left")
+        return (side,) if which == "same" else (other_side(side),)
+
+    def _check_form(self, t_ms: int, angles: HeadAngles, body: BodyFeatures | None, side: str,
+                    in_target: bool) -> list[Event]:
+        events = []
+        for check, deb in zip(self.exercise.form, self._faults):
+            was = deb.state
+            now = deb.update(t_ms, in_target and self._violated(check, angles, body, side))
+            if now and not was:
+                text = self._fmt(check.message)
+                events.append(Event(EventKind.FAULT, t_ms, side=side, message=text, fault=check.fault))
+                if self._hold is not None and self._hold.fault is None:
+                    self._hold.fault = check.fault
+        return events
+
+    def _start_hold(self, t_ms: int, side: str, faults: list[Event]) -> list[Event]:
+        self._hold = _Hold(side=side, start_ms=t_ms)
+        self._hold.fault = next((f.fault for f in faults), None)
+        active = [c.fault for c, d in zip(self.exercise.form, self._faults) if d.state]
+        if active and self._hold.fault is None:
+            self._hold.fault = active[0]
+        return [Event(EventKind.HOLD_STARTED, t_ms, side=side, message=self._fmt(self.exercise.messages.hold))]
+
+    def _advance_hold(self, t_ms: int, dt_ok_ms: int, angles: HeadAngles, side: str, form_ok: bool) -> list[Event]:
+        h = self._hold
+        assert h is not None
+        ex = self.exercise
+        events: list[Event] = []
+        for t in ex.targets:
+            v = _axis_value(angles, t.axis) * t.sign(side)
+            h.peak_by_axis[t.axis] = max(h.peak_by_axis.get(t.axis, -math.inf), v)
+        h.peak = h.peak_by_axis[ex.main_target.axis]
+        if not form_ok:
+            return events  # paused: the fault message says what to fix
+        h.good_ms += dt_ok_ms
+        whole_s = int(min(h.good_ms, ex.hold_max_s * 1000.0) // 1000)
+        while h.ticks < whole_s:
+            h.ticks += 1
+            events.append(Event(EventKind.HOLD_TICK, t_ms, side=side, value=float(h.ticks)))
+        if not h.min_reached and h.good_ms >= ex.hold_min_s * 1000.0:
+            h.min_reached = True
+            events.append(Event(EventKind.HOLD_MIN_REACHED, t_ms, side=side, value=h.good_ms / 1000.0,
+                                message="Counts! Keep holding"))
+        if not h.released and h.good_ms >= ex.hold_max_s * 1000.0:
+            h.released = True
+            text = self._fmt(ex.messages.release)
+            events.append(Event(EventKind.HOLD_RELEASE, t_ms, side=side, value=h.good_ms / 1000.0, message=text))
+        return events
+
+    def _end_hold(self, t_ms: int, void_fault: str | None = None) -> list[Event]:
+        h = self._hold
+        assert h is not None
+        self._hold = None
+        counted = h.min_reached and void_fault is None
+        t0 = self._t0_ms or 0
+        record = HoldRecord(
+            side=h.side,
+            start_s=(h.start_ms - t0) / 1000.0,
+            held_s=round(h.good_ms / 1000.0, 3),
+            peak_deg=h.peak if math.isfinite(h.peak) else 0.0,
+            counted=counted,
+            fault=void_fault or h.fault,
+            peak_by_axis={k: v for k, v in h.peak_by_axis.items() if math.isfinite(v)},
+        )
+        self._last_hold_counted = counted
+        if counted:
+            self._pending_side = h.side
+            text = self._fmt(self.exercise.messages.return_)
+        else:
+            text = self._fmt(self.exercise.messages.too_short) if void_fault is None else ""
+            if text:
+                self._flash_message(t_ms, text, Priority.GUIDANCE)
+        self._phase = Phase.RETURNING
+        return [Event(EventKind.HOLD_DONE, t_ms, side=h.side, value=record.held_s, hold=record,
+                      message=text, fault=record.fault)]
+
+    def _arrive_neutral(self, t_ms: int) -> list[Event]:
+        side = self._pending_side
+        if side is None:
+            self._phase = Phase.READY
+            return []
+        self._pending_side = None
+        self._reps[side] += 1
+        n, total = self._reps[side], self.exercise.reps_per_side
+        text = self._fmt(self.exercise.messages.rep, side=side, n=n)
+        events = [Event(EventKind.REP_COUNTED, t_ms, side=side, value=float(n), message=text)]
+        self._flash_message(t_ms, text, Priority.PRAISE)
+        if n >= total:
+            events.append(Event(EventKind.SIDE_DONE, t_ms, side=side, message=f"{side_label(side) or 'All'} reps done".strip()))
+        if self.side is None:
+            self._phase = Phase.FINISHED
+            events.append(Event(EventKind.EXERCISE_DONE, t_ms, message=f"{self.exercise.name}: done, well done!"))
+        else:
+            self._phase = Phase.REP_DONE
+        return events
+
+    # -- messages and view ------------------------------------------------------------------------
+
+    def _fmt(self, template: str, side: str | None = None, n: int | None = None) -> str:
+        side = side or self.side or self.exercise.sides[0]
+        ex = self.exercise
+        return template.format(
+            side=side_label(side),
+            other=side_label(other_side(side)),
+            n=n if n is not None else self._reps.get(side, 0),
+            total=ex.reps_per_side,
+            min_s=f"{ex.hold_min_s:g}",
+            max_s=f"{ex.hold_max_s:g}",
+        )
+
+    def _flash_message(self, t_ms: int, text: str, priority: Priority) -> None:
+        self._flash = (Message(text, priority), t_ms + self.config.flash_s * 1000.0)
+
+    def _message(self) -> Message | None:
+        ex, msgs = self.exercise, self.exercise.messages
+        t_ms = self._last_ms if self._last_ms is not None else 0
+        candidates: list[Message] = []
+        if self._safety_until_ms is not None:
+            candidates.append(Message(msgs.circle, Priority.SAFETY))
+        for check, deb in zip(ex.form, self._faults):
+            if deb.state:
+                candidates.append(Message(self._fmt(check.message), Priority.FORM))
+                break
+        if self._flash is not None and t_ms <= self._flash[1]:
+            candidates.append(self._flash[0])
+        phase = self._phase
+        guidance = None
+        if phase is Phase.WAITING_CALIBRATION:
+            guidance = msgs.calibrate
+        elif self._angles is None and self._lost_announced:
+            guidance = msgs.lost
+        elif phase is Phase.READY:
+            guidance = msgs.go
+        elif phase is Phase.MOVING:
+            guidance = msgs.further
+        elif phase in (Phase.IN_TARGET, Phase.HOLDING):
+            guidance = msgs.release if self._hold and self._hold.released else msgs.hold
+        elif phase is Phase.RETURNING:
+            guidance = msgs.return_
+        elif phase is Phase.FINISHED:
+            guidance = f"{ex.name}: done"
+        if guidance:
+            candidates.append(Message(self._fmt(guidance), Priority.GUIDANCE))
+        if not candidates:
+            return None
+        # max() keeps the first of equal priorities: a fresh flash beats the standing guidance.
+        return max(candidates, key=lambda m: m.priority)
+
+    def _gauges(self) -> tuple[Gauge, ...]:
+        side = self.side or self.exercise.sides[0]
+        gauges: dict[str, Gauge] = {}
+
+        def value(axis: str) -> float | None:
+            return _axis_value(self._angles, axis) if self._angles is not None else None
+
+        for t in self.exercise.targets:
+            lo, hi = t.zone(side)
+            gauges[t.axis] = Gauge(t.axis, AXIS_UNITS[t.axis], value(t.axis), lo, hi, *AXIS_LIMITS[t.axis])
+        # Form-limited axes: the zone drawn is the allowed range (limits on one axis merge).
+        for check in self.exercise.form:
+            if not isinstance(check, AngleLimit) or check.axis in {t.axis for t in self.exercise.targets}:
+                continue
+            lim_lo, lim_hi = AXIS_LIMITS[check.axis]
+            old = gauges.get(check.axis)
+            lo = check.min if check.min is not None else (old.target_min if old else lim_lo)
+            hi = check.max if check.max is not None else (old.target_max if old else lim_hi)
+            gauges[check.axis] = Gauge(check.axis, AXIS_UNITS[check.axis], value(check.axis), lo, hi, lim_lo, lim_hi)
+        return tuple(gauges.values())
+
+    def view(self) -> EngineView:
+        """A read-only snapshot for the overlay: phase, side, reps, hold time, gauges, message."""
+        ex = self.exercise
+        h = self._hold
+        return EngineView(
+            exercise_id=ex.id,
+            exercise_name=ex.name,
+            phase=self._phase,
+            side=self.side,
+            reps=dict(self._reps),
+            reps_target=ex.reps_per_side,
+            hold_s=(h.good_ms / 1000.0) if h else 0.0,
+            hold_min_s=ex.hold_min_s,
+            hold_max_s=ex.hold_max_s,
+            gauges=self._gauges(),
+            message=self._message(),
+            safety_stop=self.safety_stop,
+            tracking_ok=self._angles is not None,
+            instruction=ex.instruction,
+            faults=tuple(c.fault for c, d in zip(ex.form, self._faults) if d.state),
+            hold_counted=bool(h.min_reached) if h else (self._pending_side is not None),
+            wrong_side=self._wrong.state,
+            tracking_lost_s=self.tracking_lost_s,
+            swept_deg=self._guard.swept_deg,
+        )
