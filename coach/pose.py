@@ -74,6 +74,10 @@ class PoseTracker:
             tracker pick the person to coach and report ``people``.
         face_every: Run the face model on every Nth frame (>= 1) and reuse its last matrix in
             between; 1 (every frame) is affordable on the measured clips, see bench/bench.py.
+        max_lean_deg: Poses that are not upright (see `is_upright`) are dropped, because the
+            pose model hallucinates lying "people" in cartoons and text (measured on
+            webcam_person_then_cartoon.mov: real person <= 2 deg, title text 65-90 deg).
+            ``None`` keeps every pose.
 
     Raises:
         CoachError: a model file is missing, corrupt or cannot be loaded.
@@ -87,12 +91,14 @@ class PoseTracker:
         *,
         num_poses: int = 2,
         face_every: int = 1,
+        max_lean_deg: float | None = 45.0,
     ) -> None:
         if num_poses < 1:
             raise ValueError(f"num_poses must be >= 1, got {num_poses}")
         if face_every < 1:
             raise ValueError(f"face_every must be >= 1, got {face_every}")
         self._face_every = face_every
+        self._max_lean_deg = max_lean_deg
         self._last_ts_ms: int | None = None
         self._frames = 0
         self._last_face: np.ndarray | None = None
@@ -209,13 +215,20 @@ class PoseTracker:
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
 
         result = self._detect("pose", image, ts)
-        people = len(result.pose_landmarks)
+        candidates = [
+            (_landmark_array(p, with_visibility=True), i)
+            for i, p in enumerate(result.pose_landmarks)
+        ]
+        if self._max_lean_deg is not None:
+            candidates = [
+                (lm, i) for lm, i in candidates if is_upright(lm, width, height, self._max_lean_deg)
+            ]
+        people = len(candidates)
         landmarks = world = face_matrix = None
         if people:
-            image_arrays = [_landmark_array(p, with_visibility=True) for p in result.pose_landmarks]
-            chosen = choose_person(image_arrays, width, height)
-            landmarks = image_arrays[chosen]
-            world = _landmark_array(result.pose_world_landmarks[chosen], with_visibility=False)
+            chosen = choose_person([lm for lm, _ in candidates], width, height)
+            landmarks, source_index = candidates[chosen]
+            world = _landmark_array(result.pose_world_landmarks[source_index], with_visibility=False)
         if self._face is not None:
             face_matrix = self._face_for(image, ts, landmarks, width, height)
         self._frames += 1
@@ -255,6 +268,34 @@ def _landmark_array(points, *, with_visibility: bool) -> np.ndarray:
         raise RuntimeError(f"pose model returned {arr.shape[0]} landmarks, expected {NUM_POSE_LANDMARKS}")
     arr.setflags(write=False)
     return arr
+
+
+def is_upright(lm: np.ndarray, width: int, height: int, max_lean_deg: float = 45.0) -> bool:
+    """Whether a pose is plausibly an upright person in front of the camera.
+
+    A pose fails only when BOTH its shoulder line is steeper than ``max_lean_deg`` from the
+    image horizontal AND its nose lies more than ``max_lean_deg`` away from straight up, seen
+    from the shoulder midpoint. Either test alone would drop real users: the shoulder line
+    is meaningless when someone stands side-on (the shoulders overlap), and the nose drops
+    toward the armpit in the levator stretch. A tilted camera (+/-15 deg) passes both.
+
+    Args:
+        lm: ``(33, >=2)`` normalised image landmarks.
+        width: Image width in pixels.
+        height: Image height in pixels.
+        max_lean_deg: Allowed lean of each test, in degrees.
+    """
+    scale = np.array([width, height], dtype=float)
+    left = lm[Landmark.LEFT_SHOULDER, :2] * scale
+    right = lm[Landmark.RIGHT_SHOULDER, :2] * scale
+    nose = lm[Landmark.NOSE, :2] * scale
+    dx, dy = np.abs(left - right)
+    shoulder_tilt_deg = np.degrees(np.arctan2(dy, dx))
+    up = (left + right) / 2.0 - nose  # image y grows downward: "up" is mid minus nose
+    nose_off_up_deg = np.degrees(np.arctan2(abs(up[0]), up[1]))
+    if not (np.isfinite(shoulder_tilt_deg) and np.isfinite(nose_off_up_deg)):
+        return False
+    return bool(shoulder_tilt_deg <= max_lean_deg or nose_off_up_deg <= max_lean_deg)
 
 
 def choose_person(people: list[np.ndarray], width: int, height: int) -> int:
