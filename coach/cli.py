@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exercise", required=True, help="exercise id (see `coach exercises`)")
     p.add_argument("--report", type=Path, default=None, help="report JSON to write")
     p.add_argument("--exercises-dir", type=Path, default=None, help="extra folder of exercise TOML files")
+    p.add_argument("--no-face", action="store_true", help="ignore face matrices in the log: pose landmarks only")
     p.set_defaults(handler=_cmd_replay)
 
     # -- live coach ---------------------------------------------------------------------------
@@ -88,11 +89,54 @@ def _cmd_record(args: argparse.Namespace) -> int:
 
 
 def _cmd_exercises(args: argparse.Namespace) -> int:
-    raise CoachError("`coach exercises` is not implemented yet")
+    from coach.exercise import list_exercises, side_label
+
+    for ex in list_exercises(args.exercises_dir):
+        sides = ", ".join(side_label(s) or "center" for s in ex.sides)
+        targets = " and ".join(
+            f"{t.axis} {t.direction} >= {t.threshold:g}" + (f" (<= {t.max:g})" if t.max is not None else "")
+            + (" cm" if t.axis == "retraction" else " deg")
+            for t in ex.targets
+        )
+        print(f"{ex.order}. {ex.id:<18} {ex.name}")
+        per_side = " per side" if len(ex.sides) > 1 else ""
+        print(f"   sides: {sides}; {ex.reps_per_side} reps{per_side}; hold {ex.hold_min_s:g}-{ex.hold_max_s:g} s")
+        print(f"   target: {targets}")
+    return 0
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
-    raise CoachError("`coach replay` is not implemented yet")
+    import json
+
+    from coach.coaching import Coach
+    from coach.exercise import load_exercise
+    from coach.landmarks import read_log
+    from coach.report import format_summary
+
+    exercise = load_exercise(args.exercise, args.exercises_dir)
+    if not args.log.is_file():
+        raise CoachError(f"landmark log not found: {args.log} (make one with `coach record VIDEO --out LOG.jsonl`)")
+    if args.report is not None and not args.report.parent.is_dir():
+        raise CoachError(f"cannot write the report {args.report}: folder {args.report.parent} does not exist")
+    coach = Coach(exercise, use_face=not args.no_face)
+    frames = 0
+    for frame in read_log(args.log):
+        coach.process(frame)
+        frames += 1
+    if frames == 0:
+        raise CoachError(f"landmark log {args.log} has no frames")
+    report = coach.section()
+    report["log"] = str(args.log)
+    report["frames"] = frames
+    if args.report is not None:
+        try:
+            args.report.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise CoachError(f"cannot write the report {args.report}: {exc.strerror}") from None
+    print(format_summary(report))
+    if args.report is not None:
+        print(f"report written to {args.report}")
+    return 0
 
 
 # -- history, progress, export ----------------------------------------------------------------
