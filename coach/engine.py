@@ -393,6 +393,8 @@ class Engine:
         self._angles = angles if usable else None
         if self._phase is Phase.FINISHED:
             return events
+        if not usable:
+            self._lost_ms += dt_ms  # counted while calibrating too: it is time the coach was blind
 
         if not calibrated:
             if self._calibrated:  # recalibration started: the rep in progress is abandoned
@@ -408,7 +410,6 @@ class Engine:
             events.append(Event(EventKind.CALIBRATED, t_ms, message="Calibrated. " + self._fmt(self.exercise.messages.go)))
 
         if not usable:
-            self._lost_ms += dt_ms
             return events + self._tracking_gap(t_ms)
         assert angles is not None
         dt_ok_ms = t_ms - (self._last_ok_ms if self._last_ok_ms is not None else t_ms)
