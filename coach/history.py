@@ -632,6 +632,10 @@ class NullHistory:
     def end_session(self, sid: SessionId, ended_at: datetime, ended_by: str) -> None:
         return None
 
+    def runs(self, exercise_id: str | None = None) -> list[tuple[StoredSession, StoredRun]]:
+        """No history: no runs (personal targets fall back to the exercise file's)."""
+        return []
+
     def close(self) -> None:
         return None
 
@@ -706,6 +710,15 @@ class SafeHistory:
 
     def end_session(self, sid: SessionId, ended_at: datetime, ended_by: str) -> None:
         self._call("end_session", sid, ended_at, ended_by)
+
+    def runs(self, exercise_id: str | None = None) -> list[tuple[StoredSession, StoredRun]]:
+        """Past runs for personal targets; none when the history is unusable (never raises)."""
+        if self._store is None:
+            return []
+        try:
+            return self._store.runs(exercise_id)
+        except HistoryError:
+            return []
 
     def close(self) -> None:
         if self._store is not None:
