@@ -22,9 +22,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Mapping, NewType, Protocol, Sequence
+from typing import Any, Iterable, Iterator, Mapping, NewType, Protocol, Sequence
 
-from coach.engine import HoldRecord
+from coach.engine import Event, EventKind, HoldRecord
 from coach.errors import CoachError
 
 DATA_DIR_ENV = "COACH_DATA_DIR"
@@ -257,7 +257,9 @@ class HistoryWriter(Protocol):
 
     def add_hold(self, run_id: ExerciseRunId, hold: HoldRecord) -> None: ...
 
-    def add_safety_event(self, run_id: ExerciseRunId, t_s: float, kind: str) -> None: ...
+    def add_safety_event(
+        self, run_id: ExerciseRunId, t_s: float, kind: str, message: str = ""
+    ) -> None: ...
 
     def add_fault(self, run_id: ExerciseRunId, t_s: float, kind: str, message: str = "") -> None: ...
 
@@ -390,10 +392,12 @@ class HistoryStore:
         with self._write("save a hold") as conn:
             _insert_hold(conn, run_id, hold)
 
-    def add_safety_event(self, run_id: ExerciseRunId, t_s: float, kind: str) -> None:
+    def add_safety_event(
+        self, run_id: ExerciseRunId, t_s: float, kind: str, message: str = ""
+    ) -> None:
         """Store a safety stop (``kind`` e.g. "head-circle") at ``t_s`` into the exercise."""
         with self._write("save a safety event") as conn:
-            _insert_event(conn, run_id, "safety", t_s, kind, "")
+            _insert_event(conn, run_id, "safety", t_s, kind, message)
 
     def add_fault(self, run_id: ExerciseRunId, t_s: float, kind: str, message: str = "") -> None:
         """Store a form fault (``kind`` e.g. "pitch-during-rotation") and what was said."""
@@ -450,7 +454,9 @@ class HistoryStore:
                 for hold in section.get("holds", ()):
                     _insert_hold(conn, run_id, _hold_from_json(hold))
                 for ev in section.get("safety_events", ()):
-                    _insert_event(conn, run_id, "safety", ev["t_s"], ev["kind"], "")
+                    _insert_event(
+                        conn, run_id, "safety", ev["t_s"], ev["kind"], ev.get("message", "")
+                    )
                 for ev in section.get("faults", ()):
                     _insert_event(
                         conn, run_id, "fault", ev["t_s"], ev["kind"], ev.get("message", "")
@@ -586,6 +592,31 @@ def delete_history(data_dir: Path | None = None) -> list[Path]:
     return removed
 
 
+def record_events(
+    history: HistoryWriter, run_id: ExerciseRunId, events: Iterable[Event], *, t0_ms: int
+) -> None:
+    """Store what the history keeps of engine events, as `coach.report.build_report` reports
+    them: finished holds, safety stops, form faults and wrong-side turns (as a "wrong-side"
+    fault). Each is its own transaction, written as it happens.
+
+    Args:
+        history: The store (or a `SafeHistory`/`NullHistory`).
+        run_id: The exercise run the events belong to.
+        events: Engine events, in order; other kinds are ignored.
+        t0_ms: The exercise's start time: stored times are seconds since it.
+    """
+    for ev in events:
+        t_s = (ev.t_ms - t0_ms) / 1000.0
+        if ev.kind is EventKind.HOLD_DONE and ev.hold is not None:
+            history.add_hold(run_id, ev.hold)
+        elif ev.kind is EventKind.SAFETY_STOP:
+            history.add_safety_event(run_id, t_s, ev.fault or "safety", ev.message)
+        elif ev.kind is EventKind.FAULT:
+            history.add_fault(run_id, t_s, ev.fault or "form", ev.message)
+        elif ev.kind is EventKind.WRONG_SIDE:
+            history.add_fault(run_id, t_s, "wrong-side", ev.message)
+
+
 # -- fallbacks for the live session ------------------------------------------------------------
 
 
@@ -618,7 +649,9 @@ class NullHistory:
     def add_hold(self, run_id: ExerciseRunId, hold: HoldRecord) -> None:
         return None
 
-    def add_safety_event(self, run_id: ExerciseRunId, t_s: float, kind: str) -> None:
+    def add_safety_event(
+        self, run_id: ExerciseRunId, t_s: float, kind: str, message: str = ""
+    ) -> None:
         return None
 
     def add_fault(self, run_id: ExerciseRunId, t_s: float, kind: str, message: str = "") -> None:
@@ -697,8 +730,10 @@ class SafeHistory:
     def add_hold(self, run_id: ExerciseRunId, hold: HoldRecord) -> None:
         self._call("add_hold", run_id, hold)
 
-    def add_safety_event(self, run_id: ExerciseRunId, t_s: float, kind: str) -> None:
-        self._call("add_safety_event", run_id, t_s, kind)
+    def add_safety_event(
+        self, run_id: ExerciseRunId, t_s: float, kind: str, message: str = ""
+    ) -> None:
+        self._call("add_safety_event", run_id, t_s, kind, message)
 
     def add_fault(self, run_id: ExerciseRunId, t_s: float, kind: str, message: str = "") -> None:
         self._call("add_fault", run_id, t_s, kind, message)

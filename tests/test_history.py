@@ -490,3 +490,37 @@ def test_cli_export_csv(tmp_path, capsys):
     assert [h["counted"] for h in holds[4:]] == ["1", "0", "1"]
     assert sorted((e["category"], e["kind"]) for e in events) == [
         ("fault", "pitch-during-rotation"), ("safety", "head-circle")]
+
+
+def test_live_recording_stores_what_the_report_says(tmp_path):
+    """Events written as they happen (record_events) and the finished report (save_report) give
+    the same stored exercise: the live session and `coach replay` agree in the history."""
+    from coach.engine import Engine
+    from coach.exercise import load_exercise
+    from coach.history import record_events
+    from coach.motion import RepPlan, session_script
+    from coach.report import build_report
+
+    ex = load_exercise("neck-rotation")
+    # right twice: the second is a wrong-side turn (sides alternate)
+    plans = [RepPlan("right"), RepPlan("right"), RepPlan("left", hold_s=3), RepPlan("left", fault="pitch"),
+             RepPlan("left"), RepPlan("right", reach=0.5)]
+    engine, events = Engine(ex), []
+    for t_ms, angles in session_script("neck-rotation", plans).angles(30):
+        events += engine.step(t_ms, angles, None, calibrated=True)
+    report = build_report(ex, events)
+    assert report["faults"] and any(not h["counted"] for h in report["holds"])  # a varied session
+
+    with HistoryStore.open(tmp_path) as store:
+        sid = store.start_session(T0, "live")
+        run = store.start_exercise(sid, ex.id, {"yaw": 60.0})
+        record_events(store, run, events, t0_ms=0)
+        store.finish_exercise(run, report["reps"], report["tracking_lost_s"])
+        store.end_session(sid, T0, "completed")
+        store.save_report(report, started_at=T0, source="replay")
+        live, saved = [s.runs[0] for s in store.sessions()]
+    assert live.holds == saved.holds and len(live.holds) == len(report["holds"])
+    assert live.reps == saved.reps == report["reps"]
+    assert [(e.t_s, e.kind) for e in live.faults] == [(e.t_s, e.kind) for e in saved.faults]
+    assert {"wrong-side", "pitch-during-rotation"} <= {e.kind for e in live.faults}
+    assert [(e.t_s, e.kind) for e in live.safety_events] == [(e.t_s, e.kind) for e in saved.safety_events]
