@@ -33,7 +33,7 @@ _HEAD_FIELDS = ("yaw_deg", "roll_deg", "pitch_deg", "retraction_cm",
 class Move:
     """Go from the current pose to ``to`` in ``duration_s`` (smooth start and stop).
 
-    Arm poses are discrete: they switch to ``to``'s at the start of the move.
+    Arm poses are discrete: they switch to ``to``'s half-way through the move.
     """
 
     to: BodyPose
@@ -100,7 +100,9 @@ def _ease(x: float) -> float:
 def _lerp_pose(a: BodyPose, b: BodyPose, frac: float) -> BodyPose:
     w = _ease(frac)
     values = {f: getattr(a, f) + (getattr(b, f) - getattr(a, f)) * w for f in _HEAD_FIELDS}
-    return replace(b, **values)
+    # Arm poses are discrete: they switch half-way, so the arm is already in place when the head
+    # reaches the target and stays there until the head has left it.
+    return replace(b if frac >= 0.5 else a, **values)
 
 
 @dataclass(frozen=True)
