@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from coach.errors import CoachError
+from coach.native import stderr_silenced
 
 Clock = Callable[[], float]
 
@@ -132,9 +133,10 @@ class VideoFileSource(FrameSource):
     ) -> None:
         self.path = Path(path)
         _require_file(self.path, "video")
-        with _opencv_quiet():
+        # FFmpeg prints its own complaints (e.g. "moov atom not found") on fd 2; we say it once.
+        with stderr_silenced():
             cap = cv2.VideoCapture(str(self.path))
-        ok, first = cap.read() if cap.isOpened() else (False, None)
+            ok, first = cap.read() if cap.isOpened() else (False, None)
         if not ok or first is None:
             cap.release()
             raise CoachError(f"cannot read {self.path} as a video (not a video file, or damaged); "

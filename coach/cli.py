@@ -73,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     # -- live coach ---------------------------------------------------------------------------
     # (the live-coach issue adds: run, cameras, demo)
+    p = sub.add_parser("cameras", help="list the cameras (index and name) for --camera")
+    p.set_defaults(handler=_cmd_cameras)
 
     # -- history ------------------------------------------------------------------------------
     _add_history_commands(sub)
@@ -85,7 +87,21 @@ def _cmd_angles(args: argparse.Namespace) -> int:
 
 
 def _cmd_record(args: argparse.Namespace) -> int:
-    raise CoachError("`coach record` is not implemented yet")
+    from coach.record import record_command
+
+    return record_command(args)
+
+
+def _cmd_cameras(args: argparse.Namespace) -> int:
+    from coach.capture import list_cameras
+
+    cameras = list_cameras()
+    if not cameras:
+        print("no camera found; use `coach run --video FILE`, or try `coach demo`")
+        return 0
+    for cam in cameras:
+        print(f"{cam.index}\t{cam.name or '(no name)'}")
+    return 0
 
 
 def _cmd_exercises(args: argparse.Namespace) -> int:

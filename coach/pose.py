@@ -8,17 +8,15 @@ larger person) and makes sure the face matrix belongs to that same person.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sys
 from pathlib import Path
-from typing import Iterator
 
 import cv2
 import numpy as np
 
 from coach.errors import CoachError
 from coach.landmarks import NUM_POSE_LANDMARKS, Landmark, PoseFrame
+from coach.native import stderr_silenced
 
 # Keep absl/glog chatter of the native graph off the user's terminal; must be set before the
 # mediapipe import. An explicit user setting wins.
@@ -30,29 +28,6 @@ from mediapipe.tasks.python import BaseOptions, vision  # noqa: E402
 
 # FaceLandmarker's 478-point mesh: index 1 is the nose tip, comparable to the pose NOSE.
 _FACE_NOSE = 1
-
-
-@contextlib.contextmanager
-def _native_stderr_silenced() -> Iterator[None]:
-    """Point file descriptor 2 at /dev/null while native code builds a model graph.
-
-    LiteRT prints INFO/WARNING lines straight to fd 2 (not through Python or glog) when a
-    model is built; they would bury the coach's own messages. A load failure still surfaces as
-    a Python exception, which the caller turns into a one-line error. ``COACH_DEBUG`` keeps
-    the native output.
-    """
-    if os.environ.get("COACH_DEBUG"):
-        yield
-        return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "wb") as sink:
-            os.dup2(sink.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 def _native_error_line(exc: Exception) -> str:
@@ -138,7 +113,7 @@ class PoseTracker:
         if not path.is_file():
             raise CoachError(f"{kind} model not found: {path}; pass --model or set COACH_MODEL_DIR")
         try:
-            with _native_stderr_silenced():
+            with stderr_silenced():
                 # mediapipe wants a str here; a Path fails deep in the C++ layer.
                 return factory(BaseOptions(model_asset_path=str(path)))
         except Exception as exc:  # noqa: BLE001 - any native load failure means a bad model file
@@ -159,7 +134,7 @@ class PoseTracker:
             task = getattr(self, attr, None)
             if task is not None:
                 setattr(self, attr, None)
-                with _native_stderr_silenced():  # LiteRT logs its teardown at INFO level
+                with stderr_silenced():  # LiteRT logs its teardown at INFO level
                     task.close()
 
     @property
@@ -181,7 +156,7 @@ class PoseTracker:
         if kind in self._warmed:
             return task.detect_for_video(image, ts)
         # A graph's first inference allocates its buffers and logs native warnings once.
-        with _native_stderr_silenced():
+        with stderr_silenced():
             result = task.detect_for_video(image, ts)
         self._warmed.add(kind)
         return result
