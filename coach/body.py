@@ -19,6 +19,7 @@ No mediapipe, no cv2, no clock.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -123,14 +124,14 @@ class BodyNeutral:
 
 
 def _unit(v: np.ndarray) -> np.ndarray | None:
-    n = float(np.linalg.norm(v))
-    if not np.isfinite(n) or n < 1e-6:
+    n = math.sqrt(float(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]))
+    if not math.isfinite(n) or n < 1e-6:
         return None
     return v / n
 
 
 def _angle_deg(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.degrees(np.arccos(np.clip(np.dot(a, b), -1.0, 1.0))))
+    return math.degrees(math.acos(max(-1.0, min(1.0, float(np.dot(a, b))))))
 
 
 def _measure(frame: PoseFrame, neutral: BodyNeutral | None) -> BodyFeatures:
@@ -139,24 +140,23 @@ def _measure(frame: PoseFrame, neutral: BodyNeutral | None) -> BodyFeatures:
     if world.shape != (33, 3) or image.shape != (33, 4):
         return BodyFeatures()
 
+    # One vectorised validity pass instead of per-landmark checks: this runs on every frame.
+    finite = np.isfinite(world).all(axis=1)
+    visible = finite & np.isfinite(image[:, 3]) & (image[:, 3] >= MIN_VISIBILITY)
+
     def seen(i: int) -> np.ndarray | None:
-        p = world[int(i)]
-        vis = image[int(i), 3]
-        if not np.all(np.isfinite(p)) or not np.isfinite(vis) or vis < MIN_VISIBILITY:
-            return None
-        return p
+        return world[int(i)] if visible[int(i)] else None
 
     def guessed(i: int) -> np.ndarray | None:
         # Arms: in a head-and-shoulders webcam view the elbows and wrists are usually below the
         # image, where the model still places them (with low visibility) from the body's
         # posture. That guess is all there is, so arm checks use it whenever it is finite.
-        p = world[int(i)]
-        return p if np.all(np.isfinite(p)) else None
+        return world[int(i)] if finite[int(i)] else None
 
     r_sh, l_sh = seen(Landmark.RIGHT_SHOULDER), seen(Landmark.LEFT_SHOULDER)
     if r_sh is None or l_sh is None:
         return BodyFeatures()
-    width_m = float(np.linalg.norm(l_sh - r_sh))
+    width_m = math.dist(l_sh, r_sh)
     lateral = _unit(l_sh - r_sh)  # toward the person's left
     if lateral is None or not 0.15 <= width_m <= 0.8:
         return BodyFeatures()
@@ -165,12 +165,12 @@ def _measure(frame: PoseFrame, neutral: BodyNeutral | None) -> BodyFeatures:
     # Torso up: hips' centre -> shoulders' centre. The hips come from world landmarks even when
     # they are out of frame (the model extrapolates them), so accept them only when they give a
     # plausible torso; otherwise use the world vertical (y is down in MediaPipe's frame).
-    hips = world[[Landmark.RIGHT_HIP, Landmark.LEFT_HIP]]
-    hip_mid = hips.mean(axis=0) if np.all(np.isfinite(hips)) else np.zeros(3)
+    hip_ok = finite[Landmark.RIGHT_HIP] and finite[Landmark.LEFT_HIP]
+    hip_mid = (world[Landmark.RIGHT_HIP] + world[Landmark.LEFT_HIP]) / 2.0 if hip_ok else np.zeros(3)
     # Not orthogonalised against the shoulder line on purpose: a one-sided hike tilts that line,
     # and projecting on an axis perpendicular to it would hide exactly the hike we look for.
     up = _unit(shoulder_mid - hip_mid)
-    if up is None or np.dot(up, np.array([0.0, -1.0, 0.0])) < 0.7:
+    if up is None or -float(up[1]) < 0.7:  # more than ~45 deg from the world vertical
         up = np.array([0.0, -1.0, 0.0])
 
     elev = {s: float(np.dot(p - hip_mid, up)) * 100.0 for s, p in (("right", r_sh), ("left", l_sh))}
@@ -230,5 +230,5 @@ def _hand_behind_head(sh, el, wr, up, head, width_m: float) -> bool | None:
         # No wrist position at all: a raised elbow is the best evidence we have.
         return True
     wrist_above_shoulder = float(np.dot(wr - sh, up)) > 0.0
-    near_head = float(np.linalg.norm(wr - head)) <= WRIST_NEAR_HEAD_MAX_WIDTHS * width_m
+    near_head = math.dist(wr, head) <= WRIST_NEAR_HEAD_MAX_WIDTHS * width_m
     return wrist_above_shoulder and near_head
