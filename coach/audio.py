@@ -233,10 +233,14 @@ class AudioCues:
         backend: Where cues are played (`NullBackend`, `FakeBackend`, `SoundDeviceBackend`...).
         voice: Pass spoken words to the backend with each cue.
         muted: Start muted (``m`` toggles).
+        drop_late_ticks: Skip a tick while the worker is still busy (a late tick misleads);
+            tests that check the exact cue sequence of a fast replay turn this off.
     """
 
-    def __init__(self, backend: Backend, *, voice: bool = False, muted: bool = False) -> None:
+    def __init__(self, backend: Backend, *, voice: bool = False, muted: bool = False,
+                 drop_late_ticks: bool = True) -> None:
         self.backend = backend
+        self._drop_late_ticks = drop_late_ticks
         self.voice = voice
         self.muted = muted
         self._last_ms: dict[Cue, int] = {}
@@ -270,9 +274,9 @@ class AudioCues:
         last = self._last_ms.get(cue)
         if last is not None and 0 <= t_ms - last < COOLDOWN_MS[cue]:
             return False
-        if cue in _DROPPABLE and self._queue.qsize() >= 1:
+        if self._drop_late_ticks and cue in _DROPPABLE and self._queue.qsize() >= 1:
             return False  # the worker is behind: skip the tick rather than play it late
-        if self._queue.qsize() >= _QUEUE_LIMIT and cue is not Cue.STOP:
+        if self._drop_late_ticks and self._queue.qsize() >= _QUEUE_LIMIT and cue is not Cue.STOP:
             return False
         if cue is Cue.STOP:
             self._drain()  # nothing queued before a STOP matters any more

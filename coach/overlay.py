@@ -4,7 +4,7 @@ Drawing only. Every function takes a frame and read-only state (`EngineView`, `P
 `OverlayStatus`, `Card`) and returns new pixels; nothing here decides, counts or reads the clock
 (like supervision's annotators, the logic lives elsewhere: `coach.engine`, `coach.session`).
 
-Readability at 2 m: frames smaller than `MIN_RENDER_HEIGHT` are upscaled before drawing, all
+Readability at 2 m: the live window upscales small frames (`LIVE_MIN_HEIGHT`) before drawing, all
 sizes scale with the frame height, and text is drawn with a dark outline so it stays legible
 over any background.
 
@@ -27,8 +27,9 @@ import numpy as np
 from coach.engine import EngineView, Gauge, Message, Priority
 from coach.landmarks import Landmark, PoseFrame
 
-# Frames smaller than this are upscaled before drawing so text stays readable from 2 m.
-MIN_RENDER_HEIGHT = 720
+# The live window upscales frames smaller than this before drawing, so text stays crisp and
+# readable from 2 m; a headless recording keeps the input's size (cheaper, and the same look).
+LIVE_MIN_HEIGHT = 720
 # Layout is designed in a 1280x720 reference frame and scaled by height / REFERENCE_HEIGHT.
 REFERENCE_HEIGHT = 720.0
 REFERENCE_WIDTH = 960.0
@@ -156,6 +157,7 @@ def render(
     *,
     mirror: bool,
     status: OverlayStatus = OverlayStatus(),
+    min_height: int = 0,
 ) -> np.ndarray:
     """Draw the live coaching overlay on a copy of a camera frame.
 
@@ -165,11 +167,13 @@ def render(
         pose: The landmarks of this frame, in the un-mirrored image's coordinates, or None.
         mirror: Show the image like a mirror (landmarks are mirrored with it).
         status: Session information (REC, paused, muted, status line).
+        min_height: Upscale smaller frames to this height first (the live window uses
+            `LIVE_MIN_HEIGHT`); 0 keeps the frame's size.
 
     Returns:
-        A new BGR image, at least `MIN_RENDER_HEIGHT` pixels high.
+        A new BGR image, the frame's size or ``min_height`` high.
     """
-    img = _prepare(frame_bgr, mirror)
+    img = _prepare(frame_bgr, mirror, min_height)
     s = _scale(img)
     draw_skeleton(img, pose, mirror=mirror)
     if view is not None:
@@ -199,6 +203,7 @@ def render_card(
     mirror: bool = True,
     status: OverlayStatus = OverlayStatus(),
     size: tuple[int, int] = (1280, 720),
+    min_height: int = 0,
 ) -> np.ndarray:
     """Draw a guided-flow screen over a dimmed camera frame (or a blank canvas).
 
@@ -209,6 +214,7 @@ def render_card(
         mirror: Mirror the frame and landmarks like the live view.
         status: Session information for the top bar.
         size: ``(width, height)`` of the canvas when there is no frame.
+        min_height: As in `render`.
 
     Returns:
         A new BGR image.
@@ -216,7 +222,7 @@ def render_card(
     if frame_bgr is None:
         img = np.full((size[1], size[0], 3), 40, np.uint8)
     else:
-        img = _prepare(frame_bgr, mirror)
+        img = _prepare(frame_bgr, mirror, min_height)
     s = _scale(img)
     draw_skeleton(img, pose, mirror=mirror)
     h, w = img.shape[:2]
@@ -227,7 +233,7 @@ def render_card(
     cv2.rectangle(img, (x0, y0), (x1, y0 + max(2, int(8 * s))), accent, -1)
     pad = int(30 * s)
     y = y0 + pad + int(45 * s)
-    _text(img, card.title, (x0 + pad, y), 1.5 * s, accent, 2)
+    _text(img, card.title, (x0 + pad, y), 1.5 * s, accent, 2, outline=False)
     y += int(30 * s)
     bottom = y1 - int((150 if card.progress is not None else 80) * s)
     body_scale, wrapped = _fit_lines(card.lines, 0.95 * s, x1 - x0 - 2 * pad, bottom - y)
@@ -236,7 +242,7 @@ def render_card(
         colour = accent if i in card.highlight else WHITE
         for part in parts:
             y += line_h
-            _text(img, part, (x0 + pad, y), body_scale, colour, 1)
+            _text(img, part, (x0 + pad, y), body_scale, colour, 1, outline=False)
     if card.progress is not None:
         frac = min(1.0, max(0.0, card.progress))
         by = y1 - int(110 * s)
@@ -244,9 +250,10 @@ def render_card(
         bh = int(28 * s)
         cv2.rectangle(img, (bx0, by), (bx1, by + bh), GREY, max(1, int(2 * s)))
         cv2.rectangle(img, (bx0, by), (bx0 + int((bx1 - bx0) * frac), by + bh), accent, -1)
-        _text(img, f"{round(frac * 100)}%", (bx1 - int(90 * s), by - int(10 * s)), 0.9 * s, WHITE, 1)
+        _text(img, f"{round(frac * 100)}%", (bx1 - int(90 * s), by - int(10 * s)), 0.9 * s, WHITE, 1,
+              outline=False)
     if card.footer:
-        _text(img, card.footer, (x0 + pad, y1 - pad), 0.8 * s, GREY, 1)
+        _text(img, card.footer, (x0 + pad, y1 - pad), 0.8 * s, GREY, 1, outline=False)
     _draw_top_bar(img, "", status, s)
     return img
 
@@ -263,15 +270,15 @@ def draw_skeleton(img: np.ndarray, pose: PoseFrame | None, *, mirror: bool) -> N
         return
     pts = _pixel_points(pose.landmarks, img.shape, mirror)
     s = _scale(img)
-    thick = max(2, int(5 * s))
+    thick = max(2, int(4 * s))
     for a, b in _SKELETON_EDGES:
         if pts[a] is not None and pts[b] is not None:
             cv2.line(img, pts[a], pts[b], BLACK, thick + max(2, int(3 * s)), cv2.LINE_AA)
             cv2.line(img, pts[a], pts[b], CYAN, thick, cv2.LINE_AA)
     for idx in (*_HEAD_POINTS, Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER):
         if pts[idx] is not None:
-            cv2.circle(img, pts[idx], max(3, int(7 * s)), WHITE, -1, cv2.LINE_AA)
-            cv2.circle(img, pts[idx], max(3, int(7 * s)), BLACK, max(1, int(2 * s)), cv2.LINE_AA)
+            cv2.circle(img, pts[idx], max(2, int(5 * s)), WHITE, -1, cv2.LINE_AA)
+            cv2.circle(img, pts[idx], max(2, int(5 * s)), BLACK, max(1, int(2 * s)), cv2.LINE_AA)
     # Neck: between the shoulders' midpoint and the ears' midpoint.
     neck_base = _midpoint(pts[Landmark.LEFT_SHOULDER], pts[Landmark.RIGHT_SHOULDER])
     head_c = _midpoint(pts[Landmark.LEFT_EAR], pts[Landmark.RIGHT_EAR])
@@ -345,10 +352,13 @@ def draw_stick_figure(pose: PoseFrame, *, background: int = 235) -> np.ndarray:
     img = np.full((pose.height, pose.width, 3), background, np.uint8)
     if pose.landmarks is None:
         return img
-    pts = _pixel_points(pose.landmarks, img.shape, mirror=False)
+    # Every point is drawn (the script knows where the hidden ones are); visibility only
+    # decides which face features are in front of the head.
+    pts = _pixel_points(pose.landmarks, img.shape, mirror=False, min_visibility=0.0)
+    vis = np.nan_to_num(np.asarray(pose.landmarks, dtype=float)[:, 3])
     s = img.shape[0] / REFERENCE_HEIGHT
     body = (70, 70, 70)
-    limb = max(3, int(14 * s))
+    limb = max(3, int(16 * s))
     for a, b in (
         (Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER),
         (Landmark.LEFT_SHOULDER, Landmark.LEFT_ELBOW), (Landmark.LEFT_ELBOW, Landmark.LEFT_WRIST),
@@ -358,28 +368,34 @@ def draw_stick_figure(pose: PoseFrame, *, background: int = 235) -> np.ndarray:
     ):
         if pts[a] is not None and pts[b] is not None:
             cv2.line(img, pts[a], pts[b], body, limb, cv2.LINE_AA)
+    for idx in (Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST):
+        if pts[idx] is not None:
+            cv2.circle(img, pts[idx], limb, body, -1, cv2.LINE_AA)
     neck_base = _midpoint(pts[Landmark.LEFT_SHOULDER], pts[Landmark.RIGHT_SHOULDER])
     head_c = _midpoint(pts[Landmark.LEFT_EAR], pts[Landmark.RIGHT_EAR])
     if head_c is None:
         return img
-    ear_l, ear_r = pts[Landmark.LEFT_EAR], pts[Landmark.RIGHT_EAR]
-    radius = int(max(20 * s, 0.75 * math.hypot(ear_l[0] - ear_r[0], ear_l[1] - ear_r[1])))
+    sh_l, sh_r = pts[Landmark.LEFT_SHOULDER], pts[Landmark.RIGHT_SHOULDER]
+    span = math.hypot(sh_l[0] - sh_r[0], sh_l[1] - sh_r[1]) if sh_l and sh_r else 200 * s
+    radius = int(max(18 * s, 0.3 * span))
     if neck_base is not None:
         cv2.line(img, neck_base, head_c, body, limb, cv2.LINE_AA)
     cv2.circle(img, head_c, radius, (185, 205, 235), -1, cv2.LINE_AA)
-    cv2.circle(img, head_c, radius, body, max(2, int(4 * s)), cv2.LINE_AA)
-    # Face features from the landmarks themselves, so a turned or tilted head looks turned.
-    for idx in (Landmark.LEFT_EYE, Landmark.RIGHT_EYE):
-        if pts[idx] is not None:
-            cv2.circle(img, pts[idx], max(2, int(6 * s)), (40, 40, 40), -1, cv2.LINE_AA)
-    if pts[Landmark.NOSE] is not None:
-        cv2.circle(img, pts[Landmark.NOSE], max(2, int(7 * s)), (60, 90, 200), -1, cv2.LINE_AA)
-    if pts[Landmark.MOUTH_LEFT] is not None and pts[Landmark.MOUTH_RIGHT] is not None:
-        cv2.line(img, pts[Landmark.MOUTH_LEFT], pts[Landmark.MOUTH_RIGHT], (60, 60, 160),
-                 max(2, int(4 * s)), cv2.LINE_AA)
+    cv2.circle(img, head_c, radius, body, max(2, int(5 * s)), cv2.LINE_AA)
+    # Face features where the landmarks put them, so a turn, tilt or nod is plain to see; a
+    # feature turned away from the camera (low visibility) is behind the head and not drawn.
     for idx in (Landmark.LEFT_EAR, Landmark.RIGHT_EAR):
-        if pts[idx] is not None:
-            cv2.circle(img, pts[idx], max(3, int(9 * s)), (150, 170, 210), -1, cv2.LINE_AA)
+        if pts[idx] is not None and vis[idx] >= 0.5:
+            cv2.circle(img, pts[idx], max(3, int(11 * s)), (150, 170, 210), -1, cv2.LINE_AA)
+            cv2.circle(img, pts[idx], max(3, int(11 * s)), body, max(1, int(3 * s)), cv2.LINE_AA)
+    for idx in (Landmark.LEFT_EYE, Landmark.RIGHT_EYE):
+        if pts[idx] is not None and vis[idx] >= 0.5:
+            cv2.circle(img, pts[idx], max(2, int(8 * s)), (40, 40, 40), -1, cv2.LINE_AA)
+    if pts[Landmark.MOUTH_LEFT] is not None and pts[Landmark.MOUTH_RIGHT] is not None:
+        cv2.line(img, pts[Landmark.MOUTH_LEFT], pts[Landmark.MOUTH_RIGHT], (60, 60, 170),
+                 max(2, int(6 * s)), cv2.LINE_AA)
+    if pts[Landmark.NOSE] is not None:
+        cv2.circle(img, pts[Landmark.NOSE], max(3, int(10 * s)), (60, 90, 200), -1, cv2.LINE_AA)
     return img
 
 
@@ -492,16 +508,16 @@ def pain_stop_card() -> Card:
 # --------------------------------------------------------------------------------------------
 
 
-def _prepare(frame_bgr: np.ndarray, mirror: bool) -> np.ndarray:
+def _prepare(frame_bgr: np.ndarray, mirror: bool, min_height: int) -> np.ndarray:
     if frame_bgr.ndim == 2:
         frame_bgr = cv2.cvtColor(frame_bgr, cv2.COLOR_GRAY2BGR)
-    img = cv2.flip(frame_bgr, 1) if mirror else frame_bgr.copy()
-    h = img.shape[0]
-    if h < MIN_RENDER_HEIGHT:
-        f = MIN_RENDER_HEIGHT / h
-        img = cv2.resize(img, (round(img.shape[1] * f), MIN_RENDER_HEIGHT),
-                         interpolation=cv2.INTER_LINEAR)
-    return img
+    h = frame_bgr.shape[0]
+    if h < min_height:
+        f = min_height / h
+        frame_bgr = cv2.resize(frame_bgr, (round(frame_bgr.shape[1] * f), min_height),
+                               interpolation=cv2.INTER_LINEAR)
+        return cv2.flip(frame_bgr, 1) if mirror else frame_bgr
+    return cv2.flip(frame_bgr, 1) if mirror else frame_bgr.copy()
 
 
 def _scale(img: np.ndarray) -> float:
@@ -509,22 +525,20 @@ def _scale(img: np.ndarray) -> float:
     return min(img.shape[0] / REFERENCE_HEIGHT, img.shape[1] / REFERENCE_WIDTH)
 
 
-def _pixel_points(landmarks: np.ndarray, shape: tuple[int, ...], mirror: bool):
+def _pixel_points(landmarks: np.ndarray, shape: tuple[int, ...], mirror: bool,
+                  min_visibility: float = _MIN_VISIBILITY):
+    """Display pixel of each landmark, or None where it is not finite, not visible or far off."""
     h, w = shape[:2]
-    out: list[tuple[int, int] | None] = []
-    for x, y, _z, vis in np.asarray(landmarks, dtype=float):
-        if not (math.isfinite(x) and math.isfinite(y)) or (math.isfinite(vis) and vis < _MIN_VISIBILITY):
-            out.append(None)
-            continue
-        if mirror:
-            x = 1.0 - x
-        px, py = x * w, y * h
+    lm = np.asarray(landmarks, dtype=float)
+    x = 1.0 - lm[:, 0] if mirror else lm[:, 0]
+    px, py, vis = x * w, lm[:, 1] * h, lm[:, 3]
+    with np.errstate(invalid="ignore"):
         # Far-off-image points (a guessed hip) would make cv2 draw across the whole screen.
-        if not (-w <= px <= 2 * w and -h <= py <= 2 * h):
-            out.append(None)
-            continue
-        out.append((int(round(px)), int(round(py))))
-    return out
+        good = (np.isfinite(px) & np.isfinite(py) & ~(vis < min_visibility)
+                & (px >= -w) & (px <= 2 * w) & (py >= -h) & (py <= 2 * h))
+    pxi = np.where(good, np.round(px), 0).astype(int)
+    pyi = np.where(good, np.round(py), 0).astype(int)
+    return [(int(a), int(b)) if g else None for a, b, g in zip(pxi, pyi, good)]
 
 
 def _midpoint(a, b):
@@ -534,16 +548,22 @@ def _midpoint(a, b):
 
 
 def _panel(img: np.ndarray, p0: tuple[int, int], p1: tuple[int, int], colour, alpha: float) -> None:
-    """Blend a filled rectangle into img (in place) so the camera image stays faintly visible."""
+    """Blend a filled rectangle into img (in place) so the camera image stays faintly visible.
+
+    Done as scale-then-add on the ROI view (two cheap saturating OpenCV calls, no temporary
+    image): this runs several times per frame and must not cost more than the model.
+    """
     h, w = img.shape[:2]
     x0, y0 = max(0, p0[0]), max(0, p0[1])
     x1, y1 = min(w, p1[0]), min(h, p1[1])
     if x1 <= x0 or y1 <= y0:
         return
     roi = img[y0:y1, x0:x1]
-    fill = np.empty_like(roi)
-    fill[:] = colour
-    cv2.addWeighted(fill, alpha, roi, 1.0 - alpha, 0.0, dst=roi)
+    if colour[0] == colour[1] == colour[2]:
+        cv2.convertScaleAbs(roi, dst=roi, alpha=1.0 - alpha, beta=alpha * colour[0])
+    else:
+        cv2.convertScaleAbs(roi, dst=roi, alpha=1.0 - alpha, beta=0.0)
+        cv2.add(roi, (alpha * colour[0], alpha * colour[1], alpha * colour[2], 0.0), dst=roi)
 
 
 def _text_size(text: str, scale: float, thickness: int) -> tuple[int, int]:
@@ -551,17 +571,19 @@ def _text_size(text: str, scale: float, thickness: int) -> tuple[int, int]:
     return w, h
 
 
-def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float, colour, thickness: int = 1) -> None:
-    """Text with a dark outline, legible over any background.
+def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float, colour, thickness: int = 1,
+          *, outline: bool = True) -> None:
+    """Text, with a dark outline when it sits on the camera image (legible on any background).
 
     OpenCV 5 renders a TrueType face where thickness selects the weight (1 regular, >= 2 bold)
-    and changes the advance, so the outline is the same text drawn at small offsets rather than
-    a thicker copy (which would not line up).
+    and changes the advance, so the outline is the same text drawn at small diagonal offsets
+    rather than a thicker copy (which would not line up). Text on a dark panel needs none.
     """
-    d = max(1, int(round(2.5 * scale)))
     x, y = org
-    for ox, oy in ((-d, 0), (d, 0), (0, -d), (0, d), (-d, -d), (d, d), (-d, d), (d, -d)):
-        cv2.putText(img, text, (x + ox, y + oy), _FONT, scale, BLACK, thickness, cv2.LINE_AA)
+    if outline:
+        d = max(1, int(round(2.0 * scale)))
+        for ox, oy in ((-d, -d), (d, d), (-d, d), (d, -d)):
+            cv2.putText(img, text, (x + ox, y + oy), _FONT, scale, BLACK, thickness, cv2.LINE_AA)
     cv2.putText(img, text, (x, y), _FONT, scale, colour, thickness, cv2.LINE_AA)
 
 
@@ -595,7 +617,7 @@ def _draw_top_bar(img: np.ndarray, name: str, status: OverlayStatus, s: float) -
     bar_h = int(62 * s)
     _panel(img, (0, 0), (w, bar_h), DARK, alpha=0.7)
     left = "  ".join(p for p in (status.title, name) if p)
-    _text(img, left, (int(18 * s), int(44 * s)), 1.05 * s, WHITE, 1)
+    _text(img, left, (int(18 * s), int(44 * s)), 1.05 * s, WHITE, 1, outline=False)
     x = w - int(18 * s)
     for label, colour in (("MUTED", GREY) if status.muted else (None, None),
                           ("PAUSED", YELLOW) if status.paused else (None, None),
@@ -604,7 +626,7 @@ def _draw_top_bar(img: np.ndarray, name: str, status: OverlayStatus, s: float) -
             continue
         tw = _text_size(label, 0.95 * s, 2)[0]
         x -= tw
-        _text(img, label, (x, int(44 * s)), 0.95 * s, colour, 2)
+        _text(img, label, (x, int(44 * s)), 0.95 * s, colour, 2, outline=False)
         if label == "REC":
             r = int(12 * s)
             cv2.circle(img, (x - r - int(8 * s), int(32 * s)), r, RED, -1, cv2.LINE_AA)
@@ -658,10 +680,10 @@ def _draw_hold_ring(img: np.ndarray, view: EngineView, s: float) -> None:
         cv2.line(img, p0, p1, mark_colour, max(2, int(5 * s)), cv2.LINE_AA)
     label = f"{view.hold_s:.0f}s" if view.hold_s > 0 else "hold"
     tw, th = _text_size(label, 1.0 * s, 2)
-    _text(img, label, (c[0] - tw // 2, c[1] + th // 2), 1.0 * s, WHITE, 2)
+    _text(img, label, (c[0] - tw // 2, c[1] + th // 2), 1.0 * s, WHITE, 2, outline=False)
     cap = f"{view.hold_min_s:g}-{view.hold_max_s:g} s"
     tw, _ = _text_size(cap, 0.65 * s, 1)
-    _text(img, cap, (c[0] - tw // 2, c[1] + r + int(45 * s)), 0.65 * s, GREY, 1)
+    _text(img, cap, (c[0] - tw // 2, c[1] + r + int(45 * s)), 0.65 * s, GREY, 1, outline=False)
 
 
 _AXIS_NAMES: Mapping[str, str] = MappingProxyType(
@@ -683,17 +705,17 @@ def _gauge_end_labels(axis: str, mirror: bool) -> tuple[str, str, int]:
 
 
 def _draw_gauges(img: np.ndarray, gauges: Sequence[Gauge], s: float, *, mirror: bool) -> None:
+    """A column of gauges on the left, under the rep counts: the person stays visible in the
+    middle of the frame and their shoulders at the bottom."""
     if not gauges:
         return
     h, w = img.shape[:2]
-    gw = int(min(w * 0.5, 620 * s))
-    gh = int(26 * s)
-    row_h = int(70 * s)
-    x0 = (w - gw) // 2
-    y_bottom = h - int(165 * s)
-    for i, g in enumerate(reversed(gauges)):
-        y = y_bottom - i * row_h
-        _draw_gauge(img, g, (x0, y), gw, gh, s, mirror=mirror)
+    gw = int(min(w * 0.3, 400 * s))
+    gh = int(24 * s)
+    row_h = int(80 * s)
+    x0 = int(58 * s)
+    for i, g in enumerate(gauges):
+        _draw_gauge(img, g, (x0, int(275 * s) + i * row_h), gw, gh, s, mirror=mirror)
 
 
 def _draw_gauge(img: np.ndarray, g: Gauge, org: tuple[int, int], gw: int, gh: int, s: float,
@@ -705,9 +727,10 @@ def _draw_gauge(img: np.ndarray, g: Gauge, org: tuple[int, int], gw: int, gh: in
     def to_x(v: float) -> int:
         return int(x0 + gauge_fraction(g, v, mirror=mirror) * gw)
 
-    pad = int(10 * s)
-    _panel(img, (x0 - int(60 * s), y - gh - pad - int(6 * s)), (x0 + gw + int(60 * s), y + gh + pad),
-           DARK, alpha=0.6)
+    pad = int(8 * s)
+    right_w = _text_size(right, 0.8 * s, 1)[0]
+    _panel(img, (x0 - int(52 * s), y - gh - pad - int(18 * s)),
+           (x0 + gw + right_w + int(22 * s), y + gh // 2 + pad), DARK, alpha=0.6)
     cv2.rectangle(img, (x0, y - gh // 2), (x0 + gw, y + gh // 2), (90, 90, 90), -1)
     tx0, tx1 = sorted((to_x(g.target_min), to_x(g.target_max)))
     cv2.rectangle(img, (tx0, y - gh // 2), (max(tx0 + 2, tx1), y + gh // 2), (60, 160, 60), -1)
@@ -716,8 +739,8 @@ def _draw_gauge(img: np.ndarray, g: Gauge, org: tuple[int, int], gw: int, gh: in
         cv2.line(img, (zero, y - gh // 2 - int(6 * s)), (zero, y + gh // 2 + int(6 * s)), WHITE,
                  max(1, int(2 * s)))
     _text(img, left, (x0 - _text_size(left, 0.8 * s, 1)[0] - int(10 * s), y + int(10 * s)),
-          0.8 * s, WHITE, 1)
-    _text(img, right, (x0 + gw + int(10 * s), y + int(10 * s)), 0.8 * s, WHITE, 1)
+          0.8 * s, WHITE, 1, outline=False)
+    _text(img, right, (x0 + gw + int(10 * s), y + int(10 * s)), 0.8 * s, WHITE, 1, outline=False)
     unit = "cm" if g.unit == "cm" else "°"
     name = _AXIS_NAMES.get(g.axis, g.axis)
     if g.value is None or not math.isfinite(g.value):
@@ -734,7 +757,7 @@ def _draw_gauge(img: np.ndarray, g: Gauge, org: tuple[int, int], gw: int, gh: in
         if g.axis in ("yaw", "roll") and abs(g.value) >= 1.0:
             side = " R" if g.value > 0 else " L"
         label = f"{name}: {value}{side}"
-    _text(img, label, (x0, y - gh // 2 - int(8 * s)), 0.75 * s, colour, 1)
+    _text(img, label, (x0, y - gh // 2 - int(8 * s)), 0.75 * s, colour, 1, outline=False)
 
 
 def _draw_message(img: np.ndarray, message: Message | None, s: float) -> None:
@@ -753,7 +776,7 @@ def _draw_message(img: np.ndarray, message: Message | None, s: float) -> None:
     for line in lines:
         y += line_h
         tw, _ = _text_size(line, scale, 2)
-        _text(img, line, ((w - tw) // 2, y - int(8 * s)), scale, colour, 2)
+        _text(img, line, ((w - tw) // 2, y - int(8 * s)), scale, colour, 2, outline=False)
 
 
 def _draw_stop_banner(img: np.ndarray, message: Message | None, s: float) -> None:
@@ -762,10 +785,10 @@ def _draw_stop_banner(img: np.ndarray, message: Message | None, s: float) -> Non
     _panel(img, (0, y0), (w, y1), (0, 0, 200), alpha=0.85)
     big = "STOP"
     tw, th = _text_size(big, 3.2 * s, 3)
-    _text(img, big, ((w - tw) // 2, y0 + th + int(25 * s)), 3.2 * s, WHITE, 3)
+    _text(img, big, ((w - tw) // 2, y0 + th + int(25 * s)), 3.2 * s, WHITE, 3, outline=False)
     sub = "No full head circles - side to side only"
     tw, _ = _text_size(sub, 1.0 * s, 2)
-    _text(img, sub, ((w - tw) // 2, y1 - int(25 * s)), 1.0 * s, WHITE, 2)
+    _text(img, sub, ((w - tw) // 2, y1 - int(25 * s)), 1.0 * s, WHITE, 2, outline=False)
 
 
 def _draw_status_line(img: np.ndarray, text: str, s: float) -> None:
@@ -781,7 +804,7 @@ def _draw_status_line(img: np.ndarray, text: str, s: float) -> None:
     for line in lines:
         y += int(50 * s)
         tw, _ = _text_size(line, scale, 2)
-        _text(img, line, ((w - tw) // 2, y - int(10 * s)), scale, YELLOW, 2)
+        _text(img, line, ((w - tw) // 2, y - int(10 * s)), scale, YELLOW, 2, outline=False)
 
 
 def _draw_centered_banner(img: np.ndarray, text: str, s: float, bg, fg) -> None:
@@ -790,7 +813,7 @@ def _draw_centered_banner(img: np.ndarray, text: str, s: float, bg, fg) -> None:
     y0 = h // 2 - th - int(30 * s)
     y1 = h // 2 + int(30 * s)
     _panel(img, (0, y0), (w, y1), bg, alpha=0.8)
-    _text(img, text, ((w - tw) // 2, h // 2 + th // 2 - int(6 * s)), 1.4 * s, fg, 2)
+    _text(img, text, ((w - tw) // 2, h // 2 + th // 2 - int(6 * s)), 1.4 * s, fg, 2, outline=False)
 
 
 def _draw_keys_hint(img: np.ndarray, hint: str, s: float) -> None:
@@ -799,4 +822,4 @@ def _draw_keys_hint(img: np.ndarray, hint: str, s: float) -> None:
     h, w = img.shape[:2]
     _panel(img, (0, h - int(40 * s)), (w, h), BLACK, alpha=0.6)
     tw, _ = _text_size(hint, 0.65 * s, 1)
-    _text(img, hint, ((w - tw) // 2, h - int(12 * s)), 0.65 * s, GREY, 1)
+    _text(img, hint, ((w - tw) // 2, h - int(12 * s)), 0.65 * s, GREY, 1, outline=False)

@@ -9,7 +9,7 @@ from coach.engine import EngineView, Gauge, Message, Phase, Priority
 from coach.landmarks import Landmark, PoseFrame
 from coach import overlay
 from coach.overlay import (
-    MIN_RENDER_HEIGHT,
+    LIVE_MIN_HEIGHT,
     OverlayStatus,
     ExerciseResultView,
     gauge_fraction,
@@ -62,12 +62,15 @@ def _near(img: np.ndarray, bgr, tol: int = 40) -> np.ndarray:
 
 
 @pytest.mark.parametrize("shape", [(360, 640, 3), (540, 960, 3), (1080, 1920, 3), (512, 512, 3), (480, 640)])
-def test_render_any_frame_size_upscales_small_and_leaves_input_alone(shape):
+def test_render_any_frame_size_upscales_small_for_the_window_and_leaves_input_alone(shape):
     frame = np.full(shape, 90, np.uint8)
     before = frame.copy()
     out = render(frame, _view(message=Message("Turn right", Priority.GUIDANCE)), _pose(shape[1], shape[0]),
-                 mirror=True, status=OverlayStatus(recording=True, title="Exercise 1/4"))
-    assert out.shape[0] == max(MIN_RENDER_HEIGHT, shape[0])
+                 mirror=True, status=OverlayStatus(recording=True, title="Exercise 1/4"),
+                 min_height=LIVE_MIN_HEIGHT)
+    assert out.shape[0] == max(LIVE_MIN_HEIGHT, shape[0])
+    native = render(frame, None, None, mirror=False)
+    assert native.shape[:2] == shape[:2]
     assert out.ndim == 3 and out.shape[2] == 3
     assert np.array_equal(frame, before), "render must not draw on the caller's frame"
     assert not np.array_equal(out[: out.shape[0] // 2], np.full_like(out[: out.shape[0] // 2], 90))
@@ -103,11 +106,12 @@ def test_gauge_needle_pixels_follow_mirroring():
     xs = {}
     for mirror in (True, False):
         img = render(_black(), _view(gauges=(g,)), None, mirror=mirror)
-        band = img[545:585]  # the bar's rows (the green value label sits above them)
+        band = img[262:292, :600]  # the first gauge's bar (its green value label sits above)
         mask = _near(band, overlay.GREEN, 30)
         assert mask.sum() > 50
         xs[mirror] = np.nonzero(mask)[1].mean()
-    assert xs[True] > 640 > xs[False]
+    centre = 58 + 384 / 2  # the gauge column: x0 = 58, width 0.3 * 1280 at this size
+    assert xs[True] > centre + 100 and xs[False] < centre - 100
 
 
 def test_side_labels_name_the_persons_own_side_when_mirrored():
@@ -147,8 +151,8 @@ def test_stop_banner_only_when_safety_stop():
 
 
 def test_tracking_lost_status_line_and_rec_indicator():
-    ok = render(_black(), _view(tracking_ok=True), None, mirror=True, status=OverlayStatus())
-    lost = render(_black(), _view(tracking_ok=False), None, mirror=True,
+    ok = render(_black(), _view(tracking_ok=True, gauges=()), None, mirror=True, status=OverlayStatus())
+    lost = render(_black(), _view(tracking_ok=False, gauges=()), None, mirror=True,
                   status=OverlayStatus(recording=True))
     band = slice(int(720 * 0.36), int(720 * 0.36) + 70)
     assert _near(lost[band], overlay.YELLOW, 40).sum() > 200
@@ -176,8 +180,9 @@ def test_instruction_card_has_the_safety_text_and_the_first_side():
     for phrase in ("physician", "1-2 weeks", "tingling or numbness", "coordination",
                    "RIGHT side", "5-10 s", "10 times on each side"):
         assert phrase in text
-    img = render_card(np.full((480, 640, 3), 120, np.uint8), card, pose=_pose(640, 480))
-    assert img.shape[0] == MIN_RENDER_HEIGHT
+    img = render_card(np.full((480, 640, 3), 120, np.uint8), card, pose=_pose(640, 480),
+                      min_height=LIVE_MIN_HEIGHT)
+    assert img.shape[0] == LIVE_MIN_HEIGHT
 
 
 def test_pain_stop_and_result_cards():
