@@ -22,8 +22,8 @@ landmarker) on ../shared/data/webcam_person_then_cartoon.mov (person at rest) an
   eye points almost identical) while image landmarks show anatomical proportions;
 - image z is about 3.4x the world z (relative to the hips), in image-width units;
 - rest jitter (frame-to-frame, per landmark): image ~0.4 px independent, world x/y ~0.7 mm,
-  world z ~1 mm independent plus ~4.5 mm common to the whole head; face matrix ~0.07 deg and
-  ~0.03 cm;
+  world z ~4.5 mm on the head but mostly shared (ear-to-ear z 1.3 mm, ears-to-shoulders z
+  2.5 mm); face matrix ~0.07 deg and ~0.03 cm;
 - face matrix: rotation maps the canonical face axes (x = person's left, y = up, z = out of
   the face) into an OpenGL-style camera frame (x right, y UP, z toward the viewer); translation
   in centimetres with negative z (in front of the camera); identity rotation when looking
@@ -40,7 +40,20 @@ from typing import Literal
 
 import numpy as np
 
+from coach.headpose import (
+    EAR_FORWARD_OF_SHOULDERS_M,
+    HEAD_MODEL_M,
+    MP_TO_GL,
+    NECK_PIVOT_BELOW_EARS_M,
+    rotation_from_vector,
+    axis_rotation,
+    head_rotation,
+    head_rotation_angles,
+)
 from coach.landmarks import NUM_POSE_LANDMARKS, Landmark, PoseFrame
+
+__all__ = ["ArmPose", "BodyPose", "Camera", "Noise", "make_frame", "make_landmarks",
+           "head_rotation", "head_rotation_angles"]
 
 ArmPose = Literal["rest", "down", "behind_head"]
 ARM_POSES: tuple[str, ...] = ("rest", "down", "behind_head")
@@ -50,32 +63,13 @@ SHOULDER_HALF_WIDTH_M = 0.162
 SHOULDER_ABOVE_HIPS_M = 0.43
 SHOULDER_FORWARD_OF_HIPS_M = 0.11
 EAR_ABOVE_SHOULDERS_M = 0.178
-EAR_FORWARD_OF_SHOULDERS_M = 0.085
 HIP_HALF_WIDTH_M = 0.14
-# The head turns about the top of the neck, a little below the ear canals. headpose uses the same
-# anatomical constant to separate head translation (retraction) from rotation.
-NECK_PIVOT_BELOW_EARS_M = 0.03
 # Image z is ~3.4x world z (relative to the hips) on both real inputs.
 IMAGE_Z_PER_WORLD_M = 3.4
-# Conversion between MediaPipe's camera axes (x right, y down, z away) and FaceLandmarker's
-# OpenGL-style axes (x right, y up, z toward the viewer).
-MP_TO_GL = np.diag([1.0, -1.0, -1.0])
 
-# Head points relative to the ear midpoint in head axes (l, u, f), metres: anatomical values,
-# used for the image projection.
-_HEAD_POINTS_IMAGE: dict[int, tuple[float, float, float]] = {
-    Landmark.NOSE: (0.0, -0.012, 0.11),
-    Landmark.LEFT_EYE_INNER: (0.016, 0.028, 0.09),
-    Landmark.LEFT_EYE: (0.032, 0.03, 0.086),
-    Landmark.LEFT_EYE_OUTER: (0.047, 0.029, 0.078),
-    Landmark.RIGHT_EYE_INNER: (-0.016, 0.028, 0.09),
-    Landmark.RIGHT_EYE: (-0.032, 0.03, 0.086),
-    Landmark.RIGHT_EYE_OUTER: (-0.047, 0.029, 0.078),
-    Landmark.LEFT_EAR: (0.072, 0.0, 0.0),
-    Landmark.RIGHT_EAR: (-0.072, 0.0, 0.0),
-    Landmark.MOUTH_LEFT: (0.024, -0.048, 0.085),
-    Landmark.MOUTH_RIGHT: (-0.024, -0.048, 0.085),
-}
+# Head points relative to the ear midpoint in head axes (l, u, f): the anatomical model the
+# image landmarks follow (shared with the estimator, which fits it to image landmarks).
+_HEAD_POINTS_IMAGE = HEAD_MODEL_M
 # The real model's world landmarks squeeze the eyes together (measured ~3 cm apart, with the
 # inner/outer points on top of the eye centre); mimic that so estimators cannot rely on it.
 _HEAD_POINTS_WORLD = dict(_HEAD_POINTS_IMAGE)
@@ -174,7 +168,9 @@ class Noise:
         image_common_z: Image z offset shared by one body part.
         world_m: Independent world x/y noise per landmark, metres.
         world_z_m: Independent world z noise per landmark, metres.
-        world_common_z_m: World z offset shared by all points of one body part, metres.
+        world_part_z_m: World z offset shared by the points of one body part (head,
+            shoulders, arms, rest), metres.
+        world_common_z_m: World z offset shared by the whole body, metres.
         visibility: Visibility noise (clipped to 0..1).
         face_deg: Face-matrix rotation noise, degrees.
         face_cm: Face-matrix translation noise, centimetres.
@@ -185,8 +181,9 @@ class Noise:
     image_z: float = 0.012
     image_common_z: float = 0.06
     world_m: float = 0.0007
-    world_z_m: float = 0.0012
-    world_common_z_m: float = 0.0045
+    world_z_m: float = 0.001
+    world_part_z_m: float = 0.0018
+    world_common_z_m: float = 0.004
     visibility: float = 0.002
     face_deg: float = 0.07
     face_cm: float = 0.03
@@ -194,48 +191,11 @@ class Noise:
     @classmethod
     def none(cls) -> "Noise":
         """No noise at all: exact projections."""
-        return cls(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        return cls(**{name: 0.0 for name in cls.__dataclass_fields__})
 
     def scaled(self, factor: float) -> "Noise":
         """The same noise with every standard deviation multiplied by `factor`."""
         return Noise(**{k: v * factor for k, v in self.__dict__.items()})
-
-
-# -- rotations -----------------------------------------------------------------------------------
-
-
-def _rot(axis: int, angle_deg: float) -> np.ndarray:
-    """Right-handed rotation about coordinate axis 0, 1 or 2."""
-    c, s = math.cos(math.radians(angle_deg)), math.sin(math.radians(angle_deg))
-    i, j = [(1, 2), (2, 0), (0, 1)][axis]
-    r = np.eye(3)
-    r[i, i] = c
-    r[i, j] = -s
-    r[j, i] = s
-    r[j, j] = c
-    return r
-
-
-def head_rotation(yaw_deg: float, roll_deg: float, pitch_deg: float) -> np.ndarray:
-    """Head rotation in torso axes (l = left, u = up, f = forward), from DESIGN.md angles.
-
-    The order is intrinsic yaw, then pitch, then roll: turn the head, then nod about the
-    turned head's own left axis (so "turn 45 degrees then pull down toward the armpit" is
-    yaw then pitch), then tilt about the head's own forward axis.
-
-    Signs: turning right moves the nose toward -l (rotation about u by -yaw); flexion moves
-    the nose toward -u (rotation about l by +pitch); right ear toward the right shoulder moves
-    the top of the head toward -l (rotation about f by +roll).
-    """
-    return _rot(1, -yaw_deg) @ _rot(0, pitch_deg) @ _rot(2, roll_deg)
-
-
-def head_rotation_angles(r: np.ndarray) -> tuple[float, float, float]:
-    """Inverse of `head_rotation`: ``(yaw_deg, roll_deg, pitch_deg)`` of a rotation matrix."""
-    pitch = math.degrees(math.asin(max(-1.0, min(1.0, -float(r[1, 2])))))
-    yaw = -math.degrees(math.atan2(float(r[0, 2]), float(r[2, 2])))
-    roll = math.degrees(math.atan2(float(r[1, 0]), float(r[1, 1])))
-    return yaw, roll, pitch
 
 
 # Person axes (l, u, f) expressed in MediaPipe camera axes for a person squarely facing the
@@ -370,8 +330,8 @@ def make_frame(
     # Body orientation in MediaPipe camera axes: the torso turns and leans, then the camera rolls.
     # In these y-down axes a rotation about +z by -angle turns the picture counter-clockwise on
     # screen, the same direction as cv2.getRotationMatrix2D(centre, +angle, 1).
-    r_cam_roll = _rot(2, -camera.camera_roll_deg)
-    r_body = r_cam_roll @ _PERSON_TO_MP @ _rot(1, -camera.torso_yaw_deg) @ _rot(2, camera.torso_roll_deg)
+    r_cam_roll = axis_rotation(2, -camera.camera_roll_deg)
+    r_body = r_cam_roll @ _PERSON_TO_MP @ axis_rotation(1, -camera.torso_yaw_deg) @ axis_rotation(2, camera.torso_roll_deg)
     shoulder_mid = np.array([0.0, SHOULDER_ABOVE_HIPS_M, SHOULDER_FORWARD_OF_HIPS_M])
     anchor = r_cam_roll @ np.array([camera.offset_x_m, camera.offset_y_m, camera.distance_m])
 
@@ -416,7 +376,8 @@ def make_frame(
         lm[:, 2] += rng.normal(0.0, noise.image_z, n) + rng.normal(0.0, noise.image_common_z, 4)[parts]
         lm[:, 3] = np.clip(lm[:, 3] + rng.normal(0.0, noise.visibility, n), 0.0, 1.0)
         world[:, :2] += rng.normal(0.0, noise.world_m, (n, 2))
-        world[:, 2] += rng.normal(0.0, noise.world_z_m, n) + rng.normal(0.0, noise.world_common_z_m, 4)[parts]
+        world[:, 2] += (rng.normal(0.0, noise.world_z_m, n) + rng.normal(0.0, noise.world_part_z_m, 4)[parts]
+                        + rng.normal(0.0, noise.world_common_z_m))
 
     face = None
     if with_face:
@@ -447,20 +408,13 @@ def _face_matrix(r_head_cam: np.ndarray, cam: np.ndarray, noise: Noise,
     if noise.face_deg > 0.0:
         axis = rng.normal(size=3)
         axis /= np.linalg.norm(axis)
-        rot_gl = _axis_angle(axis, rng.normal(0.0, noise.face_deg)) @ rot_gl
+        rot_gl = rotation_from_vector(axis * math.radians(rng.normal(0.0, noise.face_deg))) @ rot_gl
     if noise.face_cm > 0.0:
         t_cm = t_cm + rng.normal(0.0, noise.face_cm, 3)
     m = np.eye(4)
     m[:3, :3] = rot_gl
     m[:3, 3] = t_cm
     return m
-
-
-def _axis_angle(axis: np.ndarray, angle_deg: float) -> np.ndarray:
-    """Rodrigues rotation about a unit axis."""
-    a = math.radians(angle_deg)
-    k = np.array([[0.0, -axis[2], axis[1]], [axis[2], 0.0, -axis[0]], [-axis[1], axis[0], 0.0]])
-    return np.eye(3) + math.sin(a) * k + (1.0 - math.cos(a)) * (k @ k)
 
 
 _POSE_FIELDS = frozenset(BodyPose.__dataclass_fields__)
