@@ -42,21 +42,31 @@ class PoseTracker:
         >>> with PoseTracker(pose_path, face_path) as tracker:  # doctest: +SKIP
         ...     frame = tracker.process(t_ms, frame_bgr)
 
+    Why two pose graphs: in VIDEO mode MediaPipe skips its person detector while it tracks as
+    many people as ``num_poses`` allows. With ``num_poses=2`` and one person in view (the usual
+    case) it therefore runs the detector on EVERY frame looking for a second person, which
+    cost ~1.6x the time per frame in bench/bench.py. So a ``num_poses=1`` graph tracks the
+    user, and every ``census_every`` frames a ``num_poses`` graph sees the frame as well and
+    also counts people. When it sees two or more upright people the tracker switches to that
+    graph for every frame (it then tracks them all, so it skips its detector too) and picks the
+    person to coach; after ``census_every`` frames with one person or none it switches back.
+
     Args:
         pose_model: Path to ``pose_landmarker_full.task``.
         face_model: Path to ``face_landmarker.task``; ``None`` for pose only.
-        num_poses: How many people the pose model may report (>= 1); more than one lets the
-            tracker pick the person to coach and report ``people``.
+        num_poses: Most people reported (>= 1); 1 disables the census (``people`` <= 1).
         face_every: Run the face model on every Nth frame (>= 1) and reuse its last matrix in
-            between; 1 (every frame) is affordable on the measured clips, see bench/bench.py.
+            between (measured in bench/bench.py).
+        census_every: Frames between people counts while one person is tracked (>= 1); a
+            second person is noticed within this many frames.
         max_lean_deg: Poses that are not upright (see `is_upright`) are dropped, because the
             pose model hallucinates lying "people" in cartoons and text (measured on
-            webcam_person_then_cartoon.mov: real person <= 2 deg, title text 65-90 deg).
+            webcam_person_then_cartoon.mov: real person <= 2 deg, title text 55-90 deg).
             ``None`` keeps every pose.
 
     Raises:
         CoachError: a model file is missing, corrupt or cannot be loaded.
-        ValueError: ``num_poses`` or ``face_every`` is out of range.
+        ValueError: ``num_poses``, ``face_every`` or ``census_every`` is out of range.
     """
 
     def __init__(
@@ -66,61 +76,45 @@ class PoseTracker:
         *,
         num_poses: int = 2,
         face_every: int = 1,
+        census_every: int = 15,
         max_lean_deg: float | None = 45.0,
     ) -> None:
-        if num_poses < 1:
-            raise ValueError(f"num_poses must be >= 1, got {num_poses}")
-        if face_every < 1:
-            raise ValueError(f"face_every must be >= 1, got {face_every}")
+        for name, value in (("num_poses", num_poses), ("face_every", face_every),
+                            ("census_every", census_every)):
+            if value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value}")
+        self._num_poses = num_poses
         self._face_every = face_every
+        self._census_every = census_every
         self._max_lean_deg = max_lean_deg
+        self._face_model = None if face_model is None else Path(face_model)
         self._last_ts_ms: int | None = None
         self._frames = 0
         self._last_face: np.ndarray | None = None
-        self._warmed: set[str] = set()
-        self._pose = None
-        self._face = None
-        self._pose = self._create(
-            "pose", pose_model,
-            lambda base: vision.PoseLandmarker.create_from_options(
-                vision.PoseLandmarkerOptions(
-                    base_options=base,
-                    running_mode=vision.RunningMode.VIDEO,
-                    num_poses=num_poses,
-                )
-            ),
-        )
-        if face_model is not None:
-            try:
-                self._face = self._create(
-                    "face", face_model,
-                    lambda base: vision.FaceLandmarker.create_from_options(
-                        vision.FaceLandmarkerOptions(
-                            base_options=base,
-                            running_mode=vision.RunningMode.VIDEO,
-                            num_faces=num_poses,
-                            output_facial_transformation_matrixes=True,
-                        )
-                    ),
-                )
-            except BaseException:
-                self.close()
-                raise
-
-    @staticmethod
-    def _create(kind: str, path: Path, factory):
-        path = Path(path)
-        if not path.is_file():
-            raise CoachError(f"{kind} model not found: {path}; pass --model or set COACH_MODEL_DIR")
+        self._warmed: set[int] = set()
+        self._multi_mode = False
+        self._frames_since_crowd = 0
+        self._single = self._multi = self._face = self._face_multi = None
         try:
-            with stderr_silenced():
-                # mediapipe wants a str here; a Path fails deep in the C++ layer.
-                return factory(BaseOptions(model_asset_path=str(path)))
-        except Exception as exc:  # noqa: BLE001 - any native load failure means a bad model file
-            raise CoachError(
-                f"cannot load the {kind} model {path} ({_native_error_line(exc)}); "
-                f"delete it and rerun to re-download, or pass --model with a good copy"
-            ) from None
+            self._single = self._create_pose(pose_model, 1)
+            if num_poses > 1:
+                self._multi = self._create_pose(pose_model, num_poses)
+            if self._face_model is not None:
+                self._face = self._create_face(1)
+        except BaseException:
+            self.close()
+            raise
+
+    def _create_pose(self, path: Path, num_poses: int):
+        return _create("pose", path, lambda base: vision.PoseLandmarker.create_from_options(
+            vision.PoseLandmarkerOptions(
+                base_options=base, running_mode=vision.RunningMode.VIDEO, num_poses=num_poses)))
+
+    def _create_face(self, num_faces: int):
+        return _create("face", self._face_model, lambda base: vision.FaceLandmarker.create_from_options(
+            vision.FaceLandmarkerOptions(
+                base_options=base, running_mode=vision.RunningMode.VIDEO, num_faces=num_faces,
+                output_facial_transformation_matrixes=True)))
 
     def __enter__(self) -> "PoseTracker":
         return self
@@ -130,7 +124,7 @@ class PoseTracker:
 
     def close(self) -> None:
         """Release the native graphs; safe to call twice."""
-        for attr in ("_face", "_pose"):
+        for attr in ("_face_multi", "_face", "_multi", "_single"):
             task = getattr(self, attr, None)
             if task is not None:
                 setattr(self, attr, None)
@@ -142,6 +136,11 @@ class PoseTracker:
         """True when the face model runs."""
         return self._face is not None
 
+    @property
+    def crowd_mode(self) -> bool:
+        """True while more than one person is being tracked (the census graph runs every frame)."""
+        return self._multi_mode
+
     def _next_timestamp(self, t_ms: int) -> int:
         # VIDEO mode rejects a timestamp that does not increase; a camera can deliver two
         # frames within the same millisecond, and a caller may repeat one. Nudge it forward.
@@ -151,14 +150,13 @@ class PoseTracker:
         self._last_ts_ms = ts
         return ts
 
-    def _detect(self, kind: str, image, ts: int):
-        task = self._pose if kind == "pose" else self._face
-        if kind in self._warmed:
+    def _detect(self, task, image, ts: int):
+        if id(task) in self._warmed:
             return task.detect_for_video(image, ts)
         # A graph's first inference allocates its buffers and logs native warnings once.
         with stderr_silenced():
             result = task.detect_for_video(image, ts)
-        self._warmed.add(kind)
+        self._warmed.add(id(task))
         return result
 
     def process(self, t_ms: int, frame_bgr: np.ndarray) -> PoseFrame:
@@ -171,13 +169,14 @@ class PoseTracker:
             frame_bgr: ``(H, W, 3)`` uint8 BGR image (OpenCV's order).
 
         Returns:
-            The landmarks of the person to coach (or none), with ``people`` = poses seen.
+            The landmarks of the person to coach (or none), with ``people`` = upright people
+            seen (exact on census frames and while several people are tracked).
 
         Raises:
             ValueError: the frame is not an ``(H, W, 3)`` uint8 array.
             RuntimeError: the tracker was closed.
         """
-        if self._pose is None:
+        if self._single is None:
             raise RuntimeError("PoseTracker is closed")
         if frame_bgr.ndim != 3 or frame_bgr.shape[2] != 3 or frame_bgr.dtype != np.uint8:
             raise ValueError(f"frame must be an (H, W, 3) uint8 BGR array, got "
@@ -189,18 +188,9 @@ class PoseTracker:
         rgb = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB)
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
 
-        result = self._detect("pose", image, ts)
-        candidates = [
-            (_landmark_array(p, with_visibility=True), i)
-            for i, p in enumerate(result.pose_landmarks)
-        ]
-        if self._max_lean_deg is not None:
-            candidates = [
-                (lm, i) for lm, i in candidates if is_upright(lm, width, height, self._max_lean_deg)
-            ]
-        people = len(candidates)
+        result, candidates = self._track_people(image, ts, width, height)
         landmarks = world = face_matrix = None
-        if people:
+        if candidates:
             chosen = choose_person([lm for lm, _ in candidates], width, height)
             landmarks, source_index = candidates[chosen]
             world = _landmark_array(result.pose_world_landmarks[source_index], with_visibility=False)
@@ -209,8 +199,38 @@ class PoseTracker:
         self._frames += 1
         return PoseFrame(
             t_ms=ts, width=width, height=height, landmarks=landmarks,
-            world_landmarks=world, face_matrix=face_matrix, people=people,
+            world_landmarks=world, face_matrix=face_matrix, people=len(candidates),
         )
+
+    def _track_people(self, image, ts: int, width: int, height: int):
+        """Run the single graph (and the census graph when due); return a result and its people."""
+        if self._multi_mode:
+            result, people = self._upright_people(self._multi, image, ts, width, height)
+            if len(people) >= 2:
+                self._frames_since_crowd = 0
+            else:
+                self._frames_since_crowd += 1
+                if self._frames_since_crowd >= self._census_every:
+                    self._multi_mode = False
+            return result, people
+        result, people = self._upright_people(self._single, image, ts, width, height)
+        if self._multi is not None and self._frames % self._census_every == 0:
+            # The census result is used only if it finds a crowd: for one person the single
+            # graph's continuously tracked landmarks are steadier (a census graph that saw
+            # no frames for a while lands 7-8 px away on webcam_person_then_cartoon.mov).
+            crowd_result, crowd = self._upright_people(self._multi, image, ts, width, height)
+            if len(crowd) >= 2:
+                self._multi_mode, self._frames_since_crowd = True, 0
+                return crowd_result, crowd
+        return result, people
+
+    def _upright_people(self, task, image, ts: int, width: int, height: int):
+        result = self._detect(task, image, ts)
+        people = [(_landmark_array(p, with_visibility=True), i)
+                  for i, p in enumerate(result.pose_landmarks)]
+        if self._max_lean_deg is not None:
+            people = [(lm, i) for lm, i in people if is_upright(lm, width, height, self._max_lean_deg)]
+        return result, people
 
     def _face_for(self, image, ts: int, pose_lm: np.ndarray | None, width: int, height: int):
         if self._frames % self._face_every != 0:
@@ -220,7 +240,14 @@ class PoseTracker:
         if pose_lm is None:
             # No person to attach a face to; skipping the face model also saves its time.
             return None
-        result = self._detect("face", image, ts)
+        face = self._face
+        if self._multi_mode:
+            # Several people: a one-face graph may be tracking someone else's face. The
+            # several-face graph is built on first need (a one-off pause of ~0.3 s).
+            if self._face_multi is None:
+                self._face_multi = self._create_face(self._num_poses)
+            face = self._face_multi
+        result = self._detect(face, image, ts)
         if not result.face_landmarks:
             return None
         noses = np.array([[f[_FACE_NOSE].x, f[_FACE_NOSE].y] for f in result.face_landmarks])
@@ -231,6 +258,22 @@ class PoseTracker:
         matrix.setflags(write=False)
         self._last_face = matrix
         return matrix
+
+
+def _create(kind: str, path: Path, factory):
+    """Build a MediaPipe task from a model file, turning any failure into a one-line error."""
+    path = Path(path)
+    if not path.is_file():
+        raise CoachError(f"{kind} model not found: {path}; pass --model or set COACH_MODEL_DIR")
+    try:
+        with stderr_silenced():
+            # mediapipe wants a str here; a Path fails deep in the C++ layer.
+            return factory(BaseOptions(model_asset_path=str(path)))
+    except Exception as exc:  # noqa: BLE001 - any native load failure means a bad model file
+        raise CoachError(
+            f"cannot load the {kind} model {path} ({_native_error_line(exc)}); "
+            f"delete it and rerun to re-download, or pass --model with a good copy"
+        ) from None
 
 
 def _landmark_array(points, *, with_visibility: bool) -> np.ndarray:

@@ -96,6 +96,8 @@ def test_constructor_validates_ranges(model_dir):
         PoseTracker(model_dir / POSE, num_poses=0)
     with pytest.raises(ValueError, match="face_every"):
         PoseTracker(model_dir / POSE, face_every=0)
+    with pytest.raises(ValueError, match="census_every"):
+        PoseTracker(model_dir / POSE, census_every=0)
 
 
 # -- real model ---------------------------------------------------------------------------------
@@ -223,3 +225,39 @@ def test_bad_face_model_closes_pose_and_raises(model_dir, tmp_path):
     bad.write_bytes(b"junk")
     with pytest.raises(CoachError, match="face model"):
         PoseTracker(model_dir / POSE, bad)
+
+
+def two_people(astronaut: np.ndarray, mirrored: bool = False) -> np.ndarray:
+    """A 768x512 scene: the full-size astronaut right of centre, a half-size one bottom left."""
+    canvas = np.full((512, 768, 3), 128, np.uint8)
+    canvas[:, 256:768] = astronaut
+    canvas[256:512, 0:256] = cv2.resize(astronaut, (256, 256))
+    return np.ascontiguousarray(canvas[:, ::-1]) if mirrored else canvas
+
+
+@pytest.mark.parametrize("mirrored", [False, True])
+def test_two_people_coaches_the_central_larger_one(model_dir, astronaut, mirrored):
+    scene = two_people(astronaut, mirrored)
+    single = cv2.copyMakeBorder(astronaut, 0, 0, 128, 128, cv2.BORDER_CONSTANT, value=(128, 128, 128))
+    with PoseTracker(model_dir / POSE, model_dir / FACE, census_every=5) as tracker:
+        crowd = [tracker.process(t, scene) for t in range(0, 100, 33)]
+        assert tracker.crowd_mode
+        alone = [tracker.process(t, single) for t in range(100, 400, 33)]
+        assert not tracker.crowd_mode  # back to the cheap single-person graph
+    for frame in crowd:
+        assert frame.people == 2
+        nose_x = frame.landmarks[Landmark.NOSE, 0]
+        # The big person's nose is at ~0.62 of the width (~0.38 when mirrored); the small one's ~0.14.
+        assert (nose_x < 0.5) if mirrored else (nose_x > 0.5), nose_x
+        # The face found belongs to the coached person (the small face is not detected at all,
+        # so a wrong match would show as a missing matrix or a far-off translation).
+        assert frame.face_matrix is not None
+        assert (frame.face_matrix[0, 3] < 0) if mirrored else (frame.face_matrix[0, 3] > 0)
+    # MediaPipe may keep tracking a vanished person's box for a frame or two after a hard cut.
+    assert all(f.people == 1 for f in alone[-4:])
+
+
+def test_num_poses_one_never_reports_a_crowd(model_dir, astronaut):
+    with PoseTracker(model_dir / POSE, num_poses=1) as tracker:
+        frames = [tracker.process(t, two_people(astronaut)) for t in range(0, 100, 33)]
+    assert all(f.people == 1 for f in frames) and not tracker.crowd_mode

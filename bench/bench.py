@@ -1,0 +1,272 @@
+#!/usr/bin/env python3
+"""Throughput benchmark: bare MediaPipe vs our pipelines, in the same run, on the same clip.
+
+    python bench/bench.py [VIDEO] [--model-dir DIR] [--rounds N] [--only SECTION ...]
+
+VIDEO defaults to ../shared/data/webcam_person_then_cartoon.mov; the model folder to
+$COACH_MODEL_DIR (else ../shared/models). Every pipeline decodes the file itself (decode +
+inference is what a headless run pays). Pipelines are interleaved round by round and the best
+round is reported, because the 2 cores here are shared and a slow round is someone else's load.
+
+Sections (each a function ``section_<name>(ctx) -> None`` listed in SECTIONS; add yours):
+- ``throughput``: bare PoseLandmarker vs `PoseTracker` (pose only, and pose + face) vs the
+  angles pipeline (`coach.headpose.HeadTracker`, when present), with the ratios;
+- ``breakdown``: where the time goes: decode, BGR->RGB, first-frame warm-up, ``num_poses``
+  1 vs 2, the face model, input resolution.
+
+Nothing here is asserted; speed goals live in this script's printout, never in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # run as a script from a checkout
+    sys.path.insert(0, str(REPO))
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+from coach.capture import VideoFileSource  # noqa: E402
+from coach.pose import PoseTracker  # noqa: E402 - sets the native log levels before mediapipe loads
+
+import mediapipe as mp  # noqa: E402  (bench only: the bare baseline must bypass coach.pose)
+from mediapipe.tasks.python import BaseOptions, vision  # noqa: E402
+
+from coach.native import stderr_silenced  # noqa: E402
+
+DEFAULT_VIDEO = REPO.parent / "shared" / "data" / "webcam_person_then_cartoon.mov"
+POSE_FILE = "pose_landmarker_full.task"
+FACE_FILE = "face_landmarker.task"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every section gets: the clip, the models, how many rounds."""
+
+    video: Path
+    model_dir: Path
+    rounds: int
+
+    @property
+    def pose_model(self) -> Path:
+        return self.model_dir / POSE_FILE
+
+    @property
+    def face_model(self) -> Path:
+        return self.model_dir / FACE_FILE
+
+
+@dataclass(frozen=True)
+class Timing:
+    """One pass of a pipeline over the clip."""
+
+    frames: int
+    seconds: float
+    first_frame_ms: float
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds > 0 else float("nan")
+
+
+def video_frames(path: Path) -> Iterator[tuple[int, np.ndarray]]:
+    """Decode ``path`` as fast as possible (our VideoFileSource, realtime off)."""
+    with VideoFileSource(path, realtime=False) as src:
+        yield from src
+
+
+def timed(run: Callable[[], Iterator[None]]) -> Timing:
+    """Time a pipeline: ``run()`` yields once per processed frame."""
+    start = time.perf_counter()
+    first_ms = float("nan")
+    frames = 0
+    for _ in run():
+        frames += 1
+        if frames == 1:
+            first_ms = (time.perf_counter() - start) * 1000.0
+    return Timing(frames, time.perf_counter() - start, first_ms)
+
+
+# -- pipelines (each builds its models outside the timed part) ----------------------------------
+
+def bare_pose(ctx: Context, *, num_poses: int = 2, size: tuple[int, int] | None = None) -> Timing:
+    """Bare MediaPipe PoseLandmarker, VIDEO mode: decode + BGR->RGB + inference, nothing else."""
+    options = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(ctx.pose_model)),
+        running_mode=vision.RunningMode.VIDEO, num_poses=num_poses)
+    with stderr_silenced():
+        landmarker = vision.PoseLandmarker.create_from_options(options)
+
+    def run() -> Iterator[None]:
+        for t_ms, bgr in video_frames(ctx.video):
+            if size is not None:
+                bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
+            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            landmarker.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), t_ms)
+            yield
+
+    try:
+        return timed(run)
+    finally:
+        with stderr_silenced():
+            landmarker.close()
+
+
+def bare_face(ctx: Context, *, num_faces: int = 1) -> Timing:
+    """Bare MediaPipe FaceLandmarker (with the transformation matrix), VIDEO mode."""
+    options = vision.FaceLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(ctx.face_model)),
+        running_mode=vision.RunningMode.VIDEO, num_faces=num_faces,
+        output_facial_transformation_matrixes=True)
+    with stderr_silenced():
+        landmarker = vision.FaceLandmarker.create_from_options(options)
+
+    def run() -> Iterator[None]:
+        for t_ms, bgr in video_frames(ctx.video):
+            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            landmarker.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), t_ms)
+            yield
+
+    try:
+        return timed(run)
+    finally:
+        with stderr_silenced():
+            landmarker.close()
+
+
+def tracker_pipeline(ctx: Context, *, use_face: bool, num_poses: int = 2, face_every: int = 1,
+                     angles: bool = False) -> Timing:
+    """Our `PoseTracker` (-> `HeadTracker` when ``angles``) on the decoded clip."""
+    head = None
+    if angles:
+        from coach.headpose import HeadTracker
+
+        head = HeadTracker(use_face=use_face, calibrate=False)
+    tracker = PoseTracker(ctx.pose_model, ctx.face_model if use_face else None,
+                          num_poses=num_poses, face_every=face_every)
+
+    def run() -> Iterator[None]:
+        for t_ms, bgr in video_frames(ctx.video):
+            frame = tracker.process(t_ms, bgr)
+            if head is not None:
+                head.update(frame)
+            yield
+
+    try:
+        return timed(run)
+    finally:
+        tracker.close()
+
+
+def have_head_tracker() -> bool:
+    try:
+        from coach.headpose import HeadTracker  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# -- reporting -------------------------------------------------------------------------------------
+
+def best_of(ctx: Context, pipelines: dict[str, Callable[[], Timing]]) -> dict[str, Timing]:
+    """Run every pipeline ``ctx.rounds`` times, interleaved; keep each one's fastest round."""
+    best: dict[str, Timing] = {}
+    for _ in range(ctx.rounds):
+        for name, run in pipelines.items():
+            t = run()
+            if name not in best or t.fps > best[name].fps:
+                best[name] = t
+    return best
+
+
+def print_table(results: dict[str, Timing], baseline: str) -> None:
+    base = results[baseline].fps
+    print(f"  {'pipeline':<44} {'frames':>6} {'fps':>7} {'ms/frame':>9} {'vs ' + baseline:>14}")
+    for name, t in results.items():
+        print(f"  {name:<44} {t.frames:>6} {t.fps:>7.1f} {1000 / t.fps:>9.1f} {t.fps / base:>13.2f}x")
+
+
+def section_throughput(ctx: Context) -> None:
+    """Bare inference vs our pipelines; the ratios the issues ask for."""
+    pipelines: dict[str, Callable[[], Timing]] = {
+        "bare PoseLandmarker (num_poses=2)": lambda: bare_pose(ctx, num_poses=2),
+        "bare PoseLandmarker (num_poses=1)": lambda: bare_pose(ctx, num_poses=1),
+        "PoseTracker pose only": lambda: tracker_pipeline(ctx, use_face=False),
+        "PoseTracker pose + face": lambda: tracker_pipeline(ctx, use_face=True),
+    }
+    if have_head_tracker():
+        pipelines["angles: PoseTracker + HeadTracker, pose only"] = (
+            lambda: tracker_pipeline(ctx, use_face=False, angles=True))
+        pipelines["angles: PoseTracker + HeadTracker, fused face"] = (
+            lambda: tracker_pipeline(ctx, use_face=True, angles=True))
+    else:
+        print("  (coach.headpose.HeadTracker not found: angles pipeline skipped)")
+    results = best_of(ctx, pipelines)
+    print_table(results, "bare PoseLandmarker (num_poses=2)")
+
+
+def section_breakdown(ctx: Context) -> None:
+    """Where a frame's time goes."""
+    decode = best_of(ctx, {"decode": lambda: timed(lambda: (None for _ in video_frames(ctx.video)))})
+    frames = [bgr for _, bgr in video_frames(ctx.video)]
+    h, w = frames[0].shape[:2]
+    cvt_ms = []
+    for _ in range(ctx.rounds):
+        start = time.perf_counter()
+        for bgr in frames:
+            cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        cvt_ms.append((time.perf_counter() - start) * 1000.0 / len(frames))
+    print(f"  decode only ({w}x{h}):               {decode['decode'].fps:7.1f} fps "
+          f"({1000 / decode['decode'].fps:.1f} ms/frame)")
+    print(f"  BGR->RGB cvtColor:                    {min(cvt_ms):7.2f} ms/frame")
+
+    small = (640, int(round(640 * h / w)))
+    results = best_of(ctx, {
+        f"bare pose {w}x{h} num_poses=2": lambda: bare_pose(ctx, num_poses=2),
+        f"bare pose {w}x{h} num_poses=1": lambda: bare_pose(ctx, num_poses=1),
+        f"bare pose {small[0]}x{small[1]} num_poses=1": lambda: bare_pose(ctx, num_poses=1, size=small),
+        "bare face num_faces=1": lambda: bare_face(ctx, num_faces=1),
+        "bare face num_faces=2": lambda: bare_face(ctx, num_faces=2),
+        "PoseTracker pose + face every 2nd frame": lambda: tracker_pipeline(ctx, use_face=True, face_every=2),
+    })
+    print_table(results, f"bare pose {w}x{h} num_poses=2")
+    firsts = ", ".join(f"{name.split(' num')[0]}: {t.first_frame_ms:.0f} ms" for name, t in results.items()
+                       if name.startswith("bare"))
+    print(f"  first frame (warm-up, included above): {firsts}")
+
+
+SECTIONS: dict[str, Callable[[Context], None]] = {
+    "throughput": section_throughput,
+    "breakdown": section_breakdown,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("video", nargs="?", type=Path, default=DEFAULT_VIDEO)
+    parser.add_argument("--model-dir", type=Path,
+                        default=Path(os.environ.get("COACH_MODEL_DIR", REPO.parent / "shared" / "models")))
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds; best is kept")
+    parser.add_argument("--only", nargs="+", choices=sorted(SECTIONS), default=None)
+    args = parser.parse_args(argv)
+    ctx = Context(args.video, args.model_dir, max(1, args.rounds))
+    with VideoFileSource(ctx.video) as src:
+        clip = f"{ctx.video.name}: {src.size[0]}x{src.size[1]}, {src.frame_count} frames @ {src.fps:.1f} fps"
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    print(f"{clip}; {os.cpu_count()} CPUs, load average {load}; best of {ctx.rounds} rounds")
+    for name in args.only or list(SECTIONS):
+        print(f"\n[{name}]")
+        SECTIONS[name](ctx)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
