@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None, help="CSV file (default: standard output)")
     p.add_argument("--calibrate", action="store_true",
                    help="make angles relative to the neutral pose of the first steady seconds")
+    p.add_argument("--no-smooth", action="store_true",
+                   help="raw per-frame angles (no One Euro smoothing)")
     _add_model_options(p)
     p.set_defaults(handler=_cmd_angles)
 
@@ -83,7 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_angles(args: argparse.Namespace) -> int:
-    raise CoachError("`coach angles` is not implemented yet")
+    from coach.angles import angles_command
+
+    return angles_command(args)
 
 
 def _cmd_record(args: argparse.Namespace) -> int:

@@ -1,0 +1,90 @@
+"""`coach angles`: torso-relative head angles of every frame of a video or image, as CSV.
+
+One row per frame, header exactly ``t_ms,yaw_deg,roll_deg,pitch_deg,retraction_cm,confidence,
+tracking``; ``tracking`` is ``ok`` or ``lost`` and the angle cells are empty when lost. Without
+``--calibrate`` the angles are torso-relative WITHOUT a neutral, so left/right symmetry can be
+checked on them; with it they are relative to the neutral collected over the first steady
+seconds (rows before that are written as ``lost``: there is no neutral yet).
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+from typing import IO, Iterable
+
+from coach.errors import CoachError
+from coach.headpose import HeadAngles, HeadTracker
+from coach.landmarks import PoseFrame
+
+CSV_HEADER = ("t_ms", "yaw_deg", "roll_deg", "pitch_deg", "retraction_cm", "confidence", "tracking")
+
+
+def csv_row(t_ms: int, angles: HeadAngles, *, usable: bool = True) -> list[str]:
+    """One CSV row: angles rounded to 2 decimals, empty when not OK (or not `usable`)."""
+    ok = angles.ok and usable
+    cells = [f"{v:.2f}" if ok else "" for v in
+             (angles.yaw_deg, angles.roll_deg, angles.pitch_deg, angles.retraction_cm)]
+    return [str(int(t_ms)), *cells, f"{angles.confidence:.2f}", "ok" if ok else "lost"]
+
+
+def write_angles(frames: Iterable[PoseFrame], tracker: HeadTracker, out: IO[str]) -> tuple[int, int]:
+    """Run `tracker` over landmark frames and write the CSV to `out`.
+
+    Returns:
+        (rows written, rows with tracking ok).
+    """
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    rows = ok = 0
+    for frame in frames:
+        angles = tracker.update(frame)
+        usable = tracker.calibrated or not tracker.calibrate
+        row = csv_row(frame.t_ms, angles, usable=usable)
+        writer.writerow(row)
+        rows += 1
+        ok += row[-1] == "ok"
+    return rows, ok
+
+
+def angles_command(args) -> int:
+    """The `coach angles` subcommand (argparse namespace from `coach.cli`)."""
+    from tqdm import tqdm
+
+    from coach.capture import open_source
+    from coach.pose import open_tracker
+
+    out_path: Path | None = args.out
+    if out_path is not None and not out_path.parent.is_dir():
+        raise CoachError(f"folder {out_path.parent} for --out does not exist")
+    # Open the input before loading the model: a typo in the path fails in milliseconds.
+    source = open_source(args.input)
+    head = HeadTracker(use_face=not args.no_face, smooth=not args.no_smooth, calibrate=args.calibrate)
+    try:
+        out = sys.stdout if out_path is None else out_path.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        source.close()
+        raise CoachError(f"cannot write {out_path}: {exc.strerror}; pick another --out") from None
+    with source, open_tracker(args.model, use_face=not args.no_face) as tracker:
+        bar = tqdm(total=source.frame_count, unit="frame", desc="angles", file=sys.stderr,
+                   leave=False, disable=None)
+        try:
+            frames = (tracker.process(t_ms, image) for t_ms, image in source)
+            rows, ok = write_angles(_counted(frames, bar), head, out)
+        finally:
+            bar.close()
+            if out is not sys.stdout:
+                out.close()
+    if out_path is not None:
+        print(f"wrote {rows} rows ({ok} tracked) to {out_path}", file=sys.stderr)
+    if args.calibrate and not head.calibrated:
+        print("note: no 2 s of steady frames, so no neutral was calibrated; all rows are 'lost'",
+              file=sys.stderr)
+    return 0
+
+
+def _counted(frames: Iterable[PoseFrame], bar) -> Iterable[PoseFrame]:
+    for frame in frames:
+        bar.update(1)
+        yield frame
