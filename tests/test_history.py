@@ -524,3 +524,48 @@ def test_live_recording_stores_what_the_report_says(tmp_path):
     assert [(e.t_s, e.kind) for e in live.faults] == [(e.t_s, e.kind) for e in saved.faults]
     assert {"wrong-side", "pitch-during-rotation"} <= {e.kind for e in live.faults}
     assert [(e.t_s, e.kind) for e in live.safety_events] == [(e.t_s, e.kind) for e in saved.safety_events]
+
+
+@pytest.mark.slow
+def test_history_json_after_two_headless_sessions(tmp_path, capsys):
+    """Two headless sessions of the live coach (the demo's synthetic person, no model), then
+    `coach history --json`: both are listed, with the counts their reports give."""
+    from coach.audio import AudioCues, NullBackend
+    from coach.exercise import load_exercise
+    from coach.session import HEADLESS_TIMING, DemoPlan, ScriptSource, SessionConfig, demo_script, run_session
+
+    def headless(plans, exercises):
+        source = ScriptSource(demo_script(plans, HEADLESS_TIMING))
+        history, audio = SafeHistory.open(tmp_path), AudioCues(NullBackend())
+        try:
+            outcome = run_session(exercises, source, source.pose_fn, audio=audio, history=history,
+                                  config=SessionConfig(timing=HEADLESS_TIMING, summary_hold_s=0),
+                                  use_face=False)
+        finally:
+            audio.close()
+            history.close()
+        assert outcome.history_error is None
+        report = outcome.report
+        return report["exercises"] if "exercises" in report else [report]
+
+    def ex(exercise_id, reps):
+        return load_exercise(exercise_id).model_copy(update={"reps_per_side": reps})
+
+    first = headless([DemoPlan("neck-rotation", ("right", "left"), 1, "pitch")], [ex("neck-rotation", 1)])
+    second = headless([DemoPlan("chin-tuck", ("center",), 2, "tilt-back", circles=0)], [ex("chin-tuck", 2)])
+
+    rc, out, _ = _run_cli(capsys, "history", "--json", "--data-dir", str(tmp_path))
+    assert rc == 0
+    listed = json.loads(out)
+    assert len(listed) == 2 and [s["status"] for s in listed] == ["completed", "completed"]
+    for stored, sections in zip(listed, (first, second)):
+        assert [e["exercise"] for e in stored["exercises"]] == [s["exercise"] for s in sections]
+        for e, s in zip(stored["exercises"], sections):
+            assert e["reps"] == s["reps"]
+            assert len(e["holds"]) == len(s["holds"])
+            assert sum(h["counted"] for h in e["holds"]) == sum(h["counted"] for h in s["holds"])
+            assert len(e["safety_events"]) == len(s["safety_events"])
+    # What the scripts performed (independent of the reports): 1/1 + a blocked circle, then 2.
+    assert listed[0]["exercises"][0]["reps"] == {"right": 1, "left": 1}
+    assert len(listed[0]["exercises"][0]["safety_events"]) == 1
+    assert [e["reps"] for e in listed[1]["exercises"]] == [{"center": 2}]
