@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import time
 from dataclasses import dataclass
@@ -71,10 +72,22 @@ class Timing:
     frames: int
     seconds: float
     first_frame_ms: float
+    cpu_seconds: float = float("nan")
 
     @property
     def fps(self) -> float:
         return self.frames / self.seconds if self.seconds > 0 else float("nan")
+
+    @property
+    def cpu_ms_per_frame(self) -> float:
+        """Process CPU time per frame: what the work costs, whoever else shares the cores."""
+        return self.cpu_seconds * 1000.0 / self.frames if self.frames else float("nan")
+
+
+def cpu_seconds() -> float:
+    """User + system CPU time of this process, all threads (MediaPipe runs its own)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def video_frames(path: Path) -> Iterator[tuple[int, np.ndarray]]:
@@ -86,24 +99,23 @@ def video_frames(path: Path) -> Iterator[tuple[int, np.ndarray]]:
 def timed(run: Callable[[], Iterator[None]]) -> Timing:
     """Time a pipeline: ``run()`` yields once per processed frame."""
     start = time.perf_counter()
+    start_cpu = cpu_seconds()
     first_ms = float("nan")
     frames = 0
     for _ in run():
         frames += 1
         if frames == 1:
             first_ms = (time.perf_counter() - start) * 1000.0
-    return Timing(frames, time.perf_counter() - start, first_ms)
+    return Timing(frames, time.perf_counter() - start, first_ms, cpu_seconds() - start_cpu)
 
 
 # -- pipelines (each builds its models outside the timed part) ----------------------------------
 
-def bare_pose(ctx: Context, *, num_poses: int = 2, size: tuple[int, int] | None = None) -> Timing:
-    """Bare MediaPipe PoseLandmarker, VIDEO mode: decode + BGR->RGB + inference, nothing else."""
-    options = vision.PoseLandmarkerOptions(
-        base_options=BaseOptions(model_asset_path=str(ctx.pose_model)),
-        running_mode=vision.RunningMode.VIDEO, num_poses=num_poses)
+def bare_landmarker(ctx: Context, create: Callable[[], object],
+                    size: tuple[int, int] | None = None) -> Timing:
+    """Time a bare MediaPipe landmarker built by ``create``: decode + BGR->RGB + inference."""
     with stderr_silenced():
-        landmarker = vision.PoseLandmarker.create_from_options(options)
+        landmarker = create()
 
     def run() -> Iterator[None]:
         for t_ms, bgr in video_frames(ctx.video):
@@ -120,30 +132,25 @@ def bare_pose(ctx: Context, *, num_poses: int = 2, size: tuple[int, int] | None 
             landmarker.close()
 
 
+def bare_pose(ctx: Context, *, num_poses: int = 2, size: tuple[int, int] | None = None) -> Timing:
+    """Bare MediaPipe PoseLandmarker, VIDEO mode, optionally on frames resized to ``size``."""
+    options = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(ctx.pose_model)),
+        running_mode=vision.RunningMode.VIDEO, num_poses=num_poses)
+    return bare_landmarker(ctx, lambda: vision.PoseLandmarker.create_from_options(options), size)
+
+
 def bare_face(ctx: Context, *, num_faces: int = 1) -> Timing:
     """Bare MediaPipe FaceLandmarker (with the transformation matrix), VIDEO mode."""
     options = vision.FaceLandmarkerOptions(
         base_options=BaseOptions(model_asset_path=str(ctx.face_model)),
         running_mode=vision.RunningMode.VIDEO, num_faces=num_faces,
         output_facial_transformation_matrixes=True)
-    with stderr_silenced():
-        landmarker = vision.FaceLandmarker.create_from_options(options)
-
-    def run() -> Iterator[None]:
-        for t_ms, bgr in video_frames(ctx.video):
-            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-            landmarker.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), t_ms)
-            yield
-
-    try:
-        return timed(run)
-    finally:
-        with stderr_silenced():
-            landmarker.close()
+    return bare_landmarker(ctx, lambda: vision.FaceLandmarker.create_from_options(options))
 
 
 def tracker_pipeline(ctx: Context, *, use_face: bool, num_poses: int = 2, face_every: int = 1,
-                     angles: bool = False) -> Timing:
+                     census_every: int = 30, angles: bool = False) -> Timing:
     """Our `PoseTracker` (-> `HeadTracker` when ``angles``) on the decoded clip."""
     head = None
     if angles:
@@ -151,7 +158,7 @@ def tracker_pipeline(ctx: Context, *, use_face: bool, num_poses: int = 2, face_e
 
         head = HeadTracker(use_face=use_face, calibrate=False)
     tracker = PoseTracker(ctx.pose_model, ctx.face_model if use_face else None,
-                          num_poses=num_poses, face_every=face_every)
+                          num_poses=num_poses, face_every=face_every, census_every=census_every)
 
     def run() -> Iterator[None]:
         for t_ms, bgr in video_frames(ctx.video):
@@ -188,17 +195,25 @@ def best_of(ctx: Context, pipelines: dict[str, Callable[[], Timing]]) -> dict[st
 
 
 def print_table(results: dict[str, Timing], baseline: str) -> None:
-    base = results[baseline].fps
-    print(f"  {'pipeline':<44} {'frames':>6} {'fps':>7} {'ms/frame':>9} {'vs ' + baseline:>14}")
+    """Wall-clock fps (what a user sees now) and CPU ms/frame (robust to other load).
+
+    The two ratio columns compare each pipeline with ``baseline``: by wall-clock fps and by
+    CPU cost (baseline CPU per frame / this pipeline's CPU per frame).
+    """
+    base = results[baseline]
+    print(f"  baseline: {baseline}")
+    print(f"  {'pipeline':<46} {'frames':>6} {'fps':>6} {'ms/fr':>6} {'cpu ms/fr':>9} "
+          f"{'x fps':>6} {'x cpu':>6}")
     for name, t in results.items():
-        print(f"  {name:<44} {t.frames:>6} {t.fps:>7.1f} {1000 / t.fps:>9.1f} {t.fps / base:>13.2f}x")
+        print(f"  {name:<46} {t.frames:>6} {t.fps:>6.1f} {1000 / t.fps:>6.1f} {t.cpu_ms_per_frame:>9.1f} "
+              f"{t.fps / base.fps:>6.2f} {base.cpu_ms_per_frame / t.cpu_ms_per_frame:>6.2f}")
 
 
 def section_throughput(ctx: Context) -> None:
     """Bare inference vs our pipelines; the ratios the issues ask for."""
     pipelines: dict[str, Callable[[], Timing]] = {
-        "bare PoseLandmarker (num_poses=2)": lambda: bare_pose(ctx, num_poses=2),
         "bare PoseLandmarker (num_poses=1)": lambda: bare_pose(ctx, num_poses=1),
+        "bare PoseLandmarker (num_poses=2)": lambda: bare_pose(ctx, num_poses=2),
         "PoseTracker pose only": lambda: tracker_pipeline(ctx, use_face=False),
         "PoseTracker pose + face": lambda: tracker_pipeline(ctx, use_face=True),
     }
@@ -210,7 +225,7 @@ def section_throughput(ctx: Context) -> None:
     else:
         print("  (coach.headpose.HeadTracker not found: angles pipeline skipped)")
     results = best_of(ctx, pipelines)
-    print_table(results, "bare PoseLandmarker (num_poses=2)")
+    print_table(results, "bare PoseLandmarker (num_poses=1)")
 
 
 def section_breakdown(ctx: Context) -> None:
@@ -225,7 +240,8 @@ def section_breakdown(ctx: Context) -> None:
             cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
         cvt_ms.append((time.perf_counter() - start) * 1000.0 / len(frames))
     print(f"  decode only ({w}x{h}):               {decode['decode'].fps:7.1f} fps "
-          f"({1000 / decode['decode'].fps:.1f} ms/frame)")
+          f"({1000 / decode['decode'].fps:.1f} ms/frame wall, "
+          f"{decode['decode'].cpu_ms_per_frame:.1f} ms/frame CPU)")
     print(f"  BGR->RGB cvtColor:                    {min(cvt_ms):7.2f} ms/frame")
 
     small = (640, int(round(640 * h / w)))
@@ -235,12 +251,14 @@ def section_breakdown(ctx: Context) -> None:
         f"bare pose {small[0]}x{small[1]} num_poses=1": lambda: bare_pose(ctx, num_poses=1, size=small),
         "bare face num_faces=1": lambda: bare_face(ctx, num_faces=1),
         "bare face num_faces=2": lambda: bare_face(ctx, num_faces=2),
+        "PoseTracker pose only, num_poses=1 (no census)": lambda: tracker_pipeline(ctx, use_face=False, num_poses=1),
+        "PoseTracker pose only, census every 10th frame": lambda: tracker_pipeline(ctx, use_face=False, census_every=10),
         "PoseTracker pose + face every 2nd frame": lambda: tracker_pipeline(ctx, use_face=True, face_every=2),
     })
     print_table(results, f"bare pose {w}x{h} num_poses=2")
-    firsts = ", ".join(f"{name.split(' num')[0]}: {t.first_frame_ms:.0f} ms" for name, t in results.items()
-                       if name.startswith("bare"))
-    print(f"  first frame (warm-up, included above): {firsts}")
+    print("  first frame (warm-up, included above):")
+    for name, t in results.items():
+        print(f"    {name:<44} {t.first_frame_ms:6.0f} ms")
 
 
 SECTIONS: dict[str, Callable[[Context], None]] = {

@@ -58,7 +58,8 @@ class PoseTracker:
         face_every: Run the face model on every Nth frame (>= 1) and reuse its last matrix in
             between (measured in bench/bench.py).
         census_every: Frames between people counts while one person is tracked (>= 1); a
-            second person is noticed within this many frames.
+            second person is noticed within this many frames (30: about a second). Each count
+            costs one extra multi-person inference (~3% CPU at 30, bench/bench.py).
         max_lean_deg: Poses that are not upright (see `is_upright`) are dropped, because the
             pose model hallucinates lying "people" in cartoons and text (measured on
             webcam_person_then_cartoon.mov: real person <= 2 deg, title text 55-90 deg).
@@ -76,7 +77,7 @@ class PoseTracker:
         *,
         num_poses: int = 2,
         face_every: int = 1,
-        census_every: int = 15,
+        census_every: int = 30,
         max_lean_deg: float | None = 45.0,
     ) -> None:
         for name, value in (("num_poses", num_poses), ("face_every", face_every),

@@ -49,34 +49,31 @@ def test_video_file_properties_and_every_frame(shared_data):
     assert items[0][1].shape == (540, 960, 3) and items[0][1].dtype == np.uint8
 
 
-def test_video_realtime_paces_at_file_rate(shared_data):
-    clock = FakeClock()
-    src = VideoFileSource(shared_data / "face_closeup_turns.mp4", realtime=True,
-                          clock=clock, sleep=clock.sleep)
-    with src:
+def realtime_stamps(clip: Path, clock: FakeClock, *, work_s: float, until_ms: int) -> tuple[list[int], float]:
+    """Play ``clip`` in realtime mode with a consumer spending ``work_s`` per frame."""
+    with VideoFileSource(clip, realtime=True, clock=clock, sleep=clock.sleep) as src:
         got = []
         for t_ms, _ in src:
             got.append(t_ms)
-            if len(got) == 24:
+            clock.spend(work_s)
+            if t_ms >= until_ms:
                 break
-    assert len(got) == 24  # a fast consumer gets every frame
-    assert clock.slept_s == pytest.approx(23 / src.fps, abs=0.002)
+    return got, src.fps
+
+
+def test_video_realtime_paces_at_file_rate(shared_data):
+    clock = FakeClock()
+    got, fps = realtime_stamps(shared_data / "face_closeup_turns.mp4", clock, work_s=0.0, until_ms=959)
+    assert len(got) == 24  # a fast consumer gets every frame: 0..959 ms at 23.98 fps
+    assert clock.slept_s == pytest.approx(23 / fps, abs=0.002)
 
 
 def test_video_realtime_drops_frames_for_a_slow_consumer(shared_data):
     clock = FakeClock()
-    src = VideoFileSource(shared_data / "face_closeup_turns.mp4", realtime=True,
-                          clock=clock, sleep=clock.sleep)
-    with src:
-        got = []
-        for t_ms, _ in src:
-            got.append(t_ms)
-            clock.spend(3.0 / src.fps)  # the consumer takes three frame intervals per frame
-            if t_ms > 2000:
-                break
-    gaps = np.diff(got)
-    assert len(got) < 0.5 * (2000 * src.fps / 1000)
-    assert gaps.min() > 1000 / src.fps  # frames were skipped, not delivered late
+    frame_s = 1 / 23.976  # the clip's rate: the consumer takes three frame intervals per frame
+    got, fps = realtime_stamps(shared_data / "face_closeup_turns.mp4", clock, work_s=3 * frame_s, until_ms=2000)
+    assert len(got) < 0.5 * (2000 * fps / 1000)
+    assert np.diff(got).min() > 1000 / fps  # frames were skipped, not delivered late
 
 
 def test_video_fast_mode_never_sleeps(shared_data):
