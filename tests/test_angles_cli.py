@@ -1,0 +1,123 @@
+"""`coach angles`: the CSV format, and bad input as one line with a non-zero exit."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from coach.angles import CSV_HEADER, write_angles
+from coach.headpose import HeadTracker
+from coach.landmarks import PoseFrame
+from coach.synthetic import Noise, make_landmarks
+
+HEADER_LINE = "t_ms,yaw_deg,roll_deg,pitch_deg,retraction_cm,confidence,tracking"
+
+
+def _coach(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "coach", "angles", *args], capture_output=True,
+                          text=True, timeout=300, env=full_env)
+
+
+def _frames(n: int, **pose) -> list[PoseFrame]:
+    rng = np.random.default_rng(0)
+    return [make_landmarks(**pose, noise=Noise(), rng=rng, t_ms=i * 33) for i in range(n)]
+
+
+def test_csv_format_without_model():
+    frames = _frames(5, yaw_deg=30.0) + [PoseFrame(t_ms=5 * 33, width=640, height=480)]
+    out = io.StringIO()
+    rows, ok = write_angles(frames, HeadTracker(calibrate=False, smooth=False), out)
+    text = out.getvalue().splitlines()
+    assert text[0] == HEADER_LINE
+    assert ",".join(CSV_HEADER) == HEADER_LINE
+    assert (rows, ok) == (6, 5)
+    parsed = list(csv.DictReader(io.StringIO(out.getvalue())))
+    first = parsed[0]
+    assert first["tracking"] == "ok" and first["t_ms"] == "0"
+    assert float(first["yaw_deg"]) == pytest.approx(30.0, abs=1.5)
+    for key in ("yaw_deg", "roll_deg", "pitch_deg", "retraction_cm", "confidence"):
+        assert len(first[key].split(".")[1]) == 2  # rounded to 2 decimals
+    lost = parsed[-1]
+    assert lost["tracking"] == "lost"
+    assert [lost[k] for k in ("yaw_deg", "roll_deg", "pitch_deg", "retraction_cm")] == ["", "", "", ""]
+
+
+def test_calibrated_csv_has_no_angles_before_the_neutral():
+    frames = _frames(90, yaw_deg=10.0)
+    out = io.StringIO()
+    rows, ok = write_angles(frames, HeadTracker(calibrate=True, use_face=False), out)
+    parsed = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert parsed[0]["tracking"] == "lost" and parsed[0]["yaw_deg"] == ""
+    assert parsed[-1]["tracking"] == "ok"
+    # Relative to the neutral (the same 10 deg turn) the head is straight.
+    assert abs(float(parsed[-1]["yaw_deg"])) < 1.0
+    assert 0 < ok < rows
+
+
+@pytest.mark.model
+def test_real_image_gives_one_ok_row(tmp_path, shared_data, model_dir):
+    out = tmp_path / "a.csv"
+    res = _coach(str(shared_data / "astronaut.png"), "--out", str(out), "--model", str(model_dir))
+    assert res.returncode == 0, res.stderr
+    lines = out.read_text().splitlines()
+    assert lines[0] == HEADER_LINE
+    assert len(lines) == 2
+    row = dict(zip(CSV_HEADER, lines[1].split(",")))
+    assert row["tracking"] == "ok"
+    assert abs(float(row["yaw_deg"])) < 10 and abs(float(row["roll_deg"])) < 10
+
+
+@pytest.mark.model
+def test_no_face_flag_runs_pose_only(tmp_path, shared_data, model_dir):
+    res = _coach(str(shared_data / "astronaut.png"), "--no-face", "--model", str(model_dir))
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert lines[0] == HEADER_LINE and lines[1].endswith(",ok")
+
+
+def _one_line_error(res: subprocess.CompletedProcess) -> str:
+    assert res.returncode != 0
+    assert "Traceback" not in res.stderr
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, res.stderr
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+def test_missing_input(tmp_path):
+    line = _one_line_error(_coach(str(tmp_path / "nope.mp4")))
+    assert "not found" in line and "nope.mp4" in line
+
+
+def test_input_that_is_not_a_video(tmp_path):
+    junk = tmp_path / "clip.mp4"
+    junk.write_text("this is not a video\n")
+    line = _one_line_error(_coach(str(junk)))
+    assert "clip.mp4" in line
+
+
+def test_unreadable_model(tmp_path, shared_data):
+    bad = tmp_path / "pose_landmarker_full.task"
+    bad.write_bytes(b"\0" * 4096)
+    line = _one_line_error(_coach(str(shared_data / "astronaut.png"), "--model", str(bad)))
+    assert "model" in line
+
+
+def test_output_folder_missing(tmp_path, shared_data):
+    line = _one_line_error(_coach(str(shared_data / "astronaut.png"), "--out",
+                                  str(tmp_path / "no" / "such" / "a.csv")))
+    assert "does not exist" in line
+
+
+def test_help_lists_the_flags():
+    res = _coach("--help")
+    assert res.returncode == 0
+    for flag in ("--out", "--no-face", "--calibrate", "--model"):
+        assert flag in res.stdout
