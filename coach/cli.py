@@ -246,7 +246,10 @@ def _cmd_progress(args: argparse.Namespace) -> int:
             load_exercise(args.exercise)  # an unknown id: error listing the known ones
     # Adherence counts weeks up to today, so a recent gap shows.
     report = compute_progress(sessions, exercise_id=args.exercise, until=datetime.now().date())
-    print(format_progress(report))
+    if args.exercise is not None and not report.weeks:
+        print(f"No sessions of {args.exercise} in the history yet.")
+    else:
+        print(format_progress(report))
     if args.plot is not None:
         plot_progress(report, args.plot)
         print(f"chart written to {args.plot}")

@@ -956,7 +956,9 @@ def _report_sections(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
             for hold in section.get("holds", ()):
                 _hold_from_json(hold)
             for ev in list(section.get("safety_events", ())) + list(section.get("faults", ())):
-                float(ev["t_s"]), str(ev["kind"])
+                if not isinstance(ev["kind"], str):
+                    raise TypeError("kind")
+                float(ev["t_s"])
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise HistoryError(
                 f"cannot save the {where}: missing or invalid field {exc} "

@@ -8,7 +8,7 @@ from typing import Callable, Sequence
 
 from coach.errors import CoachError
 from coach.history import StoredSession
-from coach.progress import SIDE_ORDER, ProgressAxis, exercise_info, hold_peak
+from coach.progress import SIDE_ORDER, ProgressAxis, exercise_info, format_value, hold_peak
 
 
 def _side_pair(values: dict[str, float | int], fmt: Callable[[float], str]) -> str:
@@ -45,13 +45,12 @@ def format_history_table(
             if run.exercise_id not in axes:
                 axes[run.exercise_id] = info(run.exercise_id)[1]
             axis = axes[run.exercise_id]
-            digits = 2 if axis.unit == "cm" else 1
             peaks: dict[str, float] = {}
             for hold in run.holds:
                 value = hold_peak(hold, axis) if hold.counted else None
                 if value is not None:
                     peaks[hold.side] = max(peaks.get(hold.side, 0.0), value)
-            best = _side_pair(peaks, lambda v: f"{v:.{digits}f}")
+            best = _side_pair(peaks, lambda v: format_value(v, axis.unit))
             reps = _side_pair(run.reps, lambda v: str(int(v)))
             status = s.status if run.finished else f"{s.status}*"
             rows.append((when, run.exercise_id, status, reps,

@@ -215,8 +215,9 @@ def _weeks(sessions: Iterable[StoredSession], until: date | None) -> tuple[WeekC
 # -- text ------------------------------------------------------------------------------------
 
 
-def _fmt(value: float, unit: str) -> str:
-    return f"{value:.1f}" if unit != "cm" else f"{value:.2f}"
+def format_value(value: float, unit: str) -> str:
+    """An angle with one decimal, a distance in cm with two (a tenth of a cm matters)."""
+    return f"{value:.2f}" if unit == "cm" else f"{value:.1f}"
 
 
 def format_progress(report: ProgressReport) -> str:
@@ -242,7 +243,7 @@ def format_progress(report: ProgressReport) -> str:
             for side in sides:
                 st = p.by_side.get(side)
                 cell = "-" if st is None else (
-                    f"{_fmt(st.max, ex.axis.unit)} / {_fmt(st.median, ex.axis.unit)} ({st.counted})")
+                    f"{format_value(st.max, ex.axis.unit)} / {format_value(st.median, ex.axis.unit)} ({st.counted})")
                 row += f"  {cell:>20}"
             if two_sided:
                 row += f"  {p.symmetry:>10.2f}" if p.symmetry is not None else f"  {'-':>10}"
@@ -252,8 +253,8 @@ def format_progress(report: ProgressReport) -> str:
             if len(series) >= 2:
                 change = series[-1] - series[0]
                 lines.append(
-                    f"  {side} median: {_fmt(series[0], ex.axis.unit)} -> "
-                    f"{_fmt(series[-1], ex.axis.unit)} {ex.axis.unit} ({change:+.2f})"
+                    f"  {side} median: {format_value(series[0], ex.axis.unit)} -> "
+                    f"{format_value(series[-1], ex.axis.unit)} {ex.axis.unit} ({change:+.2f})"
                 )
         if two_sided:
             sym = [p.symmetry for p in ex.points if p.symmetry is not None]

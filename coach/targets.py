@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from coach.errors import CoachError
 from coach.exercise import AXIS_LIMITS, AXIS_UNITS, Axis, Exercise, Target, load_exercise
 from coach.history import StoredRun, StoredSession
-from coach.progress import ProgressAxis, hold_peak
+from coach.progress import ProgressAxis, format_value, hold_peak
 
 try:  # Python >= 3.11
     import tomllib
@@ -119,15 +119,11 @@ class TargetSuggestion:
         parts = []
         for axis, value in self.thresholds.items():
             unit = self.units.get(axis, "")
-            text = f"{axis} {_fmt(value, unit)} {unit}".rstrip()
+            text = f"{axis} {format_value(value, unit)} {unit}".rstrip()
             if value != self.defaults.get(axis):
-                text += f" (file: {_fmt(self.defaults[axis], unit)})"
+                text += f" (file: {format_value(self.defaults[axis], unit)})"
             parts.append(text)
         return f"Targets: {', '.join(parts)} - {self.reason}"
-
-
-def _fmt(value: float, unit: str) -> str:
-    return f"{value:.2f}" if unit == "cm" else f"{value:.1f}"
 
 
 def _defaults(exercise: Exercise) -> tuple[dict[str, float], dict[str, str]]:
@@ -174,7 +170,7 @@ def suggest_targets(store: _RunSource | None, exercise: Exercise, *,
             # cannot tell whether the angle or the time was missing. Keep the last target.
             last = _last_threshold(recent, target.axis, target.threshold)
             thresholds[target.axis] = last
-            notes.append(f"no counted {target.axis} holds lately: keeping {_fmt(last, unit)} {unit}")
+            notes.append(f"no counted {target.axis} holds lately: keeping {format_value(last, unit)} {unit}")
             continue
         medians = {side: statistics.median(v) for side, v in peaks.items()}
         weaker_side = min(medians, key=medians.__getitem__)
@@ -182,7 +178,7 @@ def suggest_targets(store: _RunSource | None, exercise: Exercise, *,
         step = max(MIN_STEP.get(unit, 1.0), STEP_FRACTION * base)
         value = _clamp(base + step, exercise, target, unit)
         thresholds[target.axis] = value
-        per_side = ", ".join(f"{s} {_fmt(m, unit)}" for s, m in medians.items())
+        per_side = ", ".join(f"{s} {format_value(m, unit)}" for s, m in medians.items())
         notes.append(f"{target.axis} median of counted holds {per_side} {unit}"
                      + (f"; {weaker_side} is the weaker side" if len(medians) > 1 else ""))
     n = len(recent)
@@ -335,7 +331,7 @@ def choose_targets(store: _RunSource | None, exercise: Exercise, *, profile: Pro
     suggestion = suggest_targets(store, exercise)
     if adaptive or suggestion.source == "default":
         return suggestion
-    hint = ", ".join(f"{a} {_fmt(v, units[a])} {units[a]}" for a, v in suggestion.changed.items())
+    hint = ", ".join(f"{a} {format_value(v, units[a])} {units[a]}" for a, v in suggestion.changed.items())
     reason = "the exercise file's targets"
     if hint:
         reason += f" (suggested from your history: {hint}; use --adaptive to coach with it)"
