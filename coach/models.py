@@ -28,8 +28,13 @@ import zipfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Callable
 
 from coach.errors import CoachError
+
+# Called with (bundle path, kind) on a fresh download before it is moved into the cache; raises
+# CoachError if the runtime cannot load it. `coach.pose.check_loads` is the real one.
+LoadCheck = Callable[[Path, str], None]
 
 ENV_MODEL_DIR = "COACH_MODEL_DIR"
 ENV_CACHE_DIR = "COACH_CACHE_DIR"
@@ -189,6 +194,7 @@ def resolve_model(
     *,
     download: bool = True,
     progress: bool = True,
+    load_check: LoadCheck | None = None,
 ) -> Path:
     """Return the path of a verified ``kind`` model bundle, downloading it on first use.
 
@@ -197,6 +203,8 @@ def resolve_model(
         explicit: The user's ``--model`` (a ``.task`` file or a folder), if any.
         download: Download into the cache when no local copy is found.
         progress: Show a tqdm progress bar on stderr while downloading.
+        load_check: Also load a freshly downloaded bundle with the runtime before caching it
+            (`coach.pose.check_loads`); local files are loaded by their user anyway.
 
     Returns:
         Path to a bundle that passed `bundle_problem`.
@@ -228,10 +236,10 @@ def resolve_model(
         )
     if not download:
         raise CoachError(f"no {kind} model found and downloading is off; {_fix_hint(kind)}")
-    return _download(kind, cached, progress=progress)
+    return _download(kind, cached, progress=progress, load_check=load_check)
 
 
-def _download(kind: str, dest: Path, *, progress: bool) -> Path:
+def _download(kind: str, dest: Path, *, progress: bool, load_check: LoadCheck | None) -> Path:
     """Stream the bundle into a temp file beside ``dest``, verify it, then rename it in place."""
     url = download_url(kind)
     try:
@@ -249,6 +257,8 @@ def _download(kind: str, dest: Path, *, progress: bool) -> Path:
         if problem:
             raise CoachError(f"the {kind} model downloaded from {url} is unusable: {problem}; "
                              f"rerun to retry, or {_fix_hint(kind)}")
+        if load_check is not None:
+            load_check(tmp, kind)  # raises CoachError; the finally below drops the temp file
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)

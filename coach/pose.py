@@ -97,25 +97,14 @@ class PoseTracker:
         self._frames_since_crowd = 0
         self._single = self._multi = self._face = self._face_multi = None
         try:
-            self._single = self._create_pose(pose_model, 1)
+            self._single = _pose_task(pose_model, 1)
             if num_poses > 1:
-                self._multi = self._create_pose(pose_model, num_poses)
+                self._multi = _pose_task(pose_model, num_poses)
             if self._face_model is not None:
-                self._face = self._create_face(1)
+                self._face = _face_task(self._face_model, 1)
         except BaseException:
             self.close()
             raise
-
-    def _create_pose(self, path: Path, num_poses: int):
-        return _create("pose", path, lambda base: vision.PoseLandmarker.create_from_options(
-            vision.PoseLandmarkerOptions(
-                base_options=base, running_mode=vision.RunningMode.VIDEO, num_poses=num_poses)))
-
-    def _create_face(self, num_faces: int):
-        return _create("face", self._face_model, lambda base: vision.FaceLandmarker.create_from_options(
-            vision.FaceLandmarkerOptions(
-                base_options=base, running_mode=vision.RunningMode.VIDEO, num_faces=num_faces,
-                output_facial_transformation_matrixes=True)))
 
     def __enter__(self) -> "PoseTracker":
         return self
@@ -246,7 +235,7 @@ class PoseTracker:
             # Several people: a one-face graph may be tracking someone else's face. The
             # several-face graph is built on first need (a one-off pause of ~0.3 s).
             if self._face_multi is None:
-                self._face_multi = self._create_face(self._num_poses)
+                self._face_multi = _face_task(self._face_model, self._num_poses)
             face = self._face_multi
         result = self._detect(face, image, ts)
         if not result.face_landmarks:
@@ -259,6 +248,19 @@ class PoseTracker:
         matrix.setflags(write=False)
         self._last_face = matrix
         return matrix
+
+
+def _pose_task(path: Path, num_poses: int):
+    return _create("pose", path, lambda base: vision.PoseLandmarker.create_from_options(
+        vision.PoseLandmarkerOptions(
+            base_options=base, running_mode=vision.RunningMode.VIDEO, num_poses=num_poses)))
+
+
+def _face_task(path: Path, num_faces: int):
+    return _create("face", path, lambda base: vision.FaceLandmarker.create_from_options(
+        vision.FaceLandmarkerOptions(
+            base_options=base, running_mode=vision.RunningMode.VIDEO, num_faces=num_faces,
+            output_facial_transformation_matrixes=True)))
 
 
 def _create(kind: str, path: Path, factory):
@@ -375,6 +377,24 @@ def match_face(face_noses: np.ndarray, pose_lm: np.ndarray, width: int, height: 
     return idx if dists[idx] <= limit else None
 
 
+def check_loads(path: Path, kind: str) -> None:
+    """Build and close the ``kind`` (``"pose"``/``"face"``) graph from ``path``.
+
+    Used by `coach.models.resolve_model` on a fresh download, so a bundle that passes the
+    structural checks but that this mediapipe cannot load never reaches the cache.
+
+    Raises:
+        CoachError: the model cannot be loaded.
+        ValueError: unknown ``kind``.
+    """
+    makers = {"pose": _pose_task, "face": _face_task}
+    if kind not in makers:
+        raise ValueError(f"kind must be 'pose' or 'face', got {kind!r}")
+    task = makers[kind](path, 1)
+    with stderr_silenced():
+        task.close()
+
+
 def open_tracker(
     model: Path | None,
     use_face: bool,
@@ -397,6 +417,7 @@ def open_tracker(
     """
     from coach.models import resolve_model
 
-    pose_path = resolve_model("pose", model, download=download)
-    face_path = resolve_model("face", model, download=download) if use_face else None
+    pose_path = resolve_model("pose", model, download=download, load_check=check_loads)
+    face_path = (resolve_model("face", model, download=download, load_check=check_loads)
+                 if use_face else None)
     return PoseTracker(pose_path, face_path, num_poses=num_poses, face_every=face_every)

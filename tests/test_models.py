@@ -129,7 +129,9 @@ def test_download_from_local_server(clean_env, model_dir, tmp_path, monkeypatch)
     served = _copy_models(model_dir, tmp_path / "www" / "models")
     with serve(served.parent) as url:
         monkeypatch.setenv(models.ENV_MODEL_URL, url)
-        got = models.resolve_model("pose", progress=False)
+        from coach.pose import check_loads
+
+        got = models.resolve_model("pose", progress=False, load_check=check_loads)
     assert got == clean_env / POSE
     assert got.read_bytes() == (model_dir / POSE).read_bytes()
     assert [p.name for p in clean_env.iterdir()] == [POSE]  # no temp file left behind
@@ -191,3 +193,35 @@ def test_http_404_is_reported(clean_env, tmp_path, monkeypatch):
         monkeypatch.setenv(models.ENV_MODEL_URL, url)
         with pytest.raises(CoachError, match="HTTP 404"):
             models.resolve_model("pose", progress=False)
+
+
+def test_download_that_fails_the_load_check_is_not_cached(clean_env, model_dir, tmp_path, monkeypatch):
+    served = _copy_models(model_dir, tmp_path / "www" / "models")
+    calls = []
+
+    def refuse(path: Path, kind: str) -> None:
+        calls.append((path.parent, kind))
+        raise CoachError(f"cannot load the {kind} model {path}")
+
+    with serve(served.parent) as url:
+        monkeypatch.setenv(models.ENV_MODEL_URL, url)
+        with pytest.raises(CoachError, match="cannot load"):
+            models.resolve_model("face", progress=False, load_check=refuse)
+    assert calls == [(clean_env, "face")]  # checked in the cache folder, before the rename
+    assert list(clean_env.iterdir()) == []
+
+
+def test_real_load_check(model_dir, tmp_path):
+    from coach.pose import check_loads
+
+    check_loads(model_dir / POSE, "pose")
+    check_loads(model_dir / FACE, "face")
+    # Right members, TFLite magic, but not a model: passes the structural check, fails to load.
+    fake = tmp_path / POSE
+    with zipfile.ZipFile(fake, "w", compression=zipfile.ZIP_STORED) as zf:
+        for name in ("pose_detector.tflite", "pose_landmarks_detector.tflite"):
+            zf.writestr(name, b"\0\0\0\0TFL3" + bytes(range(256)) * 4000)
+    assert models.bundle_problem(fake, "pose") is None
+    with pytest.raises(CoachError) as err:
+        check_loads(fake, "pose")
+    assert "cannot load the pose model" in str(err.value) and "\n" not in str(err.value)
