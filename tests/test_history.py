@@ -569,3 +569,56 @@ def test_history_json_after_two_headless_sessions(tmp_path, capsys):
     assert listed[0]["exercises"][0]["reps"] == {"right": 1, "left": 1}
     assert len(listed[0]["exercises"][0]["safety_events"]) == 1
     assert [e["reps"] for e in listed[1]["exercises"]] == [{"center": 2}]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("failure", ["locked-mid-session", "unwritable-folder"])
+def test_live_session_without_a_usable_history_is_still_coached_and_summarised(tmp_path, failure):
+    from coach.audio import AudioCues, NullBackend
+    from coach.exercise import load_exercise
+    from coach.session import (HEADLESS_TIMING, DemoPlan, ScriptSource, SessionConfig, demo_script,
+                               format_session_summary, run_session)
+
+    other = None
+    if failure == "unwritable-folder":
+        blocker = tmp_path / "a-file"
+        blocker.write_text("x")
+        history = SafeHistory.open(blocker / "data")
+    else:
+        store = HistoryStore.open(tmp_path, timeout_s=0.2)
+        other = sqlite3.connect(tmp_path / DB_FILENAME, isolation_level=None)
+        save_hold = store.add_hold
+
+        def add_hold_while_locked(run_id, hold):
+            # Another process grabs the database just as the first hold ends.
+            if not other.in_transaction:
+                other.execute("BEGIN EXCLUSIVE")
+            return save_hold(run_id, hold)
+
+        store.add_hold = add_hold_while_locked
+        history = SafeHistory(store)
+    source = ScriptSource(demo_script([DemoPlan("neck-rotation", ("right", "left"), 1, "pitch", circles=0)],
+                                      HEADLESS_TIMING))
+    audio = AudioCues(NullBackend())
+    try:
+        outcome = run_session([load_exercise("neck-rotation").model_copy(update={"reps_per_side": 1})],
+                              source, source.pose_fn, audio=audio, history=history,
+                              config=SessionConfig(timing=HEADLESS_TIMING, summary_hold_s=0), use_face=False)
+    finally:
+        audio.close()
+        history.close()
+        if other is not None:
+            other.execute("ROLLBACK")
+            other.close()
+    # Coaching is unaffected, and the summary says what was not saved and why.
+    reps = (outcome.report["exercises"][0] if "exercises" in outcome.report else outcome.report)["reps"]
+    assert reps == {"right": 1, "left": 1}
+    summary = format_session_summary(outcome)
+    reason = "locked" if failure == "locked-mid-session" else "cannot create the history folder"
+    assert "NOT saved to the history" in summary and reason in summary
+    if failure == "locked-mid-session":
+        # What was written before the lock is kept: the session and its exercise, no holds.
+        with HistoryStore.open(tmp_path) as store:
+            [s] = store.sessions()
+        assert s.status == "interrupted" and s.runs[0].exercise_id == "neck-rotation"
+        assert s.runs[0].holds == ()
