@@ -130,9 +130,14 @@ def migrate(conn: sqlite3.Connection, upto: int | None = None) -> int:
         HistoryError: The database was written by a newer neck-coach.
     """
     target = SCHEMA_VERSION if upto is None else upto
+    # Up to date (the usual case): no write lock, so `coach history` opens without waiting
+    # for a live session that is writing.
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
     for step in MIGRATIONS:
         if step.version > target:
             break
+        if step.version <= current:
+            continue
         # BEGIN IMMEDIATE, then re-read the version: two processes opening an old database at
         # the same time must not both apply the same step.
         conn.execute("BEGIN IMMEDIATE")

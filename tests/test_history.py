@@ -622,3 +622,19 @@ def test_live_session_without_a_usable_history_is_still_coached_and_summarised(t
             [s] = store.sessions()
         assert s.status == "interrupted" and s.runs[0].exercise_id == "neck-rotation"
         assert s.runs[0].holds == ()
+
+
+def test_reading_while_a_live_session_holds_the_write_lock(tmp_path):
+    """`coach history` in another terminal during a session: WAL readers never wait."""
+    with HistoryStore.open(tmp_path) as store:
+        store.save_report(REPORT, started_at=T0, source="x")
+    writer = sqlite3.connect(tmp_path / DB_FILENAME, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO sessions (started_at, started_utc, source) VALUES ('a', 'a', 'live')")
+    try:
+        with HistoryStore.open(tmp_path, timeout_s=0.05) as reader:
+            [s] = reader.sessions()  # the uncommitted session is not visible
+        assert s.source == "x"
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
