@@ -12,7 +12,8 @@ Sections (each a function ``section_<name>(ctx) -> None`` listed in SECTIONS; ad
 - ``throughput``: bare PoseLandmarker vs `PoseTracker` (pose only, and pose + face) vs the
   angles pipeline (`coach.headpose.HeadTracker`, when present), with the ratios;
 - ``breakdown``: where the time goes: decode, BGR->RGB, first-frame warm-up, ``num_poses``
-  1 vs 2, the face model, input resolution.
+  1 vs 2, the face model, input resolution;
+- ``synthetic`` / ``real``: head-angle accuracy, pose-only vs fused (bench/accuracy.py).
 
 Nothing here is asserted; speed goals live in this script's printout, never in tests.
 """
@@ -261,9 +262,25 @@ def section_breakdown(ctx: Context) -> None:
         print(f"    {name:<44} {t.first_frame_ms:6.0f} ms")
 
 
+def section_synthetic(ctx: Context) -> None:
+    """Head-angle MAE on synthetic landmarks, pose-only vs fused (see bench/accuracy.py)."""
+    from accuracy import print_synthetic  # bench/ is on sys.path when run as a script
+
+    print_synthetic()
+
+
+def section_real(ctx: Context) -> None:
+    """Head-angle jitter / mirror / camera-roll numbers on the real clips (bench/accuracy.py)."""
+    from accuracy import print_real
+
+    print_real(ctx.video, ctx.model_dir)
+
+
 SECTIONS: dict[str, Callable[[Context], None]] = {
     "throughput": section_throughput,
     "breakdown": section_breakdown,
+    "synthetic": section_synthetic,
+    "real": section_real,
 }
 
 

@@ -84,6 +84,22 @@ def angles_command(args) -> int:
     return 0
 
 
+def rotate_keep_all(image, angle_deg: float):
+    """Rotate a BGR image counter-clockwise by `angle_deg`, on a canvas that keeps every pixel.
+
+    Used to check camera-roll invariance (tests, bench): the camera tilted, the person not.
+    """
+    import cv2
+
+    h, w = image.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), angle_deg, 1.0)
+    cos, sin = abs(m[0, 0]), abs(m[0, 1])
+    new_w, new_h = int(round(h * sin + w * cos)), int(round(h * cos + w * sin))
+    m[0, 2] += new_w / 2.0 - w / 2.0
+    m[1, 2] += new_h / 2.0 - h / 2.0
+    return cv2.warpAffine(image, m, (new_w, new_h), borderMode=cv2.BORDER_CONSTANT)
+
+
 def _counted(frames: Iterable[PoseFrame], bar) -> Iterable[PoseFrame]:
     for frame in frames:
         bar.update(1)

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
+from coach.angles import rotate_keep_all
 from coach.capture import ImageSource, VideoFileSource
 from coach.headpose import HeadTracker, Tracking, head_angles
 from coach.landmarks import PoseFrame
@@ -23,17 +24,6 @@ pytestmark = pytest.mark.model
 PERSON_FRAMES = 72  # webcam_person_then_cartoon.mov: the person is in frames 0..71
 STEP = 3  # every 3rd frame: ~9 fps, enough for rest stability and cheap enough for CI
 ASTRONAUT_REPEATS = 5  # a still image fed as a short video (VIDEO mode tracks across frames)
-
-
-def rotate_keep_all(image: np.ndarray, angle_deg: float) -> np.ndarray:
-    """Rotate counter-clockwise by `angle_deg` on a canvas big enough to keep every pixel."""
-    h, w = image.shape[:2]
-    m = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), angle_deg, 1.0)
-    cos, sin = abs(m[0, 0]), abs(m[0, 1])
-    new_w, new_h = int(round(h * sin + w * cos)), int(round(h * cos + w * sin))
-    m[0, 2] += new_w / 2.0 - w / 2.0
-    m[1, 2] += new_h / 2.0 - h / 2.0
-    return cv2.warpAffine(image, m, (new_w, new_h), borderMode=cv2.BORDER_CONSTANT)
 
 
 TRANSFORMS = {
