@@ -52,15 +52,44 @@ CHILD = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize("where", ["between-writes", "in-transaction"])
-def test_kill9_mid_hold_keeps_every_earlier_hold(tmp_path, where):
-    n_holds = 7
-    proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(tmp_path), str(n_holds), where],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+LIVE_CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from coach.audio import AudioCues, NullBackend
+    from coach.exercise import load_exercise
+    from coach.history import SafeHistory
+    from coach.session import (DEMO_FPS, HEADLESS_TIMING, DemoPlan, ScriptSource, SessionConfig,
+                               demo_script, run_session)
+
+    data_dir = Path(sys.argv[1])
+    script = demo_script([DemoPlan("neck-rotation", ("right", "left"), 3, "pitch", circles=0)],
+                         HEADLESS_TIMING)
+    labels = [(s.t_ms, s.label) for s in script.samples(DEMO_FPS)]
+    starts = [t for (t, lab), (_, prev) in zip(labels[1:], labels) if lab == "hold" and prev != "hold"]
+    freeze_ms = starts[3] + 2000  # 2 s into the 4th hold (the mistake's hold is the 1st)
+
+    class FreezingSource(ScriptSource):
+        def read(self):
+            got = super().read()
+            if got is not None and got[0] >= freeze_ms:
+                print("READY", flush=True)
+                time.sleep(600)  # the process dies here, mid-hold
+            return got
+
+    source = FreezingSource(script)
+    run_session([load_exercise("neck-rotation").model_copy(update={"reps_per_side": 3})],
+                source, source.pose_fn, audio=AudioCues(NullBackend()), history=SafeHistory.open(data_dir),
+                config=SessionConfig(timing=HEADLESS_TIMING, summary_hold_s=0, source="camera 0"),
+                use_face=False)
+    print("NOT KILLED", flush=True)
+    """
+)
+
+
+def _kill_when_ready(argv: list[str]) -> None:
+    """Start the child, wait for its READY line (EOF if it ends early fails), SIGKILL it."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline()
         assert line.strip() == "READY", proc.stderr.read()
@@ -72,6 +101,32 @@ def test_kill9_mid_hold_keeps_every_earlier_hold(tmp_path, where):
             proc.wait()
         proc.stdout.close()
         proc.stderr.close()
+
+
+@pytest.mark.slow
+def test_kill9_of_a_live_session_mid_hold(tmp_path):
+    """The real session loop (the demo's synthetic person, headless) killed 2 s into its 4th
+    hold: the three holds before it are in the history and the session shows interrupted."""
+    _kill_when_ready([sys.executable, "-c", LIVE_CHILD, str(tmp_path)])
+    with HistoryStore.open(tmp_path) as store:
+        [session] = store.sessions()
+    assert session.status == "interrupted" and session.source == "camera 0"
+    assert session.calibration is not None  # written when calibration finished
+    [run] = session.runs
+    assert run.exercise_id == "neck-rotation" and not run.finished
+    # What the script performed before the kill: the mistake (right, pitch fault: not counted),
+    # then a correct right and a correct left hold. The 4th hold was in progress: not stored.
+    assert [h.side for h in run.holds if h.counted] == ["right", "left"]
+    assert any(h.fault == "pitch-during-rotation" and not h.counted for h in run.holds)
+    assert all(h.side == "right" for h in run.holds if not h.counted)
+    assert run.reps == {"right": 1, "left": 1}
+    assert [f.kind for f in run.faults] == ["pitch-during-rotation"]
+
+
+@pytest.mark.parametrize("where", ["between-writes", "in-transaction"])
+def test_kill9_mid_hold_keeps_every_earlier_hold(tmp_path, where):
+    n_holds = 7
+    _kill_when_ready([sys.executable, "-c", CHILD, str(tmp_path), str(n_holds), where])
 
     # The WAL was not checkpointed by the dead process: the committed holds live in the -wal
     # file, and opening the store must recover them.
