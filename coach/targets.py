@@ -4,7 +4,9 @@ Before each exercise the coach shows what it would ask for next. `suggest_target
 exercise's last few sessions and proposes, for each open-ended target ("go further": yaw of a
 rotation, roll of a lateral flexion, retraction of a chin tuck, pitch of the levator stretch), a
 threshold a little beyond the median peak of the counted holds of the *weaker* side - the
-threshold is shared by both sides, and the weaker side must still be able to reach it. It never
+threshold is shared by both sides, and the weaker side must still be able to reach it. When the
+recent holds did not count at all, it eases back one step toward the file's target, so a raised
+target can never stay out of reach. It never
 goes beyond the exercise file's safe maximum (the target's ``max``, else the axis range) and
 never below a floor just above the return-to-neutral zone. Band targets (a target with a ``max``,
 like the levator stretch's 45 +/- 15 degree turn) are positions to hold, not ranges to grow: they
@@ -166,11 +168,15 @@ def suggest_targets(store: _RunSource | None, exercise: Exercise, *,
                 if value is not None and math.isfinite(value):
                     peaks.setdefault(hold.side, []).append(value)
         if not peaks:
-            # Holds were tried but none counted: asking for more would be wrong, and the history
-            # cannot tell whether the angle or the time was missing. Keep the last target.
+            # Holds were tried but none counted: a target raised earlier may now be out of
+            # reach. Ease it back one step, but not below the file's (lower than that is what
+            # a profile is for: the history cannot tell a bad day from limited motion).
             last = _last_threshold(recent, target.axis, target.threshold)
-            thresholds[target.axis] = last
-            notes.append(f"no counted {target.axis} holds lately: keeping {format_value(last, unit)} {unit}")
+            eased = max(target.threshold, last - max(MIN_STEP.get(unit, 1.0), STEP_FRACTION * last))
+            value = _clamp(min(last, eased), exercise, target, unit)
+            thresholds[target.axis] = value
+            notes.append(f"no counted {target.axis} holds lately: easing to "
+                         f"{format_value(value, unit)} {unit}")
             continue
         medians = {side: statistics.median(v) for side, v in peaks.items()}
         weaker_side = min(medians, key=medians.__getitem__)

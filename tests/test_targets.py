@@ -78,13 +78,17 @@ def test_levator_band_stays_and_pitch_adapts_from_per_axis_peaks(tmp_path):
     assert s.thresholds["pitch"] == pytest.approx(27 + max(1.0, 0.05 * 27))
 
 
-def test_only_uncounted_holds_keep_the_last_target(tmp_path):
-    ex = load_exercise("chin-tuck")
+def test_only_uncounted_holds_ease_a_raised_target_back_but_not_below_the_file(tmp_path):
+    ex = load_exercise("chin-tuck")  # file: 1.5 cm
     with HistoryStore.open(tmp_path) as store:
         _session(store, 0, "chin-tuck",
                  [HoldRecord("center", 0, 2, 2.0, False, "too-short")], {"retraction": 1.8})
-        s = suggest_targets(store, ex)
-    assert s.thresholds == {"retraction": 1.8} and "no counted" in s.reason
+        eased = suggest_targets(store, ex)
+        _session(store, 1, "chin-tuck",
+                 [HoldRecord("center", 0, 2, 1.5, False, "too-short")], {"retraction": 1.55})
+        floor = suggest_targets(store, ex)
+    assert eased.thresholds == {"retraction": pytest.approx(1.8 - 0.1)} and "no counted" in eased.reason
+    assert floor.thresholds == {"retraction": 1.5}
 
 
 def _ceiling(exercise, axis: str) -> float:
