@@ -77,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     # (the live-coach issue adds: run, cameras, demo)
     p = sub.add_parser("cameras", help="list the cameras (index and name) for --camera")
     p.set_defaults(handler=_cmd_cameras)
+    _add_run_demo_commands(sub)
 
     # -- history ------------------------------------------------------------------------------
     _add_history_commands(sub)
@@ -250,10 +251,28 @@ def _cmd_progress(args: argparse.Namespace) -> int:
         print(f"No sessions of {args.exercise} in the history yet.")
     else:
         print(format_progress(report))
+        _print_target_suggestions(args.data_dir, [e.exercise_id for e in report.exercises])
     if args.plot is not None:
         plot_progress(report, args.plot)
         print(f"chart written to {args.plot}")
     return 0
+
+
+def _print_target_suggestions(data_dir: Path | None, exercise_ids: list[str]) -> None:
+    from coach.exercise import load_exercise
+    from coach.history import HistoryStore
+    from coach.targets import suggest_targets
+
+    if not exercise_ids:
+        return
+    print("\nSuggested next targets (`coach run --adaptive` coaches with them):")
+    with HistoryStore.open(data_dir) as store:
+        for exercise_id in exercise_ids:
+            try:
+                exercise = load_exercise(exercise_id)
+            except CoachError:
+                continue  # an exercise file since removed: nothing to suggest for
+            print(f"  {exercise.name}: {suggest_targets(store, exercise).describe()}")
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -262,6 +281,63 @@ def _cmd_export(args: argparse.Namespace) -> int:
     paths = export_csv(_stored_sessions(args.data_dir), args.csv)
     print("wrote " + ", ".join(str(p) for p in paths))
     return 0
+
+
+# -- live coach: run and demo -------------------------------------------------------------------
+
+
+def _add_run_demo_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="coach live from the webcam (or a video file), with overlay and sound")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--exercise", default=None, metavar="ID",
+                       help="only this exercise (see `coach exercises`)")
+    which.add_argument("--routine", action="store_true",
+                       help="all exercises in the document's order (the default)")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--camera", type=int, default=None, metavar="N",
+                     help="camera index (default 0; see `coach cameras`)")
+    src.add_argument("--video", type=Path, default=None, metavar="PATH",
+                     help="coach a video file instead of the webcam")
+    _add_live_output_options(p)
+    p.add_argument("--exercises-dir", type=Path, default=None, help="extra folder of exercise TOML files")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="folder of the history database (default: $COACH_DATA_DIR, then the user data folder)")
+    _add_model_options(p)
+    p.set_defaults(handler=_cmd_run)
+
+    p = sub.add_parser("demo", help="a synthetic person does a short session: no camera, no model needed")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--exercise", default=None, metavar="ID",
+                       help="exercise to demonstrate (default: neck-rotation)")
+    which.add_argument("--routine", action="store_true", help="demonstrate all exercises")
+    p.add_argument("--reps", type=int, default=None, metavar="N",
+                   help="reps per side in the demo (default 2; the real sets are 10)")
+    _add_live_output_options(p)
+    p.set_defaults(handler=_cmd_demo)
+
+
+def _add_live_output_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--headless", action="store_true",
+                   help="no window: render the overlay into --out as fast as possible")
+    p.add_argument("--out", type=Path, default=None, metavar="VIDEO.mp4",
+                   help="record the annotated video (nothing is written to disk without it)")
+    p.add_argument("--report", type=Path, default=None, metavar="FILE.json", help="write a report")
+    p.add_argument("--mirror", action=argparse.BooleanOptionalAction, default=True,
+                   help="show the image like a mirror (default: on)")
+    p.add_argument("--mute", action="store_true", help="no sound (m toggles it)")
+    p.add_argument("--voice", action="store_true", help="also speak cues (espeak-ng, spd-say or say)")
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from coach.session import run_command
+
+    return run_command(args)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from coach.session import demo_command
+
+    return demo_command(args)
 
 
 def main(argv: list[str] | None = None) -> int:
