@@ -174,6 +174,7 @@ def test_plot_from_seeded_history(seeded, tmp_path, capsys):
     assert out.stat().st_size > 50_000  # lines, labels and bars, not an empty canvas
     printed = capsys.readouterr().out
     assert "Neck rotations" in printed and "Adherence" in printed and str(out) in printed
+    assert "Suggested next targets" in printed and "Neck rotations, side to side: Targets: yaw" in printed
 
 
 def test_plot_needs_sessions(tmp_path):
