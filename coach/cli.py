@@ -53,10 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("record", help="record a landmark log (JSONL) from a video or a camera")
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("input", type=Path, nargs="?", help="video file")
+    src.add_argument("input", type=Path, nargs="?", help="video file (or an image: one frame)")
     src.add_argument("--camera", type=int, default=None, help="camera index")
     p.add_argument("--out", type=Path, required=True, help="landmark log to write (.jsonl)")
-    p.add_argument("--seconds", type=float, default=None, help="stop a camera recording after this long")
+    p.add_argument("--seconds", type=float, default=None,
+                   help="stop after this many seconds (default: end of file; Ctrl-C for a camera)")
     _add_model_options(p)
     p.set_defaults(handler=_cmd_record)
 
