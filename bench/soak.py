@@ -77,6 +77,7 @@ class SoakResult:
     frames: int = 0
     simulated_s: float = 0.0
     wall_s: float = 0.0
+    cpu_s: float = 0.0  # this process's CPU time: frames per CPU second do not depend on load
     exercises: int = 0
     reps: dict[str, int] = field(default_factory=dict)
     report_holds: int = 0
@@ -146,7 +147,7 @@ def _run(minutes: float, fps: float, sample_every: int, warmup_min: float, data_
     exercises = {ex_id: load_exercise(ex_id) for ex_id in EXERCISE_IDS}
     coach = Coach(use_face=False)
     t_ms = 0
-    wall0 = time.perf_counter()
+    wall0, cpu0 = time.perf_counter(), time.process_time()
     with HistoryStore.open(data_dir) as store:
         sid = store.start_session(started, "soak")
         for k, (exercise_id, script) in enumerate(exercise_scripts()):
@@ -175,6 +176,7 @@ def _run(minutes: float, fps: float, sample_every: int, warmup_min: float, data_
         store.end_session(sid, started + timedelta(milliseconds=t_ms), "completed")
         result.stored_holds = sum(len(r.holds) for s in store.sessions() for r in s.runs)
     result.wall_s = time.perf_counter() - wall0
+    result.cpu_s = time.process_time() - cpu0
     result.simulated_s = t_ms / 1000.0
     result.samples.append((t_ms / 60_000.0, rss_kb()))
     return result
@@ -187,7 +189,8 @@ def format_result(r: SoakResult) -> str:
         f"soak: {r.simulated_s / 60:.1f} simulated minutes, {r.frames} frames, whole logic chain "
         "(synthetic landmarks -> HeadTracker -> body -> engine -> report + sqlite history)",
         f"  throughput: {r.frames_per_s:.0f} frames/s ({r.simulated_s / r.wall_s:.1f}x real time), "
-        f"wall {r.wall_s:.1f} s",
+        f"wall {r.wall_s:.1f} s; {r.frames / r.cpu_s:.0f} frames per CPU second "
+        f"({r.cpu_s:.1f} s CPU: the same on a busy machine)",
         f"  RSS: start {r.rss_start_kb / mb:.1f} MB (after {r.warmup_min:g} min warm-up), "
         f"end {r.rss_end_kb / mb:.1f} MB, max {r.rss_max_kb / mb:.1f} MB, "
         f"growth {r.growth_kb / mb:+.2f} MB, slope {r.slope_kb_per_min:+.1f} kB/simulated min "
