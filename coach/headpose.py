@@ -120,6 +120,8 @@ EAR_FORWARD_OF_SHOULDERS_M = 0.085
 #: yaw/roll/pitch 0.28/0.11/0.45 deg (1 Hz, beta 0.05: 0.31/0.15/0.53; the person nods ~2 deg).
 SMOOTH_MIN_CUTOFF_HZ = 0.5
 SMOOTH_BETA = 0.02
+#: Time constant of the face-to-pose offset average used when the face is lost.
+FACE_OFFSET_TAU_S = 1.0
 #: Landmark coordinates beyond these are garbage, not a pose (normalised image units, metres).
 _MAX_ABS_IMAGE = 4.0
 _MAX_ABS_WORLD_M = 3.0
@@ -140,9 +142,9 @@ HEAD_MODEL_M: dict[int, tuple[float, float, float]] = {
     Landmark.MOUTH_LEFT: (0.024, -0.048, 0.085),
     Landmark.MOUTH_RIGHT: (-0.024, -0.048, 0.085),
 }
-_HEAD_IDS = np.array(list(HEAD_MODEL_M), dtype=int)
-assert list(_HEAD_IDS) == list(range(11)), "head rows must be landmarks 0..10 in order"
-_HEAD_PTS = np.array([HEAD_MODEL_M[i] for i in _HEAD_IDS])
+# The head landmarks are 0..10, so a landmark index is also its row in these arrays.
+_HEAD_IDS = np.arange(11)
+_HEAD_PTS = np.array([HEAD_MODEL_M[i] for i in range(11)])
 _SHOULDERS = [Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]
 _EARS = [Landmark.LEFT_EAR, Landmark.RIGHT_EAR]
 
@@ -411,7 +413,7 @@ class HeadMeasurement:
 
 
 def _fail(tracking: Tracking, confidence: float = 0.0) -> HeadMeasurement:
-    return HeadMeasurement(tracking=tracking, confidence=float(confidence))
+    return HeadMeasurement(tracking=tracking, confidence=float(np.clip(confidence, 0.0, 1.0)))
 
 
 def _valid_arrays(frame: PoseFrame) -> bool:
@@ -441,7 +443,7 @@ def measure(frame: PoseFrame, use_face: bool = True) -> HeadMeasurement:
     sh = lm[_SHOULDERS]
     if not (np.all(np.isfinite(sh)) and np.all(np.isfinite(wl[_SHOULDERS]))):
         return _fail(Tracking.SHOULDERS_NOT_VISIBLE)
-    sh_vis = float(min(1.0, sh[:, 3].min()))
+    sh_vis = float(np.clip(sh[:, 3].min(), 0.0, 1.0))
     # The pose model invents shoulders below a close-up face, with fair visibility: the image
     # position is the reliable tell (see SHOULDER_MAX_IMAGE_Y).
     if (sh_vis < SHOULDER_MIN_VISIBILITY or sh[:, 1].max() > SHOULDER_MAX_IMAGE_Y
@@ -450,12 +452,12 @@ def measure(frame: PoseFrame, use_face: bool = True) -> HeadMeasurement:
 
     head = lm[_HEAD_IDS]
     head_ok = np.all(np.isfinite(head), axis=1) & (head[:, 3] >= HEAD_MIN_VISIBILITY)
-    # _HEAD_IDS are landmarks 0..10 in order, so a landmark index is its row here.
     ears_ok = head_ok[Landmark.LEFT_EAR] or head_ok[Landmark.RIGHT_EAR]
     if not head_ok[Landmark.NOSE] or not ears_ok or np.count_nonzero(head_ok) < 5:
         return _fail(Tracking.FACE_NOT_VISIBLE, 0.2)
     used = np.concatenate([head[head_ok, :3].ravel(), sh[:, :3].ravel()])
-    world_used = wl[list(_HEAD_IDS[head_ok]) + _SHOULDERS]
+    # Both world ears feed the retraction even when one is hidden (the model always gives all 33).
+    world_used = wl[sorted(set(_HEAD_IDS[head_ok]) | set(_EARS) | set(_SHOULDERS))]
     if (np.abs(used[np.isfinite(used)]).max() > _MAX_ABS_IMAGE or not np.all(np.isfinite(world_used))
             or np.abs(world_used).max() > _MAX_ABS_WORLD_M):
         return _fail(Tracking.LOW_CONFIDENCE)
@@ -491,7 +493,7 @@ def measure(frame: PoseFrame, use_face: bool = True) -> HeadMeasurement:
         fit = float(np.clip(1.0 - pnp.rms_px / (0.15 * max(pnp.head_px, 1.0)), 0.0, 1.0))
     if face_rot is not None:
         fit = max(fit, 0.95)
-    confidence = sh_vis * head_vis * fit * (1.0 if plausible else 0.3)
+    confidence = float(np.clip(sh_vis * head_vis * fit * (1.0 if plausible else 0.3), 0.0, 1.0))
 
     rotation, source = (face_rot, "face") if face_rot is not None else (pose_rot, "pose")
     # Retraction: the neck pivot (below the ears) along the torso's forward axis, in world
@@ -585,7 +587,7 @@ class HeadTracker:
         # Face-from-pose offset rotation, learned while both are seen, applied when the face is
         # lost (large yaw) so the angles do not jump between the two sources.
         self._face_offset: np.ndarray | None = None
-        self._last_source = ""
+        self._offset_t_s: float | None = None
 
     # -- calibration state --
     @property
@@ -669,11 +671,15 @@ class HeadTracker:
     def _fused_rotation(self, m: HeadMeasurement, t_s: float) -> np.ndarray:
         if m.face_rotation is not None and m.pose_rotation is not None:
             offset = m.face_rotation @ m.pose_rotation.T
-            if self._face_offset is None:
+            if self._face_offset is None or self._offset_t_s is None:
                 self._face_offset = offset
             else:
-                # Slow average (~1 s at 30 fps): the offset is a bias, not a signal.
-                self._face_offset = _nearest_rotation(0.97 * self._face_offset + 0.03 * offset)
+                # A slow average (time constant FACE_OFFSET_TAU_S): the offset is a bias of the
+                # pose fit against the face model, not a signal.
+                dt_s = max(0.0, t_s - self._offset_t_s)
+                weight = 1.0 - math.exp(-dt_s / FACE_OFFSET_TAU_S)
+                self._face_offset = _nearest_rotation((1.0 - weight) * self._face_offset + weight * offset)
+            self._offset_t_s = t_s
         if m.source == "face":
             return m.rotation
         if self._face_offset is not None and m.pose_rotation is not None:

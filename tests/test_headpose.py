@@ -368,7 +368,7 @@ def _corrupt(draw, frame: PoseFrame) -> PoseFrame:
     return PoseFrame(frame.t_ms, frame.width, frame.height, lm, wl, face)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_corrupt_landmarks_never_raise(data):
     base = make_landmarks(yaw_deg=data.draw(st.floats(-70, 70)), with_face=True)
