@@ -227,17 +227,24 @@ def render_card(
     draw_skeleton(img, pose, mirror=mirror)
     h, w = img.shape[:2]
     margin_x, margin_y = int(70 * s), int(85 * s)
-    x0, y0, x1, y1 = margin_x, margin_y, w - margin_x, h - int(60 * s)
+    x0, y0, x1 = margin_x, margin_y, w - margin_x
+    pad = int(30 * s)
+    title_h = pad + int(75 * s)
+    progress_h = int(110 * s) if card.progress is not None else 0
+    footer_h = int(85 * s) if card.footer else pad
+    max_y1 = h - int(60 * s)
+    body_scale, wrapped = _fit_lines(card.lines, 0.95 * s, x1 - x0 - 2 * pad,
+                                     max_y1 - y0 - title_h - progress_h - footer_h)
+    line_h = int(body_scale * 46)
+    # The panel is as tall as its content, so a short card (setup, calibration) leaves the
+    # person visible below it.
+    y1 = min(max_y1, y0 + title_h + line_h * sum(len(p) for p in wrapped) + progress_h + footer_h)
     _panel(img, (x0, y0), (x1, y1), DARK, alpha=0.82)
     accent = PRIORITY_COLOURS[card.tone] if card.tone is not Priority.GUIDANCE else CYAN
     cv2.rectangle(img, (x0, y0), (x1, y0 + max(2, int(8 * s))), accent, -1)
-    pad = int(30 * s)
     y = y0 + pad + int(45 * s)
     _text(img, card.title, (x0 + pad, y), 1.5 * s, accent, 2, outline=False)
     y += int(30 * s)
-    bottom = y1 - int((150 if card.progress is not None else 80) * s)
-    body_scale, wrapped = _fit_lines(card.lines, 0.95 * s, x1 - x0 - 2 * pad, bottom - y)
-    line_h = int(body_scale * 46)
     for i, parts in enumerate(wrapped):
         colour = accent if i in card.highlight else WHITE
         for part in parts:
@@ -245,7 +252,7 @@ def render_card(
             _text(img, part, (x0 + pad, y), body_scale, colour, 1, outline=False)
     if card.progress is not None:
         frac = min(1.0, max(0.0, card.progress))
-        by = y1 - int(110 * s)
+        by = y + int(60 * s)
         bx0, bx1 = x0 + pad, x1 - pad
         bh = int(28 * s)
         cv2.rectangle(img, (bx0, by), (bx1, by + bh), GREY, max(1, int(2 * s)))
@@ -414,14 +421,17 @@ def setup_card(problems: Sequence[str], *, ok_progress: float | None = None) -> 
                 tone=Priority.PRAISE, progress=ok_progress)
 
 
-def calibration_card(progress: float) -> Card:
-    """The calibration screen with its progress bar (0..1)."""
+def calibration_card(progress: float, problem: str | None = None) -> Card:
+    """The calibration screen with its progress bar (0..1) and what stops it, if anything."""
+    lines = ("Look straight ahead, relax your shoulders and hold still.",
+             "This sets your neutral position (about 2 seconds).")
     return Card(
         "Calibrating",
-        ("Look straight ahead, relax your shoulders and hold still.",
-         "This sets your neutral position (about 2 seconds)."),
+        lines + ((problem,) if problem else ()),
         footer="c restarts the calibration",
         progress=progress,
+        highlight=(2,) if problem else (),
+        tone=Priority.FORM if problem else Priority.GUIDANCE,
     )
 
 

@@ -632,7 +632,7 @@ class _Session:
                 ok_progress = 0.0
             return overlay.setup_card(self.setup.problems + self.setup.notes, ok_progress=ok_progress)
         if self.stage is Stage.CALIBRATE:
-            return overlay.calibration_card(self.coach.calibration_progress)
+            return overlay.calibration_card(self.coach.calibration_progress, self.status_line)
         if self.stage is Stage.INSTRUCT:
             ex = self.runs[self.index].exercise
             return overlay.instruction_card(
@@ -716,7 +716,10 @@ def session_report(session: "_Session") -> dict:
         "tracking_lost_spans": [[round(a, 3), round(b, 3)] for a, b in session.lost_spans],
     }
     if len(sections) == 1:
-        return {**sections[0], "session": info}
+        # The run's report covers every frame: tracking lost before the exercise started (or
+        # when it never could) counts too; the coached part's own figure is kept beside it.
+        return {**sections[0], "coached_tracking_lost_s": sections[0].get("tracking_lost_s", 0.0),
+                "tracking_lost_s": info["tracking_lost_s"], "session": info}
     return {
         "exercises": sections,
         "reps": {s["exercise"]: s["reps"] for s in sections},
