@@ -20,20 +20,9 @@ import numpy as np
 from coach.headpose import HeadTracker, head_angles
 from coach.landmarks import Landmark as L
 from coach.landmarks import PoseFrame
-from coach.synthetic import Anatomy, Camera, Noise, make_landmarks
+from coach.synthetic import Anatomy, Camera, Noise, make_landmarks, sweep_cases
 
 PERSON_FRAMES = 72  # webcam_person_then_cartoon.mov: the person is in frames 0..71
-
-
-def sweep_cases(seed: int = 11) -> list[tuple[float, float, float, float]]:
-    """(yaw, roll, pitch, retraction) cases: each axis over the issue's range, then mixed."""
-    rng = np.random.default_rng(seed)
-    cases = [(float(y), 0.0, 0.0, 0.0) for y in range(-80, 81, 5)]
-    cases += [(0.0, float(r), 0.0, 0.0) for r in range(-45, 46, 5)]
-    cases += [(0.0, 0.0, float(p), 0.0) for p in range(-40, 41, 5)]
-    cases += [(0.0, 0.0, 0.0, float(c)) for c in np.arange(0.0, 3.01, 0.25)]
-    cases += [tuple(map(float, v)) for v in rng.uniform([-60, -30, -30, 0], [60, 30, 30, 3], (100, 4))]
-    return cases
 
 
 def synthetic_mae(use_face: bool, *, calibrate: bool = False, anatomy: Anatomy = Anatomy(),
@@ -49,7 +38,7 @@ def synthetic_mae(use_face: bool, *, calibrate: bool = False, anatomy: Anatomy =
                                           anatomy=anatomy, t_ms=t_ms))
             t_ms += 33
     errs, lost = [], 0
-    for truth in sweep_cases():
+    for truth in sweep_cases(n_mixed=100):
         frame = make_landmarks(*truth, noise=Noise(), rng=rng, with_face=use_face, camera=camera,
                                anatomy=anatomy, t_ms=t_ms)
         t_ms += 33
@@ -63,7 +52,7 @@ def synthetic_mae(use_face: bool, *, calibrate: bool = False, anatomy: Anatomy =
 
 def print_synthetic() -> None:
     """Print the synthetic sweep's MAE table."""
-    print(f"  {len(sweep_cases())} poses, real-model-like noise; MAE yaw/roll/pitch deg, retraction cm")
+    print(f"  {len(sweep_cases(n_mixed=100))} poses, real-model-like noise; MAE yaw/roll/pitch deg, retraction cm")
     print(f"  {'condition':<44} {'path':<6} {'yaw':>5} {'roll':>5} {'pitch':>5} {'retr':>5} {'lost':>4}")
     conditions: list[tuple[str, dict]] = [
         ("standard camera, standard head", {}),

@@ -233,6 +233,11 @@ class TorsoFrame:
     shoulder_px: float
 
 
+def focal_px(width: int, hfov_deg: float) -> float:
+    """Pinhole focal length in pixels of an image `width` pixels wide with this field of view."""
+    return (width / 2.0) / math.tan(math.radians(hfov_deg) / 2.0)
+
+
 def _dead_zone(angle_deg: float, ignored_deg: float, full_deg: float) -> float:
     """0 below `ignored_deg`, the angle itself from `full_deg` on, linear in between."""
     ramp = (abs(angle_deg) - ignored_deg) / (full_deg - ignored_deg)
@@ -261,7 +266,7 @@ def torso_frame(frame: PoseFrame, hfov_deg: float = ASSUMED_HFOV_DEG) -> TorsoFr
     # Left shoulder nearer the camera (smaller z) = torso turned to the person's right.
     measured_yaw = math.degrees(math.atan2(-float(s_w[2]), float(np.hypot(s_w[0], s_w[1])) or 1e-9))
     dz_m = -span_m * math.sin(math.radians(_dead_zone(measured_yaw, TORSO_YAW_IGNORED_DEG, TORSO_YAW_FULL_DEG)))
-    f_px = (frame.width / 2.0) / math.tan(math.radians(hfov_deg) / 2.0)
+    f_px = focal_px(frame.width, hfov_deg)
     rays = np.column_stack([(px - size / 2.0) / f_px, np.ones(2)])
     # Shoulders at depths zc +- dz/2 along their rays, span_m apart: solve |zc a + b| = span_m.
     a = rays[0] - rays[1]
@@ -325,7 +330,7 @@ def pose_head_axes(frame: PoseFrame, hfov_deg: float = ASSUMED_HFOV_DEG) -> _PnP
     if np.count_nonzero(w > 0.05) < 4:
         return None
     pts = np.where(ok[:, None], pts, 0.0)
-    f_px = (frame.width / 2.0) / math.tan(math.radians(hfov_deg) / 2.0)
+    f_px = focal_px(frame.width, hfov_deg)
     centre = size / 2.0
 
     # Start: weak-perspective (affine) fit, its rows made orthonormal.

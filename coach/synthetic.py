@@ -47,13 +47,14 @@ from coach.headpose import (
     NECK_PIVOT_BELOW_EARS_M,
     rotation_from_vector,
     axis_rotation,
+    focal_px,
     head_rotation,
     head_rotation_angles,
 )
 from coach.landmarks import NUM_POSE_LANDMARKS, Landmark, PoseFrame
 
-__all__ = ["ArmPose", "BodyPose", "Camera", "Noise", "make_frame", "make_landmarks",
-           "head_rotation", "head_rotation_angles"]
+__all__ = ["Anatomy", "ArmPose", "BodyPose", "Camera", "Noise", "make_frame", "make_landmarks",
+           "sweep_cases", "head_rotation", "head_rotation_angles"]
 
 ArmPose = Literal["rest", "down", "behind_head"]
 ARM_POSES: tuple[str, ...] = ("rest", "down", "behind_head")
@@ -151,7 +152,7 @@ class Camera:
     @property
     def focal_px(self) -> float:
         """Focal length in pixels."""
-        return (self.width / 2.0) / math.tan(math.radians(self.hfov_deg) / 2.0)
+        return focal_px(self.width, self.hfov_deg)
 
 
 @dataclass(frozen=True)
@@ -198,12 +199,54 @@ class Noise:
         return Noise(**{k: v * factor for k, v in self.__dict__.items()})
 
 
+@dataclass(frozen=True)
+class Anatomy:
+    """The person's proportions: people differ from the estimator's head model.
+
+    Attributes:
+        head_scale: Size of the head relative to the standard model (0.8..1.2 covers adults).
+        head_shape_mm: Each head point moved by a fixed random offset of this standard
+            deviation (the same for every frame of the person), millimetres.
+        seed: Seed of those offsets (different seeds = different people).
+        shoulder_half_width_m: Half the shoulder span.
+        ear_above_shoulders_m: Neutral ear midpoint above the shoulder midpoint.
+        ear_forward_of_shoulders_m: Neutral ear midpoint in front of the shoulder midpoint.
+    """
+
+    head_scale: float = 1.0
+    head_shape_mm: float = 0.0
+    seed: int = 0
+    shoulder_half_width_m: float = SHOULDER_HALF_WIDTH_M
+    ear_above_shoulders_m: float = EAR_ABOVE_SHOULDERS_M
+    ear_forward_of_shoulders_m: float = EAR_FORWARD_OF_SHOULDERS_M
+
+    def head_points(self, model: dict[int, tuple[float, float, float]]) -> dict[int, np.ndarray]:
+        """This person's version of a head model (mirror-symmetric offsets for left/right pairs)."""
+        rng = np.random.default_rng(self.seed)
+        out: dict[int, np.ndarray] = {}
+        for idx in sorted(model):
+            p = np.array(model[idx]) * self.head_scale
+            twin = _MIRROR_TWIN.get(idx)
+            if twin is not None and twin in out:
+                # Faces are roughly symmetric: the right point mirrors the left one's offset.
+                off = (out[twin] - np.array(model[twin]) * self.head_scale) * np.array([-1.0, 1.0, 1.0])
+            else:
+                off = rng.normal(0.0, self.head_shape_mm / 1000.0, 3)
+                if idx == Landmark.NOSE:
+                    off[0] = 0.0
+            out[idx] = p + off
+        return out
+
+
+_MIRROR_TWIN = {4: 1, 5: 2, 6: 3, 8: 7, 10: 9}
+
+
 # Person axes (l, u, f) expressed in MediaPipe camera axes for a person squarely facing the
 # camera: their left is the image right (+x), up is -y, forward is toward the camera (-z).
 _PERSON_TO_MP = np.array([[1.0, 0.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, -1.0]])
 
 
-def _body_points(pose: BodyPose) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray], np.ndarray]:
+def _body_points(pose: BodyPose, anatomy: Anatomy) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray], np.ndarray]:
     """The posed body in person axes (l, u, f), origin between the hips.
 
     Returns:
@@ -212,7 +255,8 @@ def _body_points(pose: BodyPose) -> tuple[dict[int, np.ndarray], dict[int, np.nd
     """
     r_head = head_rotation(pose.yaw_deg, pose.roll_deg, pose.pitch_deg)
     shoulder_mid = np.array([0.0, SHOULDER_ABOVE_HIPS_M, SHOULDER_FORWARD_OF_HIPS_M])
-    ear_mid_neutral = shoulder_mid + np.array([0.0, EAR_ABOVE_SHOULDERS_M, EAR_FORWARD_OF_SHOULDERS_M])
+    ear_mid_neutral = shoulder_mid + np.array([0.0, anatomy.ear_above_shoulders_m,
+                                               anatomy.ear_forward_of_shoulders_m])
     pivot = ear_mid_neutral - np.array([0.0, NECK_PIVOT_BELOW_EARS_M, 0.0])
     pivot = pivot - np.array([0.0, 0.0, pose.retraction_cm / 100.0])
     ear_mid = pivot + r_head @ np.array([0.0, NECK_PIVOT_BELOW_EARS_M, 0.0])
@@ -220,7 +264,7 @@ def _body_points(pose: BodyPose) -> tuple[dict[int, np.ndarray], dict[int, np.nd
     common: dict[int, np.ndarray] = {}
     for side, idx, hike in ((1.0, Landmark.LEFT_SHOULDER, pose.left_shoulder_hike_cm),
                             (-1.0, Landmark.RIGHT_SHOULDER, pose.right_shoulder_hike_cm)):
-        common[idx] = shoulder_mid + np.array([side * SHOULDER_HALF_WIDTH_M, hike / 100.0, 0.0])
+        common[idx] = shoulder_mid + np.array([side * anatomy.shoulder_half_width_m, hike / 100.0, 0.0])
     for side, idx in ((1.0, Landmark.LEFT_HIP), (-1.0, Landmark.RIGHT_HIP)):
         common[idx] = np.array([side * HIP_HALF_WIDTH_M, 0.0, 0.0])
     # Seated legs: thighs forward, shins down (out of the image in any webcam view).
@@ -238,10 +282,10 @@ def _body_points(pose: BodyPose) -> tuple[dict[int, np.ndarray], dict[int, np.nd
 
     image = dict(common)
     world = dict(common)
-    for idx, p in _HEAD_POINTS_IMAGE.items():
-        image[idx] = ear_mid + r_head @ np.array(p)
-    for idx, p in _HEAD_POINTS_WORLD.items():
-        world[idx] = ear_mid + r_head @ np.array(p)
+    for idx, p in anatomy.head_points(_HEAD_POINTS_IMAGE).items():
+        image[idx] = ear_mid + r_head @ p
+    for idx, p in anatomy.head_points(_HEAD_POINTS_WORLD).items():
+        world[idx] = ear_mid + r_head @ p
     return image, world, r_head
 
 
@@ -307,6 +351,7 @@ def make_frame(
     noise: Noise | None = None,
     rng: np.random.Generator | None = None,
     with_face: bool = False,
+    anatomy: Anatomy = Anatomy(),
 ) -> PoseFrame:
     """Pose the 3D model, view it through `camera` and return MediaPipe-like landmarks.
 
@@ -319,13 +364,14 @@ def make_frame(
         rng: Random generator for the noise (a fixed-seed one is made when omitted).
         with_face: Also return a FaceLandmarker-style face matrix (``None`` when the face is
             turned too far from the camera for the face model to find it).
+        anatomy: The person's proportions (default: the estimator's standard model).
 
     Returns:
         One `PoseFrame`.
     """
     noise = noise or Noise.none()
     rng = rng if rng is not None else np.random.default_rng(0)
-    image_pts, world_pts, r_head = _body_points(pose)
+    image_pts, world_pts, r_head = _body_points(pose, anatomy)
 
     # Body orientation in MediaPipe camera axes: the torso turns and leans, then the camera rolls.
     # In these y-down axes a rotation about +z by -angle turns the picture counter-clockwise on
@@ -426,15 +472,15 @@ def make_landmarks(yaw_deg: float = 0.0, roll_deg: float = 0.0, pitch_deg: float
     """Convenience wrapper around `make_frame` for table tests.
 
     Keyword arguments may be any `BodyPose` field (``right_arm="down"``), any `Camera` field
-    (``camera_roll_deg=15``), or `make_frame`'s ``t_ms``, ``camera``, ``noise``, ``rng`` and
-    ``with_face``.
+    (``camera_roll_deg=15``), or `make_frame`'s ``t_ms``, ``camera``, ``noise``, ``rng``,
+    ``with_face`` and ``anatomy``.
 
     Example:
         >>> frame = make_landmarks(yaw_deg=30, camera_roll_deg=10, noise=Noise())
     """
     pose_kw = {k: kw.pop(k) for k in list(kw) if k in _POSE_FIELDS}
     cam_kw = {k: kw.pop(k) for k in list(kw) if k in _CAMERA_FIELDS}
-    allowed = {"t_ms", "camera", "noise", "rng", "with_face"}
+    allowed = {"t_ms", "camera", "noise", "rng", "with_face", "anatomy"}
     unknown = set(kw) - allowed
     if unknown:
         raise TypeError(f"make_landmarks got unknown arguments {sorted(unknown)}")
@@ -444,3 +490,19 @@ def make_landmarks(yaw_deg: float = 0.0, roll_deg: float = 0.0, pitch_deg: float
     pose = BodyPose(yaw_deg=yaw_deg, roll_deg=roll_deg, pitch_deg=pitch_deg,
                     retraction_cm=retraction_cm, **pose_kw)
     return make_frame(pose, kw.pop("t_ms", 0), camera=camera, **kw)
+
+
+def sweep_cases(n_mixed: int = 60, seed: int = 11) -> list[tuple[float, float, float, float]]:
+    """The issue's accuracy sweep as ``(yaw_deg, roll_deg, pitch_deg, retraction_cm)`` cases.
+
+    Each axis alone over its range (yaw -80..80 and pitch -40..40 in 5 deg steps, roll -45..45,
+    retraction 0..3 cm in 0.25 cm steps), then `n_mixed` random mixed poses (yaw +-60, roll
+    and pitch +-30, retraction 0..3).
+    """
+    rng = np.random.default_rng(seed)
+    cases = [(float(y), 0.0, 0.0, 0.0) for y in range(-80, 81, 5)]
+    cases += [(0.0, float(r), 0.0, 0.0) for r in range(-45, 46, 5)]
+    cases += [(0.0, 0.0, float(p), 0.0) for p in range(-40, 41, 5)]
+    cases += [(0.0, 0.0, 0.0, float(c)) for c in np.arange(0.0, 3.01, 0.25)]
+    cases += [tuple(map(float, v)) for v in rng.uniform([-60, -30, -30, 0], [60, 30, 30, 3], (n_mixed, 4))]
+    return cases

@@ -26,7 +26,7 @@ from coach.headpose import (
 )
 from coach.landmarks import Landmark as L
 from coach.landmarks import PoseFrame
-from coach.synthetic import Anatomy, Camera, Noise, make_landmarks
+from coach.synthetic import Anatomy, Camera, Noise, make_landmarks, sweep_cases
 
 AXES = ("yaw_deg", "roll_deg", "pitch_deg", "retraction_cm")
 
@@ -36,14 +36,7 @@ def _values(a) -> np.ndarray:
 
 
 def _sweep_cases() -> list[tuple[float, float, float, float]]:
-    """The issue's sweep: each axis over its range, plus mixed poses."""
-    rng = np.random.default_rng(11)
-    cases = [(y, 0.0, 0.0, 0.0) for y in range(-80, 81, 5)]
-    cases += [(0.0, r, 0.0, 0.0) for r in range(-45, 46, 5)]
-    cases += [(0.0, 0.0, p, 0.0) for p in range(-40, 41, 5)]
-    cases += [(0.0, 0.0, 0.0, c) for c in np.arange(0.0, 3.01, 0.25)]
-    cases += [tuple(v) for v in rng.uniform([-60, -30, -30, 0], [60, 30, 30, 3], (60, 4))]
-    return cases
+    return sweep_cases(n_mixed=60)
 
 
 def _errors(cases, *, use_face=False, seed=0, **kw) -> np.ndarray:
