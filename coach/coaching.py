@@ -96,6 +96,10 @@ class Coach:
         self.tracker.recalibrate()
         self._body_neutral = None
         self._body_window.clear()
+        if self.engine is not None and self._last_ms is not None:
+            # Angles change reference with the new neutral: a hold measured against the old one
+            # must not continue (the engine may not be stepped while the session calibrates).
+            self.events += self.engine.reset_rep(self._last_ms)
 
     def reset_rep(self, t_ms: int) -> list[Event]:
         """Abandon the rep in progress (after a pause); returns the resulting events."""
