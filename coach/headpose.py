@@ -8,14 +8,16 @@ pitch > 0 flexion (chin down); retraction_cm > 0 head moved straight back.
 
 How it works (every number below was measured on the real model, see the constants):
 
-- **Torso frame** (`torso_frame`): x along the shoulder line, up perpendicular to it in the
-  image plane, forward = x cross up. The in-plane direction of the shoulder line comes from the
-  IMAGE landmarks: the pose model's world landmarks carry a left/right bias (the person's left
-  side sits 1-2 cm higher whichever way the picture is flipped), which broke mirror symmetry
-  by ~5 degrees of roll. The shoulder line's depth (torso yaw against the camera) comes from
-  the world landmarks, but only beyond a dead zone: the model's shoulder depth is biased by up
-  to ~13 degrees (webcam clip: 12.8 deg, 4.7 deg on the flipped clip, 6-7 deg when the camera
-  is rolled 15 deg), so a smaller torso yaw is taken as "facing the camera".
+- **Torso frame** (`torso_frame`): x along the shoulder line, up perpendicular to it with no
+  component along the optical axis (so a rolled camera rolls the frame with it), forward =
+  x cross up. The shoulder line is rebuilt in 3D from the two IMAGE rays through the shoulders;
+  the pose model's world landmarks only give its depth (torso yaw) and length. The world
+  landmarks' in-plane direction is not used: it carries a left/right bias (the person's left
+  side 1-2 cm higher whichever way the picture is flipped) that broke mirror symmetry. Two
+  priors tame the model's remaining shoulder errors (see the constants): a torso yaw below
+  15 deg is taken as facing the camera (the model's shoulder depth is off by up to ~13 deg:
+  12.8 deg on the webcam clip, 4.7 deg on it flipped, 6-7 deg with the camera rolled), and a
+  shoulder line within 4 deg of horizontal is taken as level.
 - **Head orientation**: FaceLandmarker's facial transformation matrix when there is one
   (jitter ~0.07 deg, mirror-symmetric within ~1 deg); otherwise (pose only, or the face lost at
   large yaw) a perspective-n-point fit of a 3D head model to the pose model's IMAGE landmarks
@@ -310,14 +312,25 @@ def face_head_axes(face_matrix: np.ndarray | None) -> np.ndarray | None:
 
 
 @dataclass(frozen=True)
-class _PnP:
-    axes: np.ndarray  # head axes (left, up, forward) in camera axes
+class HeadFit:
+    """The head model fitted to one frame's image landmarks.
+
+    Attributes:
+        axes: 3x3, columns = the head's left, up and forward axes in MediaPipe camera axes.
+        rms_px: Visibility-weighted RMS reprojection error, pixels.
+        head_px: The model's ear-to-ear span at the fitted depth, pixels (the error's scale).
+    """
+
+    axes: np.ndarray
     rms_px: float
-    head_px: float  # ear-to-ear distance of the model at the fitted depth, pixels
+    head_px: float
 
 
-def pose_head_axes(frame: PoseFrame, hfov_deg: float = ASSUMED_HFOV_DEG) -> _PnP | None:
+def pose_head_axes(frame: PoseFrame, hfov_deg: float = ASSUMED_HFOV_DEG) -> HeadFit | None:
     """Fit `HEAD_MODEL_M` to the pose model's image landmarks (perspective, visibility-weighted).
+
+    A weak-perspective (affine) fit gives the start; Levenberg-Marquardt on the perspective
+    reprojection error (rotation and translation) refines it.
 
     Returns None when fewer than 4 head points are usable or the fit fails.
     """
@@ -353,7 +366,6 @@ def pose_head_axes(frame: PoseFrame, hfov_deg: float = ASSUMED_HFOV_DEG) -> _PnP
     t = np.array([(origin_px[0] - centre[0]) * tz / f_px, (origin_px[1] - centre[1]) * tz / f_px, tz])
 
     sw = np.sqrt(w)
-    lam = 1e-3
     for _ in range(12):
         x = _HEAD_PTS @ axes.T + t
         z = np.maximum(x[:, 2], 1e-3)
@@ -368,7 +380,8 @@ def pose_head_axes(frame: PoseFrame, hfov_deg: float = ASSUMED_HFOV_DEG) -> _PnP
             jac[2 * i:2 * i + 2, :3] = jp @ -skew
             jac[2 * i:2 * i + 2, 3:] = jp
         h = jac.T @ jac
-        step = np.linalg.solve(h + lam * np.diag(np.diag(h) + 1e-9), -jac.T @ r)
+        # A little Levenberg-Marquardt damping keeps a poor start from overshooting.
+        step = np.linalg.solve(h + 1e-3 * np.diag(np.diag(h) + 1e-9), -jac.T @ r)
         if not np.all(np.isfinite(step)):
             return None
         axes = rotation_from_vector(step[:3]) @ axes
@@ -380,9 +393,8 @@ def pose_head_axes(frame: PoseFrame, hfov_deg: float = ASSUMED_HFOV_DEG) -> _PnP
         return None
     proj = f_px * x[:, :2] / x[:, 2:3] + centre
     rms = float(np.sqrt((w * ((proj - pts) ** 2).sum(axis=1)).sum() / w.sum()))
-    head_px = f_px * 0.144 / float(t[2])
-    # Columns of `axes` are the head's (left, up, forward) in camera axes.
-    return _PnP(axes=axes, rms_px=rms, head_px=head_px)
+    ear_span_m = float(np.linalg.norm(_HEAD_PTS[Landmark.LEFT_EAR] - _HEAD_PTS[Landmark.RIGHT_EAR]))
+    return HeadFit(axes=axes, rms_px=rms, head_px=f_px * ear_span_m / float(t[2]))
 
 
 # -- one frame ---------------------------------------------------------------------------------------
