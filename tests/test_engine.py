@@ -11,6 +11,8 @@ from collections import Counter
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coach.body import BodyFeatures
 from coach.engine import Engine, EngineConfig, EventKind, Phase, Priority
@@ -362,3 +364,32 @@ def test_engine_config_validated():
         EngineConfig(grace_s=-1.0)
     with pytest.raises(ValueError, match="wrong_side_fraction"):
         replace(EngineConfig(), wrong_side_fraction=2.0)
+
+
+# -- invariants under arbitrary input ---------------------------------------------------------------
+
+_angle = st.one_of(st.floats(-120.0, 120.0), st.just(math.nan), st.just(math.inf))
+_frame = st.tuples(st.integers(1, 400), _angle, _angle, _angle, st.floats(-4.0, 6.0), st.booleans())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(EXERCISE_IDS), st.lists(st.tuples(_frame, st.integers(1, 40)), max_size=60))
+def test_any_stream_no_exception_and_reps_only_after_counted_holds(exercise_id, segments):
+    """Adversarial streams (jumps, NaN/inf, oscillation, held segments): never an exception,
+    and every rep is preceded by a counted hold of at least hold_min_s on that side."""
+    engine = Engine(load_exercise(exercise_id))
+    t_ms = 0
+    events = []
+    for (dt, yaw, roll, pitch, retr, ok), repeat in segments:
+        angles = HeadAngles(yaw, roll, pitch, retr, 1.0, Tracking.OK if ok else Tracking.LOW_CONFIDENCE)
+        for _ in range(repeat):
+            t_ms += dt
+            events += engine.step(t_ms, angles)
+        engine.view()
+    pending = {}
+    for e in events:
+        if e.kind is EventKind.HOLD_DONE and e.hold.counted:
+            assert e.hold.held_s >= 5.0
+            pending[e.hold.side] = True
+        elif e.kind is EventKind.REP_COUNTED:
+            assert pending.pop(e.side, False), "rep without a counted hold"
