@@ -262,6 +262,9 @@ def render_card(
     if card.footer:
         _text(img, card.footer, (x0 + pad, y1 - pad), 0.8 * s, GREY, 1, outline=False)
     _draw_top_bar(img, "", status, s)
+    if status.paused:
+        _draw_centered_banner(img, "PAUSED - press space to continue", s, DARK, YELLOW)
+    _draw_keys_hint(img, status.keys_hint, s)
     return img
 
 

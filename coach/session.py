@@ -216,7 +216,7 @@ class Window:
         self._cv2 = cv2
         self.title = title
         try:
-            cv2.namedWindow(title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO)
+            cv2.namedWindow(title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
         except cv2.error as exc:
             from coach.errors import CoachError  # noqa: PLC0415
 
@@ -614,13 +614,13 @@ class _Session:
         from coach import overlay  # noqa: PLC0415
 
         mirror, status = self.cfg.mirror, self._status()
-        if self.stage is Stage.EXERCISE and view is not None:
-            return overlay.render(frame, view, pose, mirror=mirror, status=status)
-        card = self._card()
-        img = overlay.render_card(frame, card, pose=pose, mirror=mirror, status=status)
-        if self.paused:
-            img = overlay.render(img, None, None, mirror=False, status=status)
-        return img
+        # The window gets crisp large text on small camera frames; a recording keeps its size.
+        min_height = overlay.LIVE_MIN_HEIGHT if self.window is not None else 0
+        if self.stage is Stage.EXERCISE and (view is not None or self.paused):
+            view = view if view is not None else self.coach.view()
+            return overlay.render(frame, view, pose, mirror=mirror, status=status, min_height=min_height)
+        return overlay.render_card(frame, self._card(), pose=pose, mirror=mirror, status=status,
+                                   min_height=min_height)
 
     def _card(self):
         from coach import overlay  # noqa: PLC0415
