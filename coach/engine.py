@@ -227,10 +227,15 @@ def _axis_value(angles: HeadAngles, axis: str) -> float:
     return float(getattr(angles, _AXIS_FIELD[axis]))
 
 
+#: Below this confidence the angles are not coached (HeadAngles' documented threshold).
+MIN_CONFIDENCE = 0.5
+
+
 def _usable(angles: HeadAngles | None) -> bool:
     return (
         angles is not None
         and angles.ok
+        and angles.confidence >= MIN_CONFIDENCE
         and all(math.isfinite(_axis_value(angles, a)) for a in _AXIS_FIELD)
     )
 
@@ -621,7 +626,7 @@ class Engine:
         if not h.min_reached and h.good_ms >= ex.hold_min_s * 1000.0:
             h.min_reached = True
             events.append(Event(EventKind.HOLD_MIN_REACHED, t_ms, side=side, value=h.good_ms / 1000.0,
-                                message="Counts! Keep holding"))
+                                message=self._fmt(ex.messages.counted)))
         if not h.released and h.good_ms >= ex.hold_max_s * 1000.0:
             h.released = True
             text = self._fmt(ex.messages.release)

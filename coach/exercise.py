@@ -206,6 +206,7 @@ class Messages(_Frozen):
     wrong_side: str = ""
     too_short: str
     rep: str
+    counted: str = "That counts! Hold on up to {max_s} seconds, or come back slowly"
     circle: str = "STOP! No head circles. Come back to face forward; move side to side only"
     lost: str = "Tracking lost: keep your head and both shoulders in view"
     calibrate: str = "Look straight ahead and relax: calibrating"

@@ -393,3 +393,11 @@ def test_any_stream_no_exception_and_reps_only_after_counted_holds(exercise_id, 
             pending[e.hold.side] = True
         elif e.kind is EventKind.REP_COUNTED:
             assert pending.pop(e.side, False), "rep without a counted hold"
+
+
+def test_low_confidence_is_treated_as_lost():
+    engine = Engine(load_exercise("neck-rotation"))
+    events = []
+    for t in range(0, 3000, 33):
+        events += engine.step(t, HeadAngles(70.0, 0.0, 0.0, 0.0, 0.3))
+    assert kinds(events)[EventKind.HOLD_STARTED] == 0 and kinds(events)[EventKind.TRACKING_LOST] == 1
