@@ -102,8 +102,6 @@ def record(source: FrameSource, tracker, out_path: Path, *, seconds: float | Non
 
 def record_command(args) -> int:
     """The `coach record` subcommand (argparse namespace from `coach.cli`)."""
-    from coach.pose import open_tracker
-
     _check_seconds(args.seconds)
     if not args.out.parent.is_dir():
         raise CoachError(f"folder {args.out.parent} for --out does not exist")
@@ -112,6 +110,8 @@ def record_command(args) -> int:
         source: FrameSource = CameraSource(args.camera)
     else:
         source = open_source(args.input)
+    from coach.pose import open_tracker  # mediapipe loads in ~1 s: only once the input is good
+
     with source, open_tracker(args.model, use_face=not args.no_face) as tracker:
         result = record(source, tracker, args.out, seconds=args.seconds)
     how = " (stopped by Ctrl-C)" if result.interrupted else ""
