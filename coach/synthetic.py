@@ -12,6 +12,11 @@ torso yaw, offsets) and returns a `PoseFrame` shaped like the real model's outpu
   from the camera;
 - optionally a FaceLandmarker-style facial transformation matrix.
 
+The head uses the same anatomical model as `coach.headpose` (HEAD_MODEL_M), so the default
+person is the estimator's ideal; `Anatomy` makes other people (head size and shape, posture)
+and `Camera.hfov_deg` other lenses, to measure what the estimator's assumptions cost.
+`sweep_cases` is the issue's accuracy sweep, shared by the tests and bench/accuracy.py.
+
 The proportions and quirks below were MEASURED on the real model (pose_landmarker_full, face
 landmarker) on ../shared/data/webcam_person_then_cartoon.mov (person at rest) and astronaut.png:
 
