@@ -283,7 +283,80 @@ def section_real(ctx: Context) -> None:
     print_real(ctx.video, ctx.model_dir)
 
 
+def headless_run(ctx: Context, *, use_face: bool, record: bool) -> Timing:
+    """The whole `coach run --headless` (guided session: pose, chain, overlay, report, history
+    writes; with ``record`` also the annotated mp4 of ``--out``), models built outside the timing."""
+    import tempfile
+
+    from coach.audio import AudioCues, NullBackend
+    from coach.exercise import list_exercises
+    from coach.history import NullHistory
+    from coach.session import HEADLESS_TIMING, IterSource, SessionConfig, VideoOut, run_session
+
+    tracker = PoseTracker(ctx.pose_model, ctx.face_model if use_face else None)
+    audio = AudioCues(NullBackend())
+    with tempfile.TemporaryDirectory() as tmp:
+        source = IterSource(VideoFileSource(ctx.video, realtime=False))
+        out = VideoOut(Path(tmp) / "annotated.mp4", source.fps) if record else None
+        start, start_cpu = time.perf_counter(), cpu_seconds()
+        try:
+            outcome = run_session(list_exercises(), source, tracker.process, audio=audio,
+                                  history=NullHistory(), config=SessionConfig(timing=HEADLESS_TIMING),
+                                  video_out=out, use_face=use_face)
+        finally:
+            source.close()
+            tracker.close()
+            audio.close()
+        return Timing(outcome.frames, time.perf_counter() - start, float("nan"), cpu_seconds() - start_cpu)
+
+
+def section_run(ctx: Context) -> None:
+    """`coach run --headless` end to end vs bare inference (goal: ratio >= 0.9 and >= 30 fps)."""
+    results = best_of(ctx, {
+        "bare PoseLandmarker (num_poses=1)": lambda: bare_pose(ctx, num_poses=1),
+        "bare PoseLandmarker + FaceLandmarker": lambda: _bare_pose_and_face(ctx),
+        "coach run --headless --no-face (report only)": lambda: headless_run(ctx, use_face=False, record=False),
+        "coach run --headless --no-face --out": lambda: headless_run(ctx, use_face=False, record=True),
+        "coach run --headless (face; report only)": lambda: headless_run(ctx, use_face=True, record=False),
+        "coach run --headless --out (face)": lambda: headless_run(ctx, use_face=True, record=True),
+    })
+    print_table(results, "bare PoseLandmarker (num_poses=1)")
+    base = results["bare PoseLandmarker + FaceLandmarker"]
+    for name in ("coach run --headless (face; report only)", "coach run --headless --out (face)"):
+        t = results[name]
+        print(f"  {name} vs bare pose+face: x fps {t.fps / base.fps:.2f}, "
+              f"x cpu {base.cpu_ms_per_frame / t.cpu_ms_per_frame:.2f}")
+
+
+def _bare_pose_and_face(ctx: Context) -> Timing:
+    """Bare PoseLandmarker and FaceLandmarker on every frame: the floor of the default run."""
+    pose_opts = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(ctx.pose_model)),
+        running_mode=vision.RunningMode.VIDEO, num_poses=1)
+    face_opts = vision.FaceLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(ctx.face_model)),
+        running_mode=vision.RunningMode.VIDEO, num_faces=1, output_facial_transformation_matrixes=True)
+    with stderr_silenced():
+        pose = vision.PoseLandmarker.create_from_options(pose_opts)
+        face = vision.FaceLandmarker.create_from_options(face_opts)
+
+    def run() -> Iterator[None]:
+        for t_ms, bgr in video_frames(ctx.video):
+            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+            pose.detect_for_video(image, t_ms)
+            face.detect_for_video(image, t_ms)
+            yield
+
+    try:
+        return timed(run)
+    finally:
+        with stderr_silenced():
+            pose.close()
+            face.close()
+
+
 SECTIONS: dict[str, Callable[[Context], None]] = {
+    "run": section_run,
     "throughput": section_throughput,
     "breakdown": section_breakdown,
     "synthetic": section_synthetic,

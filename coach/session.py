@@ -251,7 +251,15 @@ class Window:
 
 
 class VideoOut:
-    """The annotated recording (``--out``): mp4v, opened at the first frame's size."""
+    """The annotated recording (``--out``): mp4v, opened at the first frame's size.
+
+    `submit` hands a frame's drawing to a writer thread (bounded queue, so memory stays flat
+    and a slow disk slows the run rather than piling frames up): drawing and encoding then
+    overlap with the next frame's pose inference on a second core. `close` writes what is
+    queued; an error on the writer thread (e.g. the file cannot be created) is raised there.
+    """
+
+    _QUEUE_FRAMES = 4
 
     def __init__(self, path: Path, fps: float) -> None:
         self.path = Path(path)
@@ -259,9 +267,12 @@ class VideoOut:
         self.frames = 0
         self._writer = None
         self._size: tuple[int, int] | None = None
+        self._jobs = None
+        self._thread = None
+        self._error: BaseException | None = None
 
     def write(self, img: np.ndarray) -> None:
-        """Append one frame (resized to the first frame's size if it differs)."""
+        """Append one frame now (resized to the first frame's size if it differs)."""
         import cv2  # noqa: PLC0415
 
         if self._writer is None:
@@ -280,10 +291,45 @@ class VideoOut:
         self._writer.write(img)
         self.frames += 1
 
+    def submit(self, draw: Callable[[], np.ndarray]) -> None:
+        """Queue a frame's drawing; the writer thread draws and appends it in order."""
+        import queue  # noqa: PLC0415
+        import threading  # noqa: PLC0415
+
+        if self._error is not None:
+            self._raise()
+        if self._thread is None:
+            self._jobs = queue.Queue(maxsize=self._QUEUE_FRAMES)
+            self._thread = threading.Thread(target=self._work, name="coach-video-out", daemon=True)
+            self._thread.start()
+        self._jobs.put(draw)
+
+    def _work(self) -> None:
+        while True:
+            draw = self._jobs.get()
+            if draw is None:
+                return
+            if self._error is None:
+                try:
+                    self.write(draw())
+                except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+                    self._error = exc
+
+    def _raise(self) -> None:
+        err, self._error = self._error, None
+        raise err
+
     def close(self) -> None:
+        """Finish the queued frames and the file."""
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread.join()
+            self._thread = None
         if self._writer is not None:
             self._writer.release()
             self._writer = None
+        if self._error is not None:
+            self._raise()
 
 
 # -- the session ------------------------------------------------------------------------------------
@@ -433,7 +479,9 @@ class _Session:
             view = self._advance(flow_ms, frame, pose, angles)
         self.last_ms = t_ms
         # Pixels only when someone will see them: a headless run without --out only reports.
-        if self.window is not None or self.video_out is not None:
+        if self.window is None and self.video_out is not None:
+            self.video_out.submit(self._draw_job(frame, pose, view))
+        elif self.window is not None:
             self._emit(self._draw(frame, pose, view), t_ms)
 
     def _emit(self, img: np.ndarray, t_ms: int | None) -> None:
@@ -610,7 +658,12 @@ class _Session:
             keys_hint="" if self.window is None else OverlayStatus().keys_hint,
         )
 
-    def _draw(self, frame: np.ndarray, pose: PoseFrame, view) -> np.ndarray:
+    def _draw_job(self, frame: np.ndarray, pose: PoseFrame, view) -> Callable[[], np.ndarray]:
+        """Snapshot what this frame shows (all frozen values) and return the drawing of it, so
+        a recording can be drawn and encoded on another thread while the next frame is
+        analysed."""
+        from functools import partial  # noqa: PLC0415
+
         from coach import overlay  # noqa: PLC0415
 
         mirror, status = self.cfg.mirror, self._status()
@@ -618,9 +671,13 @@ class _Session:
         min_height = overlay.LIVE_MIN_HEIGHT if self.window is not None else 0
         if self.stage is Stage.EXERCISE and (view is not None or self.paused):
             view = view if view is not None else self.coach.view()
-            return overlay.render(frame, view, pose, mirror=mirror, status=status, min_height=min_height)
-        return overlay.render_card(frame, self._card(), pose=pose, mirror=mirror, status=status,
-                                   min_height=min_height)
+            return partial(overlay.render, frame, view, pose, mirror=mirror, status=status,
+                           min_height=min_height)
+        return partial(overlay.render_card, frame, self._card(), pose=pose, mirror=mirror, status=status,
+                       min_height=min_height)
+
+    def _draw(self, frame: np.ndarray, pose: PoseFrame, view) -> np.ndarray:
+        return self._draw_job(frame, pose, view)()
 
     def _card(self):
         from coach import overlay  # noqa: PLC0415
