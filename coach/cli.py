@@ -124,6 +124,8 @@ def _cmd_exercises(args: argparse.Namespace) -> int:
         per_side = " per side" if len(ex.sides) > 1 else ""
         print(f"   sides: {sides}; {ex.reps_per_side} reps{per_side}; hold {ex.hold_min_s:g}-{ex.hold_max_s:g} s")
         print(f"   target: {targets}")
+        if ex.form:
+            print(f"   form checks: {', '.join(c.fault for c in ex.form)}")
     return 0
 
 
