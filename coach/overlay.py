@@ -460,7 +460,8 @@ def instruction_card(
     """The instruction screen before an exercise: what to do, the first side, and safety text."""
     lines: list[str] = [instruction] if instruction else []
     per = "on each side" if side in ("right", "left") else "in total"
-    lines.append(f"Hold {hold_min_s:g}-{hold_max_s:g} s, {reps_target} times {per}.")
+    times = "time" if reps_target == 1 else "times"
+    lines.append(f"Hold {hold_min_s:g}-{hold_max_s:g} s, {reps_target} {times} {per}.")
     highlight = ()
     if side in ("right", "left"):
         lines.append(f"Start with your {side_label(side)} side.")
@@ -631,6 +632,10 @@ def _draw_top_bar(img: np.ndarray, name: str, status: OverlayStatus, s: float) -
     _panel(img, (0, 0), (w, bar_h), DARK, alpha=0.7)
     left = "  ".join(p for p in (status.title, name) if p)
     _text(img, left, (int(18 * s), int(44 * s)), 1.05 * s, WHITE, 1, outline=False)
+    if status.note:
+        # In the bar, after the title: it must not cover a card or the rep counts.
+        x_note = int(18 * s) + (_text_size(left, 1.05 * s, 1)[0] + int(30 * s) if left else 0)
+        _text(img, status.note, (x_note, int(42 * s)), 0.7 * s, YELLOW, 1, outline=False)
     x = w - int(18 * s)
     for label, colour in (("MUTED", GREY) if status.muted else (None, None),
                           ("PAUSED", YELLOW) if status.paused else (None, None),
@@ -645,8 +650,6 @@ def _draw_top_bar(img: np.ndarray, name: str, status: OverlayStatus, s: float) -
             cv2.circle(img, (x - r - int(8 * s), int(32 * s)), r, RED, -1, cv2.LINE_AA)
             x -= 2 * r + int(8 * s)
         x -= int(28 * s)
-    if status.note:
-        _text(img, status.note, (int(18 * s), bar_h + int(34 * s)), 0.75 * s, YELLOW, 1)
 
 
 def _draw_reps(img: np.ndarray, view: EngineView, s: float) -> None:

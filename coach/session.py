@@ -1123,7 +1123,7 @@ def demo_command(args) -> int:
     plans = [DemoPlan(e.id, tuple(e.sides), reps, DEMO_MISTAKES[e.id]) for e in exercises]
     source = ScriptSource(demo_script(plans, timing), realtime=not args.headless,
                           draw=not args.headless or args.out is not None)
-    note = f"DEMO: a synthetic person, {reps} reps per side (a real set is 10)"
+    note = f"DEMO: a synthetic person, {reps} rep{'s' if reps != 1 else ''} per side (a real set is 10)"
     config = SessionConfig(mirror=args.mirror, timing=timing, note=note, source="demo",
                            wait_for_close=True)
     audio = AudioCues(NullBackend()) if args.headless else make_audio(args.mute, args.voice)
