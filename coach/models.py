@@ -18,6 +18,7 @@ checked structurally here (zip CRCs, expected members, TFLite flatbuffer magic, 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import sys
@@ -290,8 +291,10 @@ def _fetch(url: str, out, *, kind: str, progress: bool) -> str:
     except urllib.error.HTTPError as exc:
         raise CoachError(f"cannot download the {kind} model from {url} (HTTP {exc.code}); "
                          f"{_fix_hint(kind)}") from None
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
+        # HTTPException covers a connection cut mid-body (IncompleteRead) and garbage replies.
         reason = getattr(exc, "reason", None) or exc
+        reason = " ".join(str(reason).split())[:200] or type(exc).__name__  # one line, always
         raise CoachError(f"cannot download the {kind} model from {url} ({reason}); "
                          f"{_fix_hint(kind)}") from None
     if total is not None and received != total:

@@ -225,3 +225,34 @@ def test_real_load_check(model_dir, tmp_path):
     with pytest.raises(CoachError) as err:
         check_loads(fake, "pose")
     assert "cannot load the pose model" in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("reply", [
+    b"HTTP/1.1 200 OK\r\nContent-Length: 5000000\r\n\r\n" + b"PK" * 1000,  # hangs up mid-body
+    b"SSH-2.0-OpenSSH_9.6\r\n",  # not HTTP at all (a proxy or wrong port)
+])
+def test_broken_server_replies(clean_env, monkeypatch, reply):
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def serve_once():
+        conn, _ = listener.accept()
+        conn.recv(4096)
+        conn.sendall(reply)
+        conn.close()
+
+    thread = threading.Thread(target=serve_once, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/m"
+    monkeypatch.setenv(models.ENV_MODEL_URL, url)
+    try:
+        with pytest.raises(CoachError) as err:
+            models.resolve_model("pose", progress=False)
+    finally:
+        thread.join(timeout=5)
+        listener.close()
+    assert url in str(err.value) and "\n" not in str(err.value)
+    assert list(clean_env.iterdir()) == []
