@@ -356,3 +356,48 @@ def test_live_flow_shows_instruction_then_result(tmp_path):
     assert window.shown == outcome.frames
     # Coaching (the engine's clock) started only after setup, calibration and the instruction.
     assert rep["session"]["duration_s"] - rep["duration_s"] >= timing.setup_ok_s + 2.0 + timing.instruction_s
+
+
+def test_real_camera_reader_unplugged_then_back_then_gone(tmp_path):
+    """The `coach.capture.CameraSource` path: a camera that stops, returns, then never returns."""
+    import threading
+    import time
+
+    from coach.capture import CameraSource
+    from coach.session import CameraReader
+    from fake_camera import FakeCapture
+
+    cap = FakeCapture(fps=30.0, size=(640, 480))
+    seen: list[float] = []
+
+    def pose_fn(t_ms, frame):
+        seen.append(time.monotonic())
+        return make_landmarks(t_ms=t_ms)
+
+    def unplug() -> None:
+        time.sleep(0.8)
+        cap.unplugged.set()  # gone for 0.6 s: shorter than the session's stall timeout
+        time.sleep(0.6)
+        cap.unplugged.clear()
+        marks.append(time.monotonic())
+        time.sleep(0.8)
+        cap.unplugged.set()  # gone for good
+
+    marks: list[float] = []
+    source = CameraReader(CameraSource(capture=cap, stall_timeout_s=0.3))
+    history = SafeHistory.open(tmp_path)
+    audio = AudioCues(FakeBackend())
+    threading.Thread(target=unplug, daemon=True).start()
+    try:
+        outcome = run_session([_rotation(1)], source, pose_fn, audio=audio, history=history,
+                              config=SessionConfig(timing=HEADLESS_TIMING, stall_timeout_s=1.5),
+                              use_face=False)
+    finally:
+        source.close()
+        audio.close()
+        history.close()
+    assert outcome.ended_by == "camera-lost"
+    assert marks and sum(t > marks[0] for t in seen) >= 5, "coaching resumed when frames came back"
+    with HistoryStore.open(tmp_path) as store:
+        (stored,) = store.sessions()
+    assert stored.status == "camera-lost"
