@@ -522,25 +522,25 @@ class _Session:
             if self.paused:
                 self.paused = False
                 self.paused_ms += t_ms - (self.pause_t_ms or t_ms)
-                self.coach.reset_rep(t_ms - self.paused_ms)
+                # The rep in progress is void: time paused is neither hold nor movement.
+                self._control_events(self.coach.reset_rep(t_ms - self.paused_ms), t_ms - self.paused_ms)
             else:
                 self.paused, self.pause_t_ms = True, t_ms
         elif key is Key.RECALIBRATE and self.stage not in (Stage.SETUP, Stage.SUMMARY):
+            self._control_events(self.coach.reset_rep(flow_ms), flow_ms)
             self.coach.recalibrate()
             if self.stage is not Stage.CALIBRATE:
                 self.resume_stage = Stage.EXERCISE if self.stage in (Stage.EXERCISE, Stage.INSTRUCT) else self.stage
             self._enter(Stage.CALIBRATE, flow_ms)
         elif key is Key.NEXT:
             if self.stage in (Stage.INSTRUCT, Stage.EXERCISE):
-                if self.stage is Stage.EXERCISE:
-                    self.coach.skip(flow_ms)
+                self._control_events(self.coach.skip(flow_ms), flow_ms)
                 self._finish_current("skipped")
                 self._enter(Stage.RESULT, flow_ms)
             elif self.stage in (Stage.RESULT, Stage.PAIN_STOP):
                 self._next_exercise(flow_ms)
         elif key is Key.PAIN and self.stage in (Stage.INSTRUCT, Stage.EXERCISE, Stage.RESULT):
-            if self.stage is Stage.EXERCISE:
-                self.coach.skip(flow_ms)
+            self._control_events(self.coach.skip(flow_ms), flow_ms)
             if self.stage is not Stage.RESULT:
                 self._finish_current("pain-stop")
             self.pain_stopped = True
@@ -619,6 +619,11 @@ class _Session:
         run.ended = ended
         run.section = self.coach.section()
         self.history.finish_exercise(run.run_id, run.section["reps"], float(run.section.get("tracking_lost_s", 0.0)))
+
+    def _control_events(self, events, flow_ms: int) -> None:
+        """Events of a key's action (pause, skip...): stored only while an exercise runs."""
+        if self.stage is Stage.EXERCISE and events:
+            self._handle_events(events, flow_ms)
 
     def _handle_events(self, events, flow_ms: int) -> None:
         from coach.history import record_events  # noqa: PLC0415

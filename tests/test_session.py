@@ -401,3 +401,16 @@ def test_real_camera_reader_unplugged_then_back_then_gone(tmp_path):
     with HistoryStore.open(tmp_path) as store:
         (stored,) = store.sessions()
     assert stored.status == "camera-lost"
+
+
+def test_recalibrate_key_mid_exercise_stops_coaching_while_it_measures_neutral():
+    """After c the coach re-measures neutral before coaching again: the left rep performed
+    right after the key press is not counted (without the key press it is)."""
+    rep_r = motion.rep_script("neck-rotation", motion.RepPlan("right", hold_s=6.0))
+    rep_l = motion.rep_script("neck-rotation", motion.RepPlan("left", hold_s=6.0))
+    script = _script(motion.lead_in(4.0), rep_r, rep_l)
+    press_at = int((4.0 + rep_r.duration_s - 0.3) * FPS)  # just before the left rep
+    outcome, _ = _run(script, [_rotation(2)], window=FakeWindow({press_at: Key.RECALIBRATE}))
+    assert outcome.report["reps"] == {"right": 1, "left": 0}
+    without, _ = _run(script, [_rotation(2)], window=FakeWindow())
+    assert without.report["reps"] == {"right": 1, "left": 1}
