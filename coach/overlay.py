@@ -414,13 +414,14 @@ def draw_stick_figure(pose: PoseFrame, *, background: int = 235) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 
-def setup_card(problems: Sequence[str], *, ok_progress: float | None = None) -> Card:
-    """The setup-check screen: each failing condition says what to change."""
+def setup_card(problems: Sequence[str], *, notes: Sequence[str] = (),
+               ok_progress: float | None = None) -> Card:
+    """The setup-check screen: each failing condition says what to change; notes inform."""
     if problems:
-        return Card("Setup check", tuple(problems),
+        return Card("Setup check", tuple(problems) + tuple(notes),
                     footer="Adjust and hold still - the coach starts by itself when all is fine.",
                     tone=Priority.FORM)
-    return Card("Setup check: all good", ("Hold still, calibration starts in a moment.",),
+    return Card("Setup check: all good", ("Hold still, calibration starts in a moment.", *notes),
                 tone=Priority.PRAISE, progress=ok_progress)
 
 

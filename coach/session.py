@@ -423,6 +423,7 @@ class _Session:
         self.resume_stage: Stage | None = None  # where a recalibration returns to
         self.setup_ok_since: int | None = None
         self.setup = SetupCheck(())
+        self.setup_progress = 0.0
         self.paused = False
         self.pause_t_ms: int | None = None
         self.paused_ms = 0
@@ -563,7 +564,9 @@ class _Session:
                 self.setup_ok_since = None
             elif self.setup_ok_since is None:
                 self.setup_ok_since = flow_ms
-            if self.setup_ok_since is not None and flow_ms - self.setup_ok_since >= timing.setup_ok_s * 1000:
+            held_ms = 0 if self.setup_ok_since is None else flow_ms - self.setup_ok_since
+            self.setup_progress = min(1.0, held_ms / max(1.0, timing.setup_ok_s * 1000))
+            if self.setup_ok_since is not None and held_ms >= timing.setup_ok_s * 1000:
                 self.coach.recalibrate()
                 self._enter(Stage.CALIBRATE, flow_ms)
         elif self.stage is Stage.CALIBRATE:
@@ -689,10 +692,8 @@ class _Session:
 
         timing = self.cfg.timing
         if self.stage is Stage.SETUP:
-            ok_progress = None
-            if self.setup.ok and self.setup_ok_since is not None and self.last_ms is not None:
-                ok_progress = 0.0
-            return overlay.setup_card(self.setup.problems + self.setup.notes, ok_progress=ok_progress)
+            ok_progress = self.setup_progress if self.setup.ok else None
+            return overlay.setup_card(self.setup.problems, notes=self.setup.notes, ok_progress=ok_progress)
         if self.stage is Stage.CALIBRATE:
             return overlay.calibration_card(self.coach.calibration_progress, self.status_line)
         if self.stage is Stage.INSTRUCT:

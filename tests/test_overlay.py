@@ -216,3 +216,12 @@ def test_stick_figure_draws_the_synthetic_person():
     assert np.any(np.abs(head.astype(int) - bg).sum(axis=-1) > 60)
     shoulders = img[int(0.58 * 480):int(0.62 * 480), int(0.35 * 640):int(0.65 * 640)]
     assert np.any(np.abs(shoulders.astype(int) - bg).sum(axis=-1) > 60)
+
+
+def test_setup_card_problems_block_notes_inform():
+    from coach.overlay import setup_card
+
+    blocked = setup_card(["Too dark: turn on a light or face a window"], notes=["2 people in view"])
+    assert blocked.tone is Priority.FORM and blocked.lines[0].startswith("Too dark")
+    fine = setup_card([], notes=["2 people in view: coaching the person in the middle"], ok_progress=0.5)
+    assert fine.tone is Priority.PRAISE and fine.progress == 0.5 and "2 people" in fine.lines[-1]

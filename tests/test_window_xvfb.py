@@ -77,12 +77,15 @@ def test_window_keys_pause_resume_quit_and_session_saved(display, tmp_path, shar
                QT_QPA_PLATFORM="xcb")
     report = tmp_path / "report.json"
     data = tmp_path / "data"
+    recording = tmp_path / "rec.mp4"
     proc = subprocess.Popen(
         [sys.executable, "-m", "coach", "run", "--video", str(shared_data / "webcam_person_then_cartoon.mov"),
-         "--exercise", "neck-rotation", "--report", str(report), "--data-dir", str(data)],
+         "--exercise", "neck-rotation", "--report", str(report), "--data-dir", str(data),
+         "--out", str(recording)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        win = _wait_window(env, "neck-coach", proc)
+        # Recording is announced in the window title.
+        win = _wait_window(env, "neck-coach - REC", proc)
         time.sleep(1.0)
         _xdotool(env, "key", "--window", win, "space")  # pause
         time.sleep(1.5)
@@ -105,6 +108,9 @@ def test_window_keys_pause_resume_quit_and_session_saved(display, tmp_path, shar
     assert "Session summary" in out and "ended: quit" in out
     rep = json.loads(report.read_text())
     assert rep["session"]["ended_by"] == "quit" and rep["reps"] == {"right": 0, "left": 0}
+    cap = cv2.VideoCapture(str(recording))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == rep["session"]["frames"] > 0
+    cap.release()
     with HistoryStore.open(data) as store:
         (stored,) = store.sessions()
     assert stored.status == "quit"
