@@ -291,16 +291,17 @@ def headless_run(ctx: Context, *, use_face: bool, record: bool) -> Timing:
     from coach.audio import AudioCues, NullBackend
     from coach.exercise import list_exercises
     from coach.history import NullHistory
-    from coach.session import HEADLESS_TIMING, IterSource, SessionConfig, VideoOut, run_session
+    from coach.session import HEADLESS_TIMING, IterSource, PosePrefetch, SessionConfig, VideoOut, run_session
 
     tracker = PoseTracker(ctx.pose_model, ctx.face_model if use_face else None)
     audio = AudioCues(NullBackend())
     with tempfile.TemporaryDirectory() as tmp:
-        source = IterSource(VideoFileSource(ctx.video, realtime=False))
-        out = VideoOut(Path(tmp) / "annotated.mp4", source.fps) if record else None
         start, start_cpu = time.perf_counter(), cpu_seconds()
+        # As run_command does for --headless --video: the model runs a frame ahead.
+        source = PosePrefetch(IterSource(VideoFileSource(ctx.video, realtime=False)), tracker.process)
+        out = VideoOut(Path(tmp) / "annotated.mp4", source.fps) if record else None
         try:
-            outcome = run_session(list_exercises(), source, tracker.process, audio=audio,
+            outcome = run_session(list_exercises(), source, source.pose_fn, audio=audio,
                                   history=NullHistory(), config=SessionConfig(timing=HEADLESS_TIMING),
                                   video_out=out, use_face=use_face)
         finally:

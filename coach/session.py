@@ -911,6 +911,10 @@ def run_command(args) -> int:
             history = SafeHistory.open(args.data_dir)
             # A headless run goes as fast as the machine can: sounds would be a blur.
             audio = AudioCues(NullBackend()) if args.headless else make_audio(args.mute, args.voice)
+            pose_fn = tracker.process
+            if args.headless and args.video is not None:
+                source = PosePrefetch(source, tracker.process)
+                pose_fn = source.pose_fn
             try:
                 config = SessionConfig(
                     mirror=args.mirror, timing=HEADLESS_TIMING if args.headless else FlowTiming(),
@@ -918,14 +922,16 @@ def run_command(args) -> int:
                     wait_for_close=args.video is not None)
                 window = None if args.headless else Window("neck-coach" + (" - REC" if args.out else ""))
                 video_out = VideoOut(args.out, source.fps) if args.out else None
-                outcome = run_session(exercises, source, tracker.process, audio=audio, history=history,
+                outcome = run_session(exercises, source, pose_fn, audio=audio, history=history,
                                       config=config, window=window, video_out=video_out,
                                       use_face=not args.no_face)
             finally:
+                # The source first: a prefetch thread must stop using the model before it closes.
+                source.close()
                 audio.close()
                 history.close()
     finally:
-        source.close()
+        source.close()  # idempotent; covers a model that failed to load
     _write_report(args.report, outcome.report)
     print(format_session_summary(outcome))
     return 130 if outcome.ended_by == "interrupted" else 0
@@ -960,6 +966,88 @@ class IterSource:
 
     def close(self) -> None:
         self.source.close()
+
+
+class PosePrefetch:
+    """Runs the pose model one frame ahead, on a worker thread, for a headless file run.
+
+    Model inference (native code, outside the GIL) of the next frame then overlaps the head
+    angles, engine and bookkeeping of the current one; with the writer thread of `VideoOut`
+    the run uses both cores. Not for a live camera, where it would add a frame of latency.
+
+    Args:
+        source: A finite `FrameSource`.
+        pose_fn: ``(t_ms, frame_bgr) -> PoseFrame`` (e.g. `coach.pose.PoseTracker.process`).
+        depth: Frames analysed ahead at most (memory stays flat).
+    """
+
+    _END = object()
+
+    def __init__(self, source: FrameSource, pose_fn: Callable[[int, np.ndarray], PoseFrame],
+                 depth: int = 2) -> None:
+        import queue  # noqa: PLC0415
+        import threading  # noqa: PLC0415
+
+        self.fps = source.fps
+        self._source, self._pose_fn = source, pose_fn
+        self._queue: queue.Queue = queue.Queue(maxsize=max(1, depth))
+        self._stop = threading.Event()
+        self._ended = False
+        self._current: PoseFrame | None = None
+        self._thread = threading.Thread(target=self._work, name="coach-pose-prefetch", daemon=True)
+        self._thread.start()
+
+    @property
+    def ended(self) -> bool:
+        return self._ended
+
+    def _put(self, item) -> None:
+        import queue  # noqa: PLC0415
+
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def _work(self) -> None:
+        try:
+            while not self._stop.is_set():
+                item = self._source.read()
+                if item is None:
+                    if self._source.ended:
+                        break
+                    continue
+                t_ms, frame = item
+                self._put((t_ms, frame, self._pose_fn(t_ms, frame)))
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the session's thread
+            self._put(exc)
+            return
+        self._put(self._END)
+
+    def read(self) -> tuple[int, np.ndarray] | None:
+        if self._ended:
+            return None
+        item = self._queue.get()
+        if item is self._END:
+            self._ended = True
+            return None
+        if isinstance(item, BaseException):
+            self._ended = True
+            raise item
+        t_ms, frame, self._current = item
+        return self._current.t_ms, frame
+
+    def pose_fn(self, t_ms: int, frame: np.ndarray) -> PoseFrame:
+        """The landmarks computed ahead for the frame just read."""
+        assert self._current is not None
+        return self._current
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self._source.close()
 
 
 class CameraReader:
