@@ -414,3 +414,36 @@ def test_recalibrate_key_mid_exercise_stops_coaching_while_it_measures_neutral()
     assert outcome.report["reps"] == {"right": 1, "left": 0}
     without, _ = _run(script, [_rotation(2)], window=FakeWindow())
     assert without.report["reps"] == {"right": 1, "left": 1}
+
+
+def test_pose_prefetch_gives_the_same_session_and_passes_errors_on():
+    from coach.errors import CoachError
+    from coach.session import PosePrefetch
+
+    script = _script(motion.lead_in(4.0), motion.rep_script("neck-rotation", motion.RepPlan("right", hold_s=6.0)))
+    plain, _ = _run(script, [_rotation(1)])
+    inner = ScriptSource(script, FPS, draw=False)
+    ahead = PosePrefetch(inner, inner.pose_fn)
+    audio = AudioCues(FakeBackend())
+    try:
+        fast = run_session([_rotation(1)], ahead, ahead.pose_fn, audio=audio, history=NullHistory(),
+                           config=SessionConfig(timing=HEADLESS_TIMING), use_face=False)
+    finally:
+        ahead.close()
+        audio.close()
+    assert fast.frames == plain.frames
+    assert fast.report["holds"] == plain.report["holds"] and fast.report["reps"] == {"right": 1, "left": 0}
+
+    def broken(t_ms, frame):
+        if t_ms > 1000:
+            raise CoachError("model failed")
+        return inner2.pose_fn(t_ms, frame)
+
+    inner2 = ScriptSource(script, FPS, draw=False)
+    ahead2 = PosePrefetch(inner2, broken)
+    try:
+        with pytest.raises(CoachError, match="model failed"):
+            run_session([_rotation(1)], ahead2, ahead2.pose_fn, audio=AudioCues(FakeBackend()),
+                        history=NullHistory(), config=SessionConfig(timing=HEADLESS_TIMING), use_face=False)
+    finally:
+        ahead2.close()
