@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 import time
 from dataclasses import dataclass, field, replace
@@ -215,6 +216,12 @@ class Window:
 
         self._cv2 = cv2
         self.title = title
+        if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            from coach.errors import CoachError  # noqa: PLC0415
+
+            # Qt aborts the whole process without a display; say what to do instead.
+            raise CoachError("no display to open a window on; use --headless --out VIDEO.mp4 "
+                             "(and --report FILE.json), or run from a desktop session")
         try:
             cv2.namedWindow(title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
         except cv2.error as exc:
@@ -905,6 +912,8 @@ def run_command(args) -> int:
 
     _check_out(args.out)
     exercises = _exercises(args)
+    # The window first: without a display, say so before loading anything.
+    window = None if args.headless else Window("neck-coach" + (" - REC" if args.out else ""))
     source = _open_source(args)
     try:
         with open_tracker(args.model, use_face=not args.no_face) as tracker:
@@ -920,7 +929,6 @@ def run_command(args) -> int:
                     mirror=args.mirror, timing=HEADLESS_TIMING if args.headless else FlowTiming(),
                     source=str(args.video) if args.video else f"camera {args.camera or 0}",
                     wait_for_close=args.video is not None)
-                window = None if args.headless else Window("neck-coach" + (" - REC" if args.out else ""))
                 video_out = VideoOut(args.out, source.fps) if args.out else None
                 outcome = run_session(exercises, source, pose_fn, audio=audio, history=history,
                                       config=config, window=window, video_out=video_out,
@@ -1220,9 +1228,9 @@ def demo_command(args) -> int:
     note = f"DEMO: a synthetic person, {reps} rep{'s' if reps != 1 else ''} per side (a real set is 10)"
     config = SessionConfig(mirror=args.mirror, timing=timing, note=note, source="demo",
                            wait_for_close=True)
+    window = None if args.headless else Window("neck-coach demo" + (" - REC" if args.out else ""))
     audio = AudioCues(NullBackend()) if args.headless else make_audio(args.mute, args.voice)
     try:
-        window = None if args.headless else Window("neck-coach demo" + (" - REC" if args.out else ""))
         video_out = VideoOut(args.out, source.fps) if args.out else None
         # The demo is not the user's exercise: it never goes into their history.
         outcome = run_session(exercises, source, source.pose_fn, audio=audio,

@@ -64,3 +64,12 @@ def test_demo_bad_input_is_one_line(argv, msg, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error:") and msg in err[0]
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="X11/Wayland check is Linux's")
+def test_no_display_is_a_clear_error_not_a_qt_abort(monkeypatch, capsys):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert main(["demo", "--reps", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no display" in err[0] and "--headless" in err[0]
