@@ -52,7 +52,7 @@ def runs(model_dir, shared_data) -> dict[str, list[PoseFrame]]:
         (_, still), = list(src)
     astronaut = [(i * 100, still) for i in range(ASTRONAUT_REPEATS)]
     with VideoFileSource(shared_data / "face_closeup_turns.mp4") as src:
-        closeup = [item for i, item in enumerate(src) if i % 8 == 0]
+        closeup = [item for i, item in enumerate(src) if i % 12 == 0]
 
     out: dict[str, list[PoseFrame]] = {}
     for name, transform in TRANSFORMS.items():
