@@ -161,3 +161,27 @@ def test_no_output_device_falls_back_to_silence(monkeypatch):
     audio.close()
     assert isinstance(audio.backend, NullBackend)
     assert warn.getvalue().count("\n") == 1 and "no audio output device" in warn.getvalue()
+
+
+def test_voice_speaks_through_the_system_tts_when_there_is_no_tone_device(tmp_path, monkeypatch):
+    """No PortAudio, but a TTS command on PATH: cues are spoken (the command gets the words)."""
+    import os
+
+    spoken = tmp_path / "spoken.txt"
+    tts = tmp_path / "bin" / "espeak-ng"
+    tts.parent.mkdir()
+    tts.write_text(f'#!/bin/sh\nfor last; do :; done\necho "$last" >> {spoken}\n')
+    tts.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tts.parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setitem(sys.modules, "sounddevice", None)
+    warn = io.StringIO()
+    audio = make_audio(mute=False, voice=True, warn=warn)
+    try:
+        audio.handle_events([Event(EventKind.SAFETY_STOP, 0, fault="head-circle")])
+        audio.wait_idle()
+        audio.handle_events([Event(EventKind.HOLD_TICK, 1000)])  # ticks are never spoken
+        audio.handle_events([Event(EventKind.FAULT, 2000, message="Keep your chin level")])
+    finally:
+        audio.close()
+    assert spoken.read_text().splitlines() == ["Stop. No head circles", "Keep your chin level"]
+    assert warn.getvalue().count("\n") == 1 and "speaking cues only" in warn.getvalue()
