@@ -268,6 +268,14 @@ def render_card(
     return img
 
 
+def with_status_line(img: np.ndarray, text: str) -> np.ndarray:
+    """A copy of an already rendered image with a warning line across it (e.g. the camera
+    stopped sending frames, shown over the last picture)."""
+    out = img.copy()
+    _draw_status_line(out, text, _scale(out))
+    return out
+
+
 def draw_skeleton(img: np.ndarray, pose: PoseFrame | None, *, mirror: bool) -> None:
     """Draw the head-and-shoulders skeleton, side labels and head direction arrow in place.
 

@@ -506,11 +506,9 @@ class _Session:
     def _show_stalled(self) -> None:
         self.status_line = "The camera stopped sending frames: paused until it is back"
         if self.window is not None and self.last_img is not None:
-            from coach.overlay import _draw_status_line, _scale  # noqa: PLC0415
+            from coach.overlay import with_status_line  # noqa: PLC0415
 
-            img = self.last_img.copy()
-            _draw_status_line(img, self.status_line, _scale(img))
-            key = self.window.show(img, wait_ms=30)
+            key = self.window.show(with_status_line(self.last_img, self.status_line), wait_ms=30)
             if self.window.closed():
                 self.ended_by = "quit"
             elif key is Key.QUIT:

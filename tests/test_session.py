@@ -447,3 +447,37 @@ def test_pose_prefetch_gives_the_same_session_and_passes_errors_on():
                         history=NullHistory(), config=SessionConfig(timing=HEADLESS_TIMING), use_face=False)
     finally:
         ahead2.close()
+
+
+def test_stalled_camera_message_in_the_window():
+    src = _StallingSource(motion.lead_in(4.0), stall_after=20, resume=True)
+    src.inner = ScriptSource(motion.lead_in(4.0), FPS, draw=True)
+    window = FakeWindow()
+    shown_images = []
+    show = window.show
+
+    def recording_show(img, wait_ms=1):
+        shown_images.append(img)
+        return show(img, wait_ms)
+
+    window.show = recording_show
+    audio = AudioCues(FakeBackend())
+    try:
+        outcome = run_session([_rotation(1)], src, src.pose_fn, audio=audio, history=NullHistory(),
+                              window=window, config=SessionConfig(timing=HEADLESS_TIMING, summary_hold_s=0,
+                                                                  wait_for_close=False), use_face=False)
+    finally:
+        audio.close()
+    assert outcome.ended_by == "completed"
+    stalled = shown_images[20:25]  # the 5 empty reads after frame 20 re-show the last picture
+    assert len(shown_images) >= outcome.frames + 5
+    from coach import overlay
+
+    def yellow_in_band(img) -> int:
+        h = img.shape[0]
+        band = img[int(h * 0.36):int(h * 0.36) + int(h * 0.1)]
+        return int(np.all(np.abs(band.astype(int) - np.array(overlay.YELLOW)) <= 40, axis=-1).sum())
+
+    assert yellow_in_band(shown_images[10]) < 100  # a normal frame: no warning line there
+    for img in stalled:
+        assert yellow_in_band(img) > 500, "the camera-stopped line is shown"
