@@ -105,9 +105,15 @@ class Target(_Frozen):
         toward = -1.0 if side == "left" else 1.0
         return toward if self.direction == "toward-side" else -toward
 
+    @property
+    def safe_max(self) -> float:
+        """The most this target may ask for: its ``max`` if the file sets one, else the axis'
+        physiological range (`AXIS_LIMITS`). Personal thresholds stay below it."""
+        return self.max if self.max is not None else max(abs(v) for v in AXIS_LIMITS[self.axis])
+
     def zone(self, side: str) -> tuple[float, float]:
         """The target zone as raw (unsigned-by-side) axis values ``(low, high)`` for ``side``."""
-        far = self.max if self.max is not None else max(abs(v) for v in AXIS_LIMITS[self.axis])
+        far = self.safe_max
         if self.sign(side) > 0:
             return (self.threshold, far)
         return (-far, -self.threshold)
@@ -263,6 +269,15 @@ class Exercise(_Frozen):
         """The first target: its axis is the hold's ``peak_deg`` and the speed reference."""
         return self.targets[0]
 
+    def threshold_bounds(self, target: Target) -> tuple[float, float]:
+        """``(floor, ceiling)``: a personal threshold for ``target`` must lie strictly between.
+
+        The ceiling is the target's safe maximum (`Target.safe_max`). Below the floor (the
+        return-to-neutral limit plus the hysteresis) holding and returning could not be told
+        apart. The one place these bounds are computed (`with_thresholds`, `coach.targets`).
+        """
+        return target.hysteresis + self.neutral.limits().get(target.axis, 0.0), target.safe_max
+
     def with_thresholds(self, thresholds: Mapping[str, float]) -> "Exercise":
         """Return a copy with personal target thresholds, e.g. ``{"yaw": 50.0}``.
 
@@ -284,8 +299,7 @@ class Exercise(_Frozen):
                 new_targets.append(t)
                 continue
             value = float(thresholds[t.axis])
-            ceiling = t.max if t.max is not None else max(abs(v) for v in AXIS_LIMITS[t.axis])
-            floor = t.hysteresis + self.neutral.limits().get(t.axis, 0.0)
+            floor, ceiling = self.threshold_bounds(t)
             if not (math.isfinite(value) and floor < value < ceiling):
                 raise CoachError(
                     f"personal target for {self.id} {t.axis}: {value:g} is out of range; "

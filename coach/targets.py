@@ -61,20 +61,6 @@ class _RunSource(Protocol):
 # -- bounds -------------------------------------------------------------------------------------
 
 
-def safe_maximum(target: Target) -> float:
-    """The most a threshold may ask for: the target's ``max`` if the file sets one, else the
-    axis' physiological range (`coach.exercise.AXIS_LIMITS`)."""
-    if target.max is not None:
-        return target.max
-    return max(abs(v) for v in AXIS_LIMITS[target.axis])
-
-
-def threshold_floor(exercise: Exercise, target: Target) -> float:
-    """Below this a target would overlap the return-to-neutral zone (neutral + hysteresis),
-    so holding and returning could not be told apart."""
-    return target.hysteresis + exercise.neutral.limits().get(target.axis, 0.0)
-
-
 def adaptable(target: Target) -> bool:
     """Whether a target is a range to grow ("go further") rather than a band to stay in."""
     return target.max is None
@@ -196,8 +182,9 @@ def _clamp(value: float, exercise: Exercise, target: Target, unit: str) -> float
     step = MIN_STEP.get(unit, 1.0)
     # Strictly inside (floor, safe maximum), with room for the hysteresis band below the
     # maximum so the target zone is never empty.
-    high = safe_maximum(target) - max(target.hysteresis, step)
-    low = threshold_floor(exercise, target) + step
+    floor, ceiling = exercise.threshold_bounds(target)
+    high = ceiling - max(target.hysteresis, step)
+    low = floor + step
     return round(min(max(value, low), high), 2)
 
 
@@ -293,7 +280,7 @@ def load_profile(path: Path | None = None, *, exercises_dir: Path | None = None)
             if target is None:
                 raise CoachError(f"{where}: {exercise_id} has no {axis} target; "
                                  f"allowed: {', '.join(by_axis)}")
-            low, high = threshold_floor(exercise, target), safe_maximum(target)
+            low, high = exercise.threshold_bounds(target)
             if not low < value < high:
                 unit = AXIS_UNITS[axis]
                 raise CoachError(f"{where}: got {value:g}; allowed: {low:g} < {axis} < {high:g} {unit}")
