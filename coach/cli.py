@@ -305,6 +305,12 @@ def _add_run_demo_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--exercises-dir", type=Path, default=None, help="extra folder of exercise TOML files")
     p.add_argument("--data-dir", type=Path, default=None,
                    help="folder of the history database (default: $COACH_DATA_DIR, then the user data folder)")
+    p.add_argument("--adaptive", action="store_true",
+                   help="coach with the targets suggested from your history (always shown before "
+                   "each exercise; never beyond the exercise file's safe maximum)")
+    p.add_argument("--profile", type=Path, default=None, metavar="FILE",
+                   help="profile.toml with fixed personal targets (default: profile.toml in the "
+                   "user config folder, if present); it wins over --adaptive")
     _add_model_options(p)
     p.set_defaults(handler=_cmd_run)
 

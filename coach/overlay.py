@@ -465,12 +465,16 @@ def instruction_card(
     index: int = 1,
     count: int = 1,
     note: str = "",
+    targets: str = "",
 ) -> Card:
-    """The instruction screen before an exercise: what to do, the first side, and safety text."""
+    """The instruction screen before an exercise: what to do, the first side, the targets
+    (personal or suggested, `coach.targets.TargetSuggestion.describe`) and safety text."""
     lines: list[str] = [instruction] if instruction else []
     per = "on each side" if side in ("right", "left") else "in total"
     times = "time" if reps_target == 1 else "times"
     lines.append(f"Hold {hold_min_s:g}-{hold_max_s:g} s, {reps_target} {times} {per}.")
+    if targets:
+        lines.append(targets)
     highlight = ()
     if side in ("right", "left"):
         lines.append(f"Start with your {side_label(side)} side.")

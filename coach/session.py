@@ -410,6 +410,7 @@ class _Run:
     start_ms: int | None = None
     ended: str = "not started"
     section: dict | None = None
+    plan: object = None  # the `coach.targets.TargetSuggestion` to coach with (None: the file's)
 
 
 class _Session:
@@ -418,8 +419,9 @@ class _Session:
     def __init__(self, exercises, source: FrameSource, pose_fn: Callable[[int, np.ndarray], PoseFrame],
                  coach, audio, history, *, config: SessionConfig, window: Window | None,
                  video_out: VideoOut | None, clock: Callable[[], float] = time.monotonic,
-                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
-        self.runs = [_Run(ex) for ex in exercises]
+                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                 targets: Mapping[str, object] | None = None) -> None:
+        self.runs = [_Run(ex, plan=(targets or {}).get(ex.id)) for ex in exercises]
         self.source, self.pose_fn, self.coach = source, pose_fn, coach
         self.audio, self.history, self.cfg = audio, history, config
         self.window, self.video_out = window, video_out
@@ -606,7 +608,7 @@ class _Session:
         run = self.runs[self.index]
         run.start_ms = flow_ms
         run.ended = "in progress"
-        self.coach.start(run.exercise, flow_ms)
+        self.coach.start(run.exercise, flow_ms, targets=run.plan.thresholds if run.plan is not None else None)
         run.run_id = self.history.start_exercise(self.sid, run.exercise.id, self.coach.targets())
         self._enter(Stage.EXERCISE, flow_ms)
 
@@ -706,7 +708,8 @@ class _Session:
             return overlay.instruction_card(
                 ex.name, ex.instruction, side=ex.sides[0], reps_target=ex.reps_per_side,
                 hold_min_s=ex.hold_min_s, hold_max_s=ex.hold_max_s, index=self.index + 1,
-                count=len(self.runs), note=self.cfg.note)
+                count=len(self.runs), note=self.cfg.note,
+                targets=self.runs[self.index].plan.describe() if self.runs[self.index].plan is not None else "")
         if self.stage is Stage.RESULT:
             return overlay.result_card(self.result_view(self.runs[self.index]))
         if self.stage is Stage.PAIN_STOP:
@@ -773,6 +776,9 @@ def session_report(session: "_Session") -> dict:
         else:  # never started: zero counts in the same format
             section = build_report(run.exercise, [], calibrated=session.coach.calibrated)
         section["ended"] = run.ended
+        if run.plan is not None:
+            section["targets"] = {"thresholds": dict(run.plan.thresholds), "source": run.plan.source,
+                                  "reason": run.plan.reason}
         sections.append(section)
     first, last = session.first_ms or 0, session.last_ms or 0
     info = {
@@ -808,6 +814,7 @@ def run_session(
     window: Window | None = None,
     video_out: VideoOut | None = None,
     use_face: bool = True,
+    targets: Mapping[str, object] | None = None,
 ) -> SessionOutcome:
     """Run one guided session to its end and save it.
 
@@ -822,6 +829,8 @@ def run_session(
         window: The window for a live session, or None (headless).
         video_out: The recording (``--out``), or None.
         use_face: Whether the pose frames carry face matrices worth using.
+        targets: ``{exercise_id: coach.targets.TargetSuggestion}``: the thresholds to coach
+            each exercise with, shown on its instruction card (absent: the file's, no line).
 
     Returns:
         The outcome, with the report. The history is written as the session goes; a
@@ -831,7 +840,7 @@ def run_session(
 
     coach = Coach(use_face=use_face)
     session = _Session(list(exercises), source, pose_fn, coach, audio, history, config=config,
-                       window=window, video_out=video_out)
+                       window=window, video_out=video_out, targets=targets)
     try:
         ended_by = session.run()
         try:
@@ -908,14 +917,22 @@ def run_command(args) -> int:
     from coach.history import SafeHistory  # noqa: PLC0415
     from coach.pose import open_tracker  # noqa: PLC0415
 
+    from coach.targets import load_profile  # noqa: PLC0415
+
     _check_out(args.out)
     exercises = _exercises(args)
+    # A bad profile is bad input: say so before a window, a camera or the model is opened.
+    profile = load_profile(getattr(args, "profile", None), exercises_dir=getattr(args, "exercises_dir", None))
     # The window first: without a display, say so before loading anything.
     window = None if args.headless else Window("neck-coach" + (" - REC" if args.out else ""))
     source = _open_source(args)
     try:
         with open_tracker(args.model, use_face=not args.no_face) as tracker:
             history = SafeHistory.open(args.data_dir)
+            plans = plan_targets(exercises, history, profile=profile,
+                                 adaptive=getattr(args, "adaptive", False))
+            for ex in exercises:
+                print(f"{ex.name}: {plans[ex.id].describe()}", flush=True)
             # A headless run goes as fast as the machine can: sounds would be a blur.
             audio = AudioCues(NullBackend()) if args.headless else make_audio(args.mute, args.voice)
             pose_fn = tracker.process
@@ -930,7 +947,7 @@ def run_command(args) -> int:
                 video_out = VideoOut(args.out, source.fps) if args.out else None
                 outcome = run_session(exercises, source, pose_fn, audio=audio, history=history,
                                       config=config, window=window, video_out=video_out,
-                                      use_face=not args.no_face)
+                                      use_face=not args.no_face, targets=plans)
             finally:
                 # The source first: a prefetch thread must stop using the model before it closes.
                 source.close()
@@ -941,6 +958,17 @@ def run_command(args) -> int:
     _write_report(args.report, outcome.report)
     print(format_session_summary(outcome))
     return 130 if outcome.ended_by == "interrupted" else 0
+
+
+def plan_targets(exercises: Sequence, history, *, profile=None, adaptive: bool = False) -> dict:
+    """``{exercise_id: TargetSuggestion}`` for a session, from the history as it was before it.
+
+    Every exercise gets a plan, so the suggestion is shown on its instruction card even when
+    it is not used (``adaptive`` off); see `coach.targets.choose_targets`.
+    """
+    from coach.targets import choose_targets  # noqa: PLC0415
+
+    return {ex.id: choose_targets(history, ex, profile=profile, adaptive=adaptive) for ex in exercises}
 
 
 def _open_source(args) -> FrameSource:
