@@ -285,7 +285,10 @@ class VideoOut:
         if self._writer is None:
             from coach.errors import CoachError  # noqa: PLC0415
 
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise CoachError(f"cannot write the video {self.path}: {exc.strerror or exc}") from None
             self._size = (img.shape[1], img.shape[0])
             self._writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*"mp4v"),
                                            self.fps, self._size)
@@ -900,6 +903,29 @@ def _check_out(path: Path | None) -> None:
 
     if path is not None and path.suffix.lower() not in (".mp4", ".m4v", ".mov"):
         raise CoachError(f"--out {path}: the recording is an mp4 video; use a name ending in .mp4")
+    _check_writable(path, "--out")
+
+
+def _check_writable(path: Path | None, option: str) -> None:
+    """Fail before the session starts if ``path`` cannot be written: finding out when the
+    session ends would lose its recording or report."""
+    import tempfile  # noqa: PLC0415
+
+    from coach.errors import CoachError  # noqa: PLC0415
+
+    if path is None:
+        return
+    folder = Path(path).absolute().parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # missing folders are created when the file is written
+    if not folder.is_dir():
+        raise CoachError(f"{option} {path}: {folder} is a file, not a folder; choose another path")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise CoachError(f"{option} {path}: cannot write in {folder} ({exc.strerror or exc}); "
+                         "choose a writable folder") from None
 
 
 def _exercises(args) -> list:
@@ -920,6 +946,7 @@ def run_command(args) -> int:
     from coach.targets import load_profile  # noqa: PLC0415
 
     _check_out(args.out)
+    _check_writable(args.report, "--report")
     exercises = _exercises(args)
     # A bad profile is bad input: say so before a window, a camera or the model is opened.
     profile = load_profile(getattr(args, "profile", None), exercises_dir=getattr(args, "exercises_dir", None))
@@ -1234,6 +1261,7 @@ def demo_command(args) -> int:
     from coach.history import NullHistory  # noqa: PLC0415
 
     _check_out(args.out)
+    _check_writable(args.report, "--report")
     reps = 2 if args.reps is None else args.reps
     if not 1 <= reps <= 10:
         raise CoachError(f"--reps must be between 1 and 10, got {reps}")
