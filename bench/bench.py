@@ -291,14 +291,16 @@ def headless_run(ctx: Context, *, use_face: bool, record: bool) -> Timing:
     from coach.audio import AudioCues, NullBackend
     from coach.exercise import list_exercises
     from coach.history import NullHistory
-    from coach.session import HEADLESS_TIMING, IterSource, PosePrefetch, SessionConfig, VideoOut, run_session
+    from coach.session import (HEADLESS_READ_AHEAD, HEADLESS_TIMING, IterSource, PosePrefetch, SessionConfig,
+                               VideoOut, run_session)
 
     tracker = PoseTracker(ctx.pose_model, ctx.face_model if use_face else None)
     audio = AudioCues(NullBackend())
     with tempfile.TemporaryDirectory() as tmp:
         start, start_cpu = time.perf_counter(), cpu_seconds()
         # As run_command does for --headless --video: the model runs a frame ahead.
-        source = PosePrefetch(IterSource(VideoFileSource(ctx.video, realtime=False)), tracker.process)
+        source = PosePrefetch(IterSource(VideoFileSource(ctx.video, realtime=False, read_ahead=HEADLESS_READ_AHEAD)),
+                              tracker.process)
         out = VideoOut(Path(tmp) / "annotated.mp4", source.fps) if record else None
         try:
             outcome = run_session(list_exercises(), source, source.pose_fn, audio=audio,

@@ -9,6 +9,7 @@ larger person) and makes sure the face matrix belongs to that same person.
 from __future__ import annotations
 
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import cv2
@@ -64,6 +65,12 @@ class PoseTracker:
             pose model hallucinates lying "people" in cartoons and text (measured on
             webcam_person_then_cartoon.mov: real person <= 2 deg, title text 55-90 deg).
             ``None`` keeps every pose.
+        concurrent: Run the face model and the census graph on a worker thread while the
+            pose graph sees the same frame. MediaPipe releases the GIL during inference, so on
+            two cores the face model's ~10 ms leave the critical path (bench/bench.py). The
+            results are those of the sequential order: the face graph is started when the
+            previous frame had a person, and its result is dropped when this frame has none
+            (so it sees one extra frame each time the person leaves).
 
     Raises:
         CoachError: a model file is missing, corrupt or cannot be loaded.
@@ -79,6 +86,7 @@ class PoseTracker:
         face_every: int = 1,
         census_every: int = 30,
         max_lean_deg: float | None = 45.0,
+        concurrent: bool = True,
     ) -> None:
         for name, value in (("num_poses", num_poses), ("face_every", face_every),
                             ("census_every", census_every)):
@@ -96,6 +104,10 @@ class PoseTracker:
         self._multi_mode = False
         self._frames_since_crowd = 0
         self._single = self._multi = self._face = self._face_multi = None
+        self._had_person = False
+        # One worker: face and census results are needed within the same frame, and a
+        # second worker would only time-slice the same two cores.
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="coach-face") if concurrent else None
         try:
             self._single = _pose_task(pose_model, 1)
             if num_poses > 1:
@@ -114,6 +126,10 @@ class PoseTracker:
 
     def close(self) -> None:
         """Release the native graphs; safe to call twice."""
+        pool = getattr(self, "_pool", None)
+        if pool is not None:
+            self._pool = None
+            pool.shutdown(wait=True)  # a running inference must finish before its graph closes
         for attr in ("_face_multi", "_face", "_multi", "_single"):
             task = getattr(self, attr, None)
             if task is not None:
@@ -140,7 +156,17 @@ class PoseTracker:
         self._last_ts_ms = ts
         return ts
 
-    def _detect(self, task, image, ts: int):
+    def _start(self, task, image, ts: int) -> Future | None:
+        """Start ``task`` on this frame on the worker thread, if that is allowed and useful."""
+        # A graph's first inference stays on the calling thread: `stderr_silenced` swaps fd 2
+        # process-wide, and two threads doing it at once could leave stderr pointing nowhere.
+        if self._pool is None or task is None or id(task) not in self._warmed:
+            return None
+        return self._pool.submit(task.detect_for_video, image, ts)
+
+    def _detect(self, task, image, ts: int, pending: Future | None = None):
+        if pending is not None:
+            return pending.result()
         if id(task) in self._warmed:
             return task.detect_for_video(image, ts)
         # A graph's first inference allocates its buffers and logs native warnings once.
@@ -178,21 +204,35 @@ class PoseTracker:
         rgb = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB)
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
 
-        result, candidates = self._track_people(image, ts, width, height)
+        face_ahead = census_ahead = None
+        face_graph = None
+        if self._face is not None and self._frames % self._face_every == 0 and self._had_person:
+            face_graph = self._face_graph()
+            face_ahead = self._start(face_graph, image, ts)
+        if not self._multi_mode and self._multi is not None and self._frames % self._census_every == 0:
+            census_ahead = self._start(self._multi, image, ts)
+        try:
+            result, candidates = self._track_people(image, ts, width, height, census_ahead)
+        finally:
+            # Never leave a worker inference behind: the next frame (or close) may use its graph.
+            for pending in (face_ahead, census_ahead):
+                if pending is not None:
+                    pending.exception()
         landmarks = world = face_matrix = None
         if candidates:
             chosen = choose_person([lm for lm, _ in candidates], width, height)
             landmarks, source_index = candidates[chosen]
             world = _landmark_array(result.pose_world_landmarks[source_index], with_visibility=False)
         if self._face is not None:
-            face_matrix = self._face_for(image, ts, landmarks, width, height)
+            face_matrix = self._face_for(image, ts, landmarks, width, height, face_ahead, face_graph)
+        self._had_person = landmarks is not None
         self._frames += 1
         return PoseFrame(
             t_ms=ts, width=width, height=height, landmarks=landmarks,
             world_landmarks=world, face_matrix=face_matrix, people=len(candidates),
         )
 
-    def _track_people(self, image, ts: int, width: int, height: int):
+    def _track_people(self, image, ts: int, width: int, height: int, census_ahead: Future | None):
         """Run the single graph (and the census graph when due); return a result and its people."""
         if self._multi_mode:
             result, people = self._upright_people(self._multi, image, ts, width, height)
@@ -208,36 +248,46 @@ class PoseTracker:
             # The census result is used only if it finds a crowd: for one person the single
             # graph's continuously tracked landmarks are steadier (a census graph that saw
             # no frames for a while lands 7-8 px away on webcam_person_then_cartoon.mov).
-            crowd_result, crowd = self._upright_people(self._multi, image, ts, width, height)
+            crowd_result, crowd = self._upright_people(self._multi, image, ts, width, height, census_ahead)
             if len(crowd) >= 2:
                 self._multi_mode, self._frames_since_crowd = True, 0
                 return crowd_result, crowd
         return result, people
 
-    def _upright_people(self, task, image, ts: int, width: int, height: int):
-        result = self._detect(task, image, ts)
+    def _upright_people(self, task, image, ts: int, width: int, height: int,
+                        pending: Future | None = None):
+        result = self._detect(task, image, ts, pending)
         people = [(_landmark_array(p, with_visibility=True), i)
                   for i, p in enumerate(result.pose_landmarks)]
         if self._max_lean_deg is not None:
             people = [(lm, i) for lm, i in people if is_upright(lm, width, height, self._max_lean_deg)]
         return result, people
 
-    def _face_for(self, image, ts: int, pose_lm: np.ndarray | None, width: int, height: int):
+    def _face_graph(self):
+        if not self._multi_mode:
+            return self._face
+        # Several people: a one-face graph may be tracking someone else's face. The
+        # several-face graph is built on first need (a one-off pause of ~0.3 s).
+        if self._face_multi is None:
+            self._face_multi = _face_task(self._face_model, self._num_poses)
+        return self._face_multi
+
+    def _face_for(self, image, ts: int, pose_lm: np.ndarray | None, width: int, height: int,
+                  pending: Future | None = None, pending_graph=None):
         if self._frames % self._face_every != 0:
             # Skipped frame: the previous matrix is at most face_every-1 frames old.
             return self._last_face if pose_lm is not None else None
         self._last_face = None
         if pose_lm is None:
-            # No person to attach a face to; skipping the face model also saves its time.
+            # No person to attach a face to; skipping the face model also saves its time
+            # (a face started ahead, when the person just left, is dropped).
             return None
-        face = self._face
-        if self._multi_mode:
-            # Several people: a one-face graph may be tracking someone else's face. The
-            # several-face graph is built on first need (a one-off pause of ~0.3 s).
-            if self._face_multi is None:
-                self._face_multi = _face_task(self._face_model, self._num_poses)
-            face = self._face_multi
-        result = self._detect(face, image, ts)
+        face = self._face_graph()
+        if pending_graph is not face:
+            # The crowd mode changed on this frame: the face started ahead ran on the other
+            # graph (a one-face graph may have found someone else).
+            pending = None
+        result = self._detect(face, image, ts, pending)
         if not result.face_landmarks:
             return None
         noses = np.array([[f[_FACE_NOSE].x, f[_FACE_NOSE].y] for f in result.face_landmarks])

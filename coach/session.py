@@ -161,6 +161,8 @@ class FlowTiming:
 
 #: A recording checked afterwards has no one to read cards: coach from the first usable frame.
 HEADLESS_TIMING = FlowTiming(setup_ok_s=0.5, instruction_s=0.0, result_s=0.0)
+# Frames a headless file run decodes ahead on a reader thread (see VideoFileSource.read_ahead).
+HEADLESS_READ_AHEAD = 2
 
 
 class Key(str, Enum):
@@ -1002,7 +1004,9 @@ def _open_source(args) -> FrameSource:
     from coach import capture  # noqa: PLC0415
 
     if args.video is not None:
-        return IterSource(capture.VideoFileSource(args.video, realtime=not args.headless))
+        # Headless: the next frames decode on a reader thread while the model works.
+        return IterSource(capture.VideoFileSource(args.video, realtime=not args.headless,
+                                                  read_ahead=HEADLESS_READ_AHEAD if args.headless else 0))
     return CameraReader(capture.CameraSource(args.camera or 0))
 
 
