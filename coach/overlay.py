@@ -785,6 +785,10 @@ def _draw_gauge(img: np.ndarray, g: Gauge, org: tuple[int, int], gw: int, gh: in
         side = ""
         if g.axis in ("yaw", "roll") and abs(g.value) >= 1.0:
             side = " R" if g.value > 0 else " L"
+        elif g.axis == "pitch" and abs(g.value) >= 1.0:
+            # The magnitude alone hides whether the chin went down or the head tipped back,
+            # and tipping back is exactly the fault a chin tuck must avoid.
+            side = " down" if g.value > 0 else " up"
         label = f"{name}: {value}{side}"
     _text(img, label, (x0, y - gh // 2 - int(8 * s)), 0.75 * s, colour, 1, outline=False)
 
