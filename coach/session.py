@@ -83,7 +83,7 @@ def check_setup(pose: PoseFrame | None, mean_luma: float) -> SetupCheck:
         problems.append("No one in view: sit facing the camera with your head and shoulders in the picture")
         return SetupCheck(tuple(problems))
     if pose.people > 1:
-        notes.append(f"{pose.people} people in view: coaching the person in the middle")
+        notes.append(people_text(pose.people))
     lm = np.asarray(pose.landmarks, dtype=float)
 
     def visible(idx: int) -> bool:
@@ -401,6 +401,11 @@ _TRACKING_TEXT: Mapping[str, str] = MappingProxyType({
 })
 
 
+def people_text(people: int) -> str:
+    """The status line when several people are in view (the setup check notes it too)."""
+    return f"{people} people in view: coaching the person in the middle"
+
+
 def tracking_text(reason: str | None) -> str:
     """The status line for a tracking problem (a `coach.headpose.Tracking` value)."""
     return _TRACKING_TEXT.get(reason or "", "Tracking lost: keep your head and shoulders in view")
@@ -491,6 +496,9 @@ class _Session:
             flow_ms = t_ms - self.paused_ms
             angles = self.coach.update(pose, flow_ms)
             self._count_tracking(t_ms, angles)
+            if self.status_line is None and pose.people > 1:
+                # The model follows one of them (`coach.pose.choose_person`): say which one.
+                self.status_line = people_text(pose.people)
             view = self._advance(flow_ms, frame, pose, angles)
         self.last_ms = t_ms
         # Pixels only when someone will see them: a headless run without --out only reports.
