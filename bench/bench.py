@@ -8,12 +8,22 @@ $COACH_MODEL_DIR (else ../shared/models). Every pipeline decodes the file itself
 inference is what a headless run pays). Pipelines are interleaved round by round and the best
 round is reported, because the 2 cores here are shared and a slow round is someone else's load.
 
-Sections (each a function ``section_<name>(ctx) -> None`` listed in SECTIONS; add yours):
+Sections (each a function ``section_<name>(ctx) -> Measured | None`` listed in SECTIONS; add
+yours; a returned `Measured` also goes into the summary table printed at the end):
+- ``run``: the whole `coach run --headless` (with and without face, with and without ``--out``)
+  vs bare inference; the issue's goal: >= 0.9 x bare PoseLandmarker fps and >= 30 fps;
 - ``throughput``: bare PoseLandmarker vs `PoseTracker` (pose only, and pose + face) vs the
   angles pipeline (`coach.headpose.HeadTracker`, when present), with the ratios;
 - ``breakdown``: where the time goes: decode, BGR->RGB, first-frame warm-up, ``num_poses``
   1 vs 2, the face model, input resolution;
 - ``synthetic`` / ``real``: head-angle accuracy, pose-only vs fused (bench/accuracy.py).
+
+Wall time and CPU time are both reported. Wall-clock fps is what the goal is about and what a
+user sees, but it drops whenever someone else uses the shared cores; process CPU time per frame
+(all threads) is robust to that load. Our pipelines use a second core (pose prefetch, face
+model beside the pose model, decode read-ahead, recording writer), so they can spend MORE CPU
+per frame than bare inference and still run faster in wall time: on a busy machine, compare
+the CPU columns and re-run when the load average is below ~1.
 
 Nothing here is asserted; speed goals live in this script's printout, never in tests.
 """
@@ -66,6 +76,10 @@ class Context:
         return self.model_dir / FACE_FILE
 
 
+GOAL_RATIO = 0.9  # issue 4: coach run --headless >= 0.9 x bare PoseLandmarker fps ...
+GOAL_FPS = 30.0   # ... and >= 30 frames/s on this 2-core machine
+
+
 @dataclass(frozen=True)
 class Timing:
     """One pass of a pipeline over the clip."""
@@ -83,6 +97,21 @@ class Timing:
     def cpu_ms_per_frame(self) -> float:
         """Process CPU time per frame: what the work costs, whoever else shares the cores."""
         return self.cpu_seconds * 1000.0 / self.frames if self.frames else float("nan")
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A section's best-of-N results for the summary table.
+
+    Attributes:
+        results: Pipeline name -> its best timing.
+        baseline: The name of the bare-inference pipeline the ratios are taken against.
+        goal: Names of the pipelines the issue's goal applies to (PASS/FAIL in the summary).
+    """
+
+    results: dict[str, Timing]
+    baseline: str
+    goal: tuple[str, ...] = ()
 
 
 def cpu_seconds() -> float:
@@ -217,7 +246,7 @@ def print_table(results: dict[str, Timing], baseline: str) -> None:
               f"{t.fps / base.fps:>6.2f} {base.cpu_ms_per_frame / t.cpu_ms_per_frame:>6.2f}")
 
 
-def section_throughput(ctx: Context) -> None:
+def section_throughput(ctx: Context) -> Measured:
     """Bare inference vs our pipelines; the ratios the issues ask for."""
     pipelines: dict[str, Callable[[], Timing]] = {
         "bare PoseLandmarker (num_poses=1)": lambda: bare_pose(ctx, num_poses=1),
@@ -234,6 +263,7 @@ def section_throughput(ctx: Context) -> None:
         print("  (coach.headpose.HeadTracker not found: angles pipeline skipped)")
     results = best_of(ctx, pipelines)
     print_table(results, "bare PoseLandmarker (num_poses=1)")
+    return Measured(results, "bare PoseLandmarker (num_poses=1)")
 
 
 def section_breakdown(ctx: Context) -> None:
@@ -283,9 +313,15 @@ def section_real(ctx: Context) -> None:
     print_real(ctx.video, ctx.model_dir)
 
 
-def headless_run(ctx: Context, *, use_face: bool, record: bool) -> Timing:
+def headless_run(ctx: Context, *, use_face: bool, record: bool, parallel: bool = True) -> Timing:
     """The whole `coach run --headless` (guided session: pose, chain, overlay, report, history
-    writes; with ``record`` also the annotated mp4 of ``--out``), models built outside the timing."""
+    writes; with ``record`` also the annotated mp4 of ``--out``), models built outside the timing.
+
+    Built as `coach.session.run_command` builds it for ``--headless --video``: default
+    `PoseTracker` settings, decode read-ahead, the pose model a frame ahead (`PosePrefetch`).
+    ``parallel=False`` turns off the two newer helpers (the face/census worker thread and the
+    decode read-ahead) to show what they bring, in the same run.
+    """
     import tempfile
 
     from coach.audio import AudioCues, NullBackend
@@ -294,12 +330,13 @@ def headless_run(ctx: Context, *, use_face: bool, record: bool) -> Timing:
     from coach.session import (HEADLESS_READ_AHEAD, HEADLESS_TIMING, IterSource, PosePrefetch, SessionConfig,
                                VideoOut, run_session)
 
-    tracker = PoseTracker(ctx.pose_model, ctx.face_model if use_face else None)
+    tracker = PoseTracker(ctx.pose_model, ctx.face_model if use_face else None, concurrent=parallel)
     audio = AudioCues(NullBackend())
+    read_ahead = HEADLESS_READ_AHEAD if parallel else 0
     with tempfile.TemporaryDirectory() as tmp:
         start, start_cpu = time.perf_counter(), cpu_seconds()
         # As run_command does for --headless --video: the model runs a frame ahead.
-        source = PosePrefetch(IterSource(VideoFileSource(ctx.video, realtime=False, read_ahead=HEADLESS_READ_AHEAD)),
+        source = PosePrefetch(IterSource(VideoFileSource(ctx.video, realtime=False, read_ahead=read_ahead)),
                               tracker.process)
         out = VideoOut(Path(tmp) / "annotated.mp4", source.fps) if record else None
         try:
@@ -313,22 +350,41 @@ def headless_run(ctx: Context, *, use_face: bool, record: bool) -> Timing:
         return Timing(outcome.frames, time.perf_counter() - start, float("nan"), cpu_seconds() - start_cpu)
 
 
-def section_run(ctx: Context) -> None:
+def run_settings(ctx: Context) -> str:
+    """The settings the `run` numbers are for, read from the objects the run builds."""
+    from coach.session import HEADLESS_READ_AHEAD
+
+    with PoseTracker(ctx.pose_model, ctx.face_model) as tracker:
+        tracker_settings = ", ".join(f"{k}={v}" for k, v in tracker.settings.items())
+    return (f"PoseTracker defaults ({tracker_settings}); decode read-ahead {HEADLESS_READ_AHEAD} frames; "
+            f"pose one frame ahead (PosePrefetch); --out: overlay drawn + mp4v encoded on a writer thread; "
+            f"all four exercises (routine), no sound, no history")
+
+
+RUN_BASELINE = "bare PoseLandmarker (num_poses=1)"
+RUN_FACE = "coach run --headless (face; report only)"
+RUN_FACE_OUT = "coach run --headless --out (face)"
+RUN_NOFACE = "coach run --headless --no-face (report only)"
+RUN_NOFACE_OUT = "coach run --headless --no-face --out"
+
+
+def section_run(ctx: Context) -> Measured:
     """`coach run --headless` end to end vs bare inference (goal: ratio >= 0.9 and >= 30 fps)."""
+    print(f"  settings: {run_settings(ctx)}")
     results = best_of(ctx, {
-        "bare PoseLandmarker (num_poses=1)": lambda: bare_pose(ctx, num_poses=1),
-        "bare PoseLandmarker + FaceLandmarker": lambda: _bare_pose_and_face(ctx),
-        "coach run --headless --no-face (report only)": lambda: headless_run(ctx, use_face=False, record=False),
-        "coach run --headless --no-face --out": lambda: headless_run(ctx, use_face=False, record=True),
-        "coach run --headless (face; report only)": lambda: headless_run(ctx, use_face=True, record=False),
-        "coach run --headless --out (face)": lambda: headless_run(ctx, use_face=True, record=True),
+        RUN_BASELINE: lambda: bare_pose(ctx, num_poses=1),
+        "bare PoseLandmarker + FaceLandmarker (serial)": lambda: _bare_pose_and_face(ctx),
+        RUN_NOFACE: lambda: headless_run(ctx, use_face=False, record=False),
+        RUN_NOFACE_OUT: lambda: headless_run(ctx, use_face=False, record=True),
+        RUN_FACE: lambda: headless_run(ctx, use_face=True, record=False),
+        RUN_FACE_OUT: lambda: headless_run(ctx, use_face=True, record=True),
+        "  same, serial (no face worker, no read-ahead)": (
+            lambda: headless_run(ctx, use_face=True, record=False, parallel=False)),
+        "  same --out, serial (no face worker, no read-ahead)": (
+            lambda: headless_run(ctx, use_face=True, record=True, parallel=False)),
     })
-    print_table(results, "bare PoseLandmarker (num_poses=1)")
-    base = results["bare PoseLandmarker + FaceLandmarker"]
-    for name in ("coach run --headless (face; report only)", "coach run --headless --out (face)"):
-        t = results[name]
-        print(f"  {name} vs bare pose+face: x fps {t.fps / base.fps:.2f}, "
-              f"x cpu {base.cpu_ms_per_frame / t.cpu_ms_per_frame:.2f}")
+    print_table(results, RUN_BASELINE)
+    return Measured(results, RUN_BASELINE, goal=(RUN_NOFACE, RUN_NOFACE_OUT, RUN_FACE, RUN_FACE_OUT))
 
 
 def _bare_pose_and_face(ctx: Context) -> Timing:
@@ -358,7 +414,41 @@ def _bare_pose_and_face(ctx: Context) -> Timing:
             face.close()
 
 
-SECTIONS: dict[str, Callable[[Context], None]] = {
+def print_summary(ctx: Context, measured: dict[str, Measured], load_before: str) -> None:
+    """One table: every pipeline's best fps and CPU cost, its ratios to its section's bare
+    inference (measured in the same interleaved rounds), and PASS/FAIL against the goal."""
+    print(f"\n[summary] {ctx.video.name}; best of {ctx.rounds} interleaved rounds per pipeline; "
+          f"{os.cpu_count()} CPUs; load average {load_before} before, {_load()} after")
+    print(f"  goal (issue 4): coach run --headless >= {GOAL_RATIO} x bare PoseLandmarker fps AND "
+          f">= {GOAL_FPS:.0f} fps, wall clock, same run")
+    print("  fps = frames / best wall time; cpu = process CPU ms per frame (all threads, best round);")
+    print("  x fps = fps / bare fps (the goal's ratio); x cpu = bare cpu / cpu (work per frame, load-proof)")
+    print(f"  {'section':<10} {'pipeline':<52} {'fps':>6} {'cpu ms':>7} {'x fps':>6} {'x cpu':>6} "
+          f"{'>=' + str(GOAL_RATIO) + 'x':>7} {'>=' + str(int(GOAL_FPS)) + 'fps':>7}")
+    verdicts = []
+    for section, m in measured.items():
+        base = m.results[m.baseline]
+        for name, t in m.results.items():
+            ratio = t.fps / base.fps
+            marks = ("", "")
+            if name in m.goal:
+                ok_ratio, ok_fps = ratio >= GOAL_RATIO, t.fps >= GOAL_FPS
+                marks = ("PASS" if ok_ratio else "FAIL", "PASS" if ok_fps else "FAIL")
+                verdicts.append((name, ok_ratio and ok_fps))
+            label = f"{name} (baseline)" if name == m.baseline else name
+            print(f"  {section:<10} {label:<52} {t.fps:>6.1f} {t.cpu_ms_per_frame:>7.1f} {ratio:>6.2f} "
+                  f"{base.cpu_ms_per_frame / t.cpu_ms_per_frame:>6.2f} {marks[0]:>7} {marks[1]:>7}")
+    if verdicts:
+        passed = [n for n, ok in verdicts if ok]
+        print(f"  goal met by {len(passed)}/{len(verdicts)} run pipelines"
+              + (f": {', '.join(passed)}" if passed else ""))
+
+
+def _load() -> str:
+    return ", ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+SECTIONS: dict[str, Callable[[Context], Measured | None]] = {
     "run": section_run,
     "throughput": section_throughput,
     "breakdown": section_breakdown,
@@ -372,17 +462,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("video", nargs="?", type=Path, default=DEFAULT_VIDEO)
     parser.add_argument("--model-dir", type=Path,
                         default=Path(os.environ.get("COACH_MODEL_DIR", REPO.parent / "shared" / "models")))
-    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds; best is kept")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; best is kept")
     parser.add_argument("--only", nargs="+", choices=sorted(SECTIONS), default=None)
     args = parser.parse_args(argv)
     ctx = Context(args.video, args.model_dir, max(1, args.rounds))
     with VideoFileSource(ctx.video) as src:
         clip = f"{ctx.video.name}: {src.size[0]}x{src.size[1]}, {src.frame_count} frames @ {src.fps:.1f} fps"
-    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    load = _load()
     print(f"{clip}; {os.cpu_count()} CPUs, load average {load}; best of {ctx.rounds} rounds")
+    measured: dict[str, Measured] = {}
     for name in args.only or list(SECTIONS):
         print(f"\n[{name}]")
-        SECTIONS[name](ctx)
+        result = SECTIONS[name](ctx)
+        if result is not None:
+            measured[name] = result
+    if measured:
+        print_summary(ctx, measured, load)
     return 0
 
 

@@ -143,6 +143,13 @@ class PoseTracker:
         return self._face is not None
 
     @property
+    def settings(self) -> dict[str, object]:
+        """The speed-relevant settings, so a benchmark can say what its numbers are for."""
+        return {"num_poses": self._num_poses, "census_every": self._census_every,
+                "face": self._face_model is not None, "face_every": self._face_every,
+                "concurrent": self._pool is not None}
+
+    @property
     def crowd_mode(self) -> bool:
         """True while more than one person is being tracked (the census graph runs every frame)."""
         return self._multi_mode

@@ -1,0 +1,101 @@
+"""The speed helpers of a headless run give the same results as the plain sequential code.
+
+- `VideoFileSource(read_ahead=N)` decodes on a reader thread: same frames, same timestamps,
+  errors reach the consumer, closing mid-file stops the thread.
+- `PoseTracker(concurrent=True)` runs the face model and the census graph on a worker thread
+  beside the pose graph: same landmarks, face matrices and people counts as
+  ``concurrent=False``, on real frames where the person is present and then leaves.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from coach.capture import VideoFileSource
+
+CLIP = "webcam_person_then_cartoon.mov"
+
+
+def _decode_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "coach-video-decode" and t.is_alive()]
+
+
+def test_read_ahead_gives_the_same_frames(shared_data):
+    with VideoFileSource(shared_data / CLIP) as plain:
+        expected = list(plain)
+    with VideoFileSource(shared_data / CLIP, read_ahead=2) as ahead:
+        got = list(ahead)
+    assert [t for t, _ in got] == [t for t, _ in expected]
+    assert len(got) == 169
+    assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(got, expected))
+    assert not _decode_threads()
+
+
+def test_read_ahead_close_mid_file_stops_the_reader(shared_data):
+    src = VideoFileSource(shared_data / CLIP, read_ahead=2)
+    it = iter(src)
+    for _ in range(5):
+        next(it)
+    assert _decode_threads(), "the reader thread should be running mid-file"
+    src.close()
+    assert not _decode_threads()
+    assert next(it, None) is None  # a closed source hands out nothing more
+
+
+def test_read_ahead_passes_decode_errors_to_the_consumer(shared_data):
+    class BrokenCapture:
+        def read(self):
+            raise OSError("disk gone")
+
+        def release(self):
+            pass
+
+    src = VideoFileSource(shared_data / CLIP, read_ahead=2)
+    src._cap.release()
+    src._cap = BrokenCapture()
+    it = iter(src)
+    next(it)  # the first frame was read when the file was opened
+    with pytest.raises(OSError, match="disk gone"):
+        next(it)
+    src.close()
+    assert not _decode_threads()
+
+
+def test_read_ahead_must_not_be_negative(shared_data):
+    with pytest.raises(ValueError, match="read_ahead"):
+        VideoFileSource(shared_data / CLIP, read_ahead=-1)
+
+
+@pytest.mark.model
+def test_concurrent_tracker_equals_sequential(model_dir, shared_data):
+    from coach.pose import PoseTracker
+
+    # Frames 55..84: the person sits there until frame 71, then the cartoon starts, so the
+    # face started ahead on the frame the person leaves is dropped; a census every 10 frames.
+    with VideoFileSource(shared_data / CLIP) as src:
+        frames = [item for i, item in enumerate(src) if 55 <= i < 85]
+
+    def track(concurrent: bool):
+        with PoseTracker(model_dir / "pose_landmarker_full.task", model_dir / "face_landmarker.task",
+                         census_every=10, concurrent=concurrent) as tracker:
+            out = [tracker.process(t_ms, frame) for t_ms, frame in frames]
+            workers = [t.name for t in threading.enumerate() if t.name.startswith("coach-face")]
+            return out, workers, tracker.settings
+
+    sequential, seq_workers, seq_settings = track(False)
+    parallel, par_workers, par_settings = track(True)
+    assert (seq_settings["concurrent"], par_settings["concurrent"]) == (False, True)
+    assert not seq_workers and par_workers  # the worker thread really ran
+    with_person = [f for f in sequential if f.landmarks is not None]
+    assert 10 <= len(with_person) < len(sequential)  # the person is there, then leaves
+    assert sum(f.face_matrix is not None for f in sequential) >= 10
+    for a, b in zip(sequential, parallel):
+        assert (a.t_ms, a.people) == (b.t_ms, b.people)
+        for name in ("landmarks", "world_landmarks", "face_matrix"):
+            x, y = getattr(a, name), getattr(b, name)
+            assert (x is None) == (y is None), (a.t_ms, name)
+            if x is not None:
+                np.testing.assert_array_equal(x, y, err_msg=f"t_ms={a.t_ms} {name}")
