@@ -199,7 +199,7 @@ def test_flipping_yaw_every_frame_and_dithering_at_the_threshold_count_nothing()
     for script in ([("flip", 90, 120)], [("flip", 65, 120)],
                    [("dither", (1, 57.0, 4.0, 1), 120)], [("dither", (-1, 50.0, 3.0, 3), 120)],
                    # gone for 1.2 s between two 3 s holds: the absence is not bridged into one 7 s hold
-                   [("steady", 70, 30), ("none", 0, 6), ("nan", 0, 6), ("steady", 70, 30), ("steady", 0, 30)]):
+                   [("steady", 70, 30), ("none", 0, 12), ("steady", 70, 30), ("steady", 0, 30)]):
         frames, yaws = _script(script, 1)
         coach = Coach(EXERCISE, use_face=False)
         events = [ev for frame in frames for ev in coach.process(frame)]

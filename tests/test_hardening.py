@@ -87,6 +87,9 @@ def _run(source, pose_fn, *, history=None, window=None, exercises=None):
                            history=history or NullHistory(), window=window,
                            config=SessionConfig(timing=HEADLESS_TIMING, summary_hold_s=0.1,
                                                 wait_for_close=False), use_face=False)
+    except KeyboardInterrupt:
+        # Escaping, it would stop the whole test run instead of failing this test.
+        pytest.fail("Ctrl-C escaped the session instead of ending it")
     finally:
         audio.close()
 
