@@ -47,6 +47,8 @@ CASES = [
      ["truncated.task", "pose_landmarker_full.task"]),
     ("truncated-model-run", ["run", "--headless", "--video", VIDEO, "--model", "{tmp}/truncated.task"],
      ["truncated.task", "pose_landmarker_full.task"]),
+    ("missing-model-run", ["run", "--headless", "--video", VIDEO, "--model", "{tmp}/nowhere/pose.task"],
+     ["does not exist", "pose_landmarker_full.task"]),
     ("garbage-model-record", ["record", IMAGE, "--out", "{tmp}/log.jsonl", "--model", "{tmp}/garbage.task"],
      ["garbage.task", "not a model bundle"]),
     ("bad-exercise-file-list", ["exercises", "--exercises-dir", "{tmp}/exercises"],
