@@ -163,6 +163,12 @@ class FlowTiming:
 HEADLESS_TIMING = FlowTiming(setup_ok_s=0.5, instruction_s=0.0, result_s=0.0)
 # Frames a headless file run decodes ahead on a reader thread (see VideoFileSource.read_ahead).
 HEADLESS_READ_AHEAD = 2
+# `coach run` runs the face model on every 2nd frame and reuses its matrix in between: ~5 ms
+# less CPU per frame with a person in view (bench/bench.py run section), and the same accuracy
+# at rest (mirror/camera-roll/rest-std numbers of the fused path within 0.15 deg of every
+# frame's own matrix, measured like bench/bench.py's real section); a turning head moves ~1 deg
+# between frames (face_closeup_turns.mp4, p95), less than the One Euro smoothing lags anyway. `coach angles`/`record` keep every frame's own matrix.
+RUN_FACE_EVERY = 2
 
 
 class Key(str, Enum):
@@ -964,7 +970,7 @@ def run_command(args) -> int:
     window = None if args.headless else Window("neck-coach" + (" - REC" if args.out else ""))
     source = _open_source(args)
     try:
-        with open_tracker(args.model, use_face=not args.no_face) as tracker:
+        with open_tracker(args.model, use_face=not args.no_face, face_every=RUN_FACE_EVERY) as tracker:
             history = SafeHistory.open(args.data_dir)
             plans = plan_targets(exercises, history, profile=profile,
                                  adaptive=getattr(args, "adaptive", False))
