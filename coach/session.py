@@ -167,7 +167,8 @@ HEADLESS_READ_AHEAD = 2
 # less CPU per frame with a person in view (bench/bench.py run section), and the same accuracy
 # at rest (mirror/camera-roll/rest-std numbers of the fused path within 0.15 deg of every
 # frame's own matrix, measured like bench/bench.py's real section); a turning head moves ~1 deg
-# between frames (face_closeup_turns.mp4, p95), less than the One Euro smoothing lags anyway. `coach angles`/`record` keep every frame's own matrix.
+# between frames (face_closeup_turns.mp4, p95), less than the One Euro smoothing lags anyway.
+# `coach angles`/`record` keep every frame's own matrix.
 RUN_FACE_EVERY = 2
 
 
