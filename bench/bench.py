@@ -248,6 +248,9 @@ def print_table(results: dict[str, Timing], baseline: str) -> None:
 
 def section_throughput(ctx: Context) -> Measured:
     """Bare inference vs our pipelines; the ratios the issues ask for."""
+    with PoseTracker(ctx.pose_model, ctx.face_model) as tracker:
+        print("  PoseTracker settings: " + ", ".join(f"{k}={v}" for k, v in tracker.settings.items())
+              + " (defaults; face=False in the pose-only rows); no prefetch thread, no read-ahead")
     pipelines: dict[str, Callable[[], Timing]] = {
         "bare PoseLandmarker (num_poses=1)": lambda: bare_pose(ctx, num_poses=1),
         "bare PoseLandmarker (num_poses=2)": lambda: bare_pose(ctx, num_poses=2),
