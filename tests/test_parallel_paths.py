@@ -99,3 +99,35 @@ def test_concurrent_tracker_equals_sequential(model_dir, shared_data):
             assert (x is None) == (y is None), (a.t_ms, name)
             if x is not None:
                 np.testing.assert_array_equal(x, y, err_msg=f"t_ms={a.t_ms} {name}")
+
+
+@pytest.mark.model
+def test_run_face_every_keeps_mirror_symmetry(model_dir, shared_data):
+    """`coach run` reuses the face matrix on every 2nd frame: the fused angles of the person
+    part of the real clip still pass the mirror test (yaw and roll negate, pitch unchanged)."""
+    import cv2
+
+    from coach.headpose import head_angles
+    from coach.pose import PoseTracker
+    from coach.session import RUN_FACE_EVERY
+
+    assert RUN_FACE_EVERY >= 2  # otherwise this test checks nothing new
+    with VideoFileSource(shared_data / CLIP) as src:
+        person = [item for i, item in enumerate(src) if i < 72]
+
+    def angles(flip: bool) -> np.ndarray:
+        with PoseTracker(model_dir / "pose_landmarker_full.task", model_dir / "face_landmarker.task",
+                         face_every=RUN_FACE_EVERY) as tracker:
+            frames = [tracker.process(t, cv2.flip(im, 1) if flip else im) for t, im in person]
+        # Every frame carries a face matrix, half of them reused from the frame before.
+        assert all(f.face_matrix is not None for f in frames)
+        rows = [head_angles(f, use_face=True) for f in frames]
+        assert all(a.ok for a in rows)
+        return np.array([(a.yaw_deg, a.roll_deg, a.pitch_deg) for a in rows])
+
+    a, b = angles(False), angles(True)
+    errors = (np.mean(np.abs(a[:, 0] + b[:, 0])), np.mean(np.abs(a[:, 1] + b[:, 1])),
+              np.mean(np.abs(a[:, 2] - b[:, 2])))
+    print(f"\nface every {RUN_FACE_EVERY}: mirror yaw {errors[0]:.2f} roll {errors[1]:.2f} "
+          f"pitch {errors[2]:.2f} deg")
+    assert max(errors) <= 1.5, errors
