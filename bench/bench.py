@@ -16,7 +16,9 @@ yours; a returned `Measured` also goes into the summary table printed at the end
   angles pipeline (`coach.headpose.HeadTracker`, when present), with the ratios;
 - ``breakdown``: where the time goes: decode, BGR->RGB, first-frame warm-up, ``num_poses``
   1 vs 2, the face model, input resolution;
-- ``synthetic`` / ``real``: head-angle accuracy, pose-only vs fused (bench/accuracy.py).
+- ``synthetic`` / ``real``: head-angle accuracy, pose-only vs fused (bench/accuracy.py);
+- ``soak``: a long synthetic session through the whole logic chain with RSS sampled
+  (bench/soak.py; ``--soak-minutes``, default 30 simulated minutes, about 5 minutes to run).
 
 Wall time and CPU time are both reported. Wall-clock fps is what the goal is about and what a
 user sees, but it drops whenever someone else uses the shared cores; process CPU time per frame
@@ -66,6 +68,7 @@ class Context:
     video: Path
     model_dir: Path
     rounds: int
+    soak_minutes: float = 30.0
 
     @property
     def pose_model(self) -> Path:
@@ -454,12 +457,21 @@ def _load() -> str:
     return ", ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
+def section_soak(ctx: Context) -> None:
+    """Memory over a long session: RSS must not grow beyond noise (issue: soak and benchmark)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from soak import format_result, run_soak  # bench/soak.py, beside this script
+
+    print(format_result(run_soak(ctx.soak_minutes)))
+
+
 SECTIONS: dict[str, Callable[[Context], Measured | None]] = {
     "run": section_run,
     "throughput": section_throughput,
     "breakdown": section_breakdown,
     "synthetic": section_synthetic,
     "real": section_real,
+    "soak": section_soak,
 }
 
 
@@ -470,8 +482,10 @@ def main(argv: list[str] | None = None) -> int:
                         default=Path(os.environ.get("COACH_MODEL_DIR", REPO.parent / "shared" / "models")))
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; best is kept")
     parser.add_argument("--only", nargs="+", choices=sorted(SECTIONS), default=None)
+    parser.add_argument("--soak-minutes", type=float, default=30.0,
+                        help="simulated minutes for the soak section")
     args = parser.parse_args(argv)
-    ctx = Context(args.video, args.model_dir, max(1, args.rounds))
+    ctx = Context(args.video, args.model_dir, max(1, args.rounds), args.soak_minutes)
     with VideoFileSource(ctx.video) as src:
         clip = f"{ctx.video.name}: {src.size[0]}x{src.size[1]}, {src.frame_count} frames @ {src.fps:.1f} fps"
     load = _load()
