@@ -22,12 +22,12 @@ import math
 import os
 import sys
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
 from types import MappingProxyType
-from typing import Callable, Iterable, Mapping, Protocol, Sequence, TextIO
+from typing import Callable, Mapping, Protocol, Sequence
 
 import numpy as np
 
@@ -717,7 +717,6 @@ class _Session:
     def _card(self):
         from coach import overlay  # noqa: PLC0415
 
-        timing = self.cfg.timing
         if self.stage is Stage.SETUP:
             ok_progress = self.setup_progress if self.setup.ok else None
             return overlay.setup_card(self.setup.problems, notes=self.setup.notes, ok_progress=ok_progress)

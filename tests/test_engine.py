@@ -20,7 +20,6 @@ from coach.exercise import load_exercise
 from coach.headpose import HeadAngles, Tracking
 from coach.motion import (
     EXERCISE_IDS,
-    Dropout,
     Hold,
     Move,
     RepPlan,

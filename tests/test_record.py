@@ -7,10 +7,8 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
-import pytest
 
 from coach.capture import CameraLost, FrameSource, VideoFileSource
 from coach.landmarks import PoseFrame, read_log
