@@ -117,10 +117,14 @@ class Measured:
     goal: tuple[str, ...] = ()
 
 
-def cpu_seconds() -> float:
-    """User + system CPU time of this process, all threads (MediaPipe runs its own)."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+def cpu_seconds(pid: int | None = None) -> float:
+    """User + system CPU time of this process (or of process ``pid``), all threads."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    # Another live process (the pose worker): fields 14 and 15 of /proc/PID/stat, in clock ticks.
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def video_frames(path: Path) -> Iterator[tuple[int, np.ndarray]]:
@@ -319,32 +323,41 @@ def section_real(ctx: Context) -> None:
     print_real(ctx.video, ctx.model_dir)
 
 
-def headless_run(ctx: Context, *, use_face: bool, record: bool, parallel: bool = True) -> Timing:
+def headless_run(ctx: Context, *, use_face: bool, record: bool, mode: str = "process") -> Timing:
     """The whole `coach run --headless` (guided session: pose, chain, overlay, report, history
     writes; with ``record`` also the annotated mp4 of ``--out``), models built outside the timing.
 
-    Built as `coach.session.run_command` builds it for ``--headless --video``: `PoseTracker`
-    with the face model every ``RUN_FACE_EVERY`` frames, decode read-ahead, the pose model a
-    frame ahead (`PosePrefetch`). ``parallel=False`` is the run as it was before those speed-ups
-    (face every frame, no face/census worker thread, no decode read-ahead), in the same run.
+    ``mode="process"`` is the run as `coach.session.run_command` builds it for ``--headless
+    --video``: the models in a `PoseWorker` process with the face model every ``RUN_FACE_EVERY``
+    frames, decode read-ahead, and two frames in flight (`PosePrefetch`). ``"threads"`` is the
+    previous design, the same with an in-process `PoseTracker` on a prefetch thread (MediaPipe
+    keeps the GIL, so it overlaps little). ``"serial"`` is the run before any speed-up (face
+    every frame, no worker thread, no decode read-ahead).
     """
     import tempfile
 
     from coach.audio import AudioCues, NullBackend
     from coach.exercise import list_exercises
     from coach.history import NullHistory
+    from coach.pose_worker import PoseWorker
     from coach.session import (HEADLESS_READ_AHEAD, HEADLESS_TIMING, RUN_FACE_EVERY, IterSource, PosePrefetch,
                                SessionConfig, VideoOut, run_session)
 
-    tracker = PoseTracker(ctx.pose_model, ctx.face_model if use_face else None, concurrent=parallel,
-                          face_every=RUN_FACE_EVERY if parallel else 1)
+    face_model = ctx.face_model if use_face else None
+    if mode == "process":
+        model = PoseWorker(ctx.pose_model, face_model, face_every=RUN_FACE_EVERY)
+    elif mode == "threads":
+        model = PoseTracker(ctx.pose_model, face_model, face_every=RUN_FACE_EVERY)
+    else:
+        model = PoseTracker(ctx.pose_model, face_model, concurrent=False, face_every=1)
     audio = AudioCues(NullBackend())
-    read_ahead = HEADLESS_READ_AHEAD if parallel else 0
+    read_ahead = 0 if mode == "serial" else HEADLESS_READ_AHEAD
     with tempfile.TemporaryDirectory() as tmp:
+        worker_pid = model.pid if mode == "process" else None
         start, start_cpu = time.perf_counter(), cpu_seconds()
-        # As run_command does for --headless --video: the model runs a frame ahead.
+        start_worker_cpu = 0.0 if worker_pid is None else cpu_seconds(worker_pid)
         source = PosePrefetch(IterSource(VideoFileSource(ctx.video, realtime=False, read_ahead=read_ahead)),
-                              tracker.process)
+                              model if mode == "process" else model.process)
         out = VideoOut(Path(tmp) / "annotated.mp4", source.fps) if record else None
         try:
             outcome = run_session(list_exercises(), source, source.pose_fn, audio=audio,
@@ -352,9 +365,12 @@ def headless_run(ctx: Context, *, use_face: bool, record: bool, parallel: bool =
                                   video_out=out, use_face=use_face)
         finally:
             source.close()
-            tracker.close()
             audio.close()
-        return Timing(outcome.frames, time.perf_counter() - start, float("nan"), cpu_seconds() - start_cpu)
+        elapsed_s, cpu_s = time.perf_counter() - start, cpu_seconds() - start_cpu
+        if worker_pid is not None:
+            cpu_s += cpu_seconds(worker_pid) - start_worker_cpu  # the model's work counts too
+        model.close()
+        return Timing(outcome.frames, elapsed_s, float("nan"), cpu_s)
 
 
 def run_settings(ctx: Context) -> str:
@@ -387,10 +403,10 @@ def section_run(ctx: Context) -> Measured:
         RUN_NOFACE_OUT: lambda: headless_run(ctx, use_face=False, record=True),
         RUN_FACE: lambda: headless_run(ctx, use_face=True, record=False),
         RUN_FACE_OUT: lambda: headless_run(ctx, use_face=True, record=True),
+        "  before: model on a thread (in-process)": (
+            lambda: headless_run(ctx, use_face=True, record=False, mode="threads")),
         "  before: face every frame, serial": (
-            lambda: headless_run(ctx, use_face=True, record=False, parallel=False)),
-        "  before: --out, face every frame, serial": (
-            lambda: headless_run(ctx, use_face=True, record=True, parallel=False)),
+            lambda: headless_run(ctx, use_face=True, record=False, mode="serial")),
     })
     print_table(results, RUN_BASELINE)
     return Measured(results, RUN_BASELINE, goal=(RUN_NOFACE, RUN_NOFACE_OUT, RUN_FACE, RUN_FACE_OUT))

@@ -66,8 +66,10 @@ class PoseTracker:
             webcam_person_then_cartoon.mov: real person <= 2 deg, title text 55-90 deg).
             ``None`` keeps every pose.
         concurrent: Run the face model and the census graph on a worker thread while the
-            pose graph sees the same frame. MediaPipe releases the GIL during inference, so on
-            two cores the face model's ~10 ms leave the critical path (bench/bench.py). The
+            pose graph sees the same frame. MediaPipe 1.2 keeps the GIL during inference
+            (a Python loop beside ``detect_for_video`` runs no faster than after it), so this
+            overlaps only the glue between the calls; to overlap inference with the coaching
+            itself, `coach run` puts the tracker in a process (`coach.pose_worker`). The
             results are those of the sequential order: the face graph is started when the
             previous frame had a person, and its result is dropped when this frame has none
             (so it sees one extra frame each time the person leaves).

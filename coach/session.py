@@ -31,6 +31,7 @@ from typing import Callable, Mapping, Protocol, Sequence
 
 import numpy as np
 
+from coach.errors import CoachError
 from coach.landmarks import Landmark, PoseFrame
 
 # -- setup check (pure) ---------------------------------------------------------------------------
@@ -226,7 +227,6 @@ class Window:
         self._cv2 = cv2
         self.title = title
         if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-            from coach.errors import CoachError  # noqa: PLC0415
 
             # Qt aborts the whole process without a display; say what to do instead.
             raise CoachError("no display to open a window on; use --headless --out VIDEO.mp4 "
@@ -234,7 +234,6 @@ class Window:
         try:
             cv2.namedWindow(title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
         except cv2.error as exc:
-            from coach.errors import CoachError  # noqa: PLC0415
 
             raise CoachError(f"cannot open a window ({exc.err.strip() or 'no display'}); "
                              "use --headless --out VIDEO.mp4 on a machine without a display") from None
@@ -292,7 +291,6 @@ class VideoOut:
         import cv2  # noqa: PLC0415
 
         if self._writer is None:
-            from coach.errors import CoachError  # noqa: PLC0415
 
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -391,6 +389,8 @@ class SessionOutcome:
         ended_by: How the session ended (one of `coach.history.ENDED_BY`).
         frames: Frames processed (== frames written with ``--out``).
         history_error: Why the history could not be saved, or None.
+        failure: Why the session stopped early on an error (e.g. the model process died), or
+            None; the session up to then is saved and reported all the same.
     """
 
     report: dict
@@ -398,6 +398,7 @@ class SessionOutcome:
     ended_by: str
     frames: int
     history_error: str | None = None
+    failure: str | None = None
 
 
 _TRACKING_TEXT: Mapping[str, str] = MappingProxyType({
@@ -454,6 +455,7 @@ class _Session:
         self.pause_t_ms: int | None = None
         self.paused_ms = 0
         self.ended_by: str | None = None
+        self.failure: str | None = None
         self.pain_stopped = False
         self.frames = 0
         self.first_ms: int | None = None
@@ -486,6 +488,10 @@ class _Session:
                 self._frame(*item)
         except KeyboardInterrupt:
             self.ended_by = "interrupted"
+        except CoachError as exc:
+            # The model (or its process) failed mid-session: what was done so far is still
+            # saved and reported, like a Ctrl-C; the CLI then says why it stopped.
+            self.ended_by, self.failure = "interrupted", str(exc)
         if self.ended_by == "completed" and self.pain_stopped:
             self.ended_by = "pain-stop"
         self._finish_current(self.ended_by if self.ended_by != "completed" else "not finished")
@@ -873,7 +879,7 @@ def run_session(
             window.close()
     err = getattr(history, "error", None)
     return SessionOutcome(session_report(session), tuple(session.results()), ended_by, session.frames,
-                          str(err) if err is not None else None)
+                          str(err) if err is not None else None, session.failure)
 
 
 def format_session_summary(outcome: SessionOutcome) -> str:
@@ -903,7 +909,6 @@ def format_session_summary(outcome: SessionOutcome) -> str:
 def _write_report(path: Path | None, report: dict) -> None:
     if path is None:
         return
-    from coach.errors import CoachError  # noqa: PLC0415
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -915,7 +920,6 @@ def _write_report(path: Path | None, report: dict) -> None:
 
 
 def _check_out(path: Path | None) -> None:
-    from coach.errors import CoachError  # noqa: PLC0415
 
     if path is not None and path.suffix.lower() not in (".mp4", ".m4v", ".mov"):
         raise CoachError(f"--out {path}: the recording is an mp4 video; use a name ending in .mp4")
@@ -927,7 +931,6 @@ def _check_writable(path: Path | None, option: str) -> None:
     session ends would lose its recording or report."""
     import tempfile  # noqa: PLC0415
 
-    from coach.errors import CoachError  # noqa: PLC0415
 
     if path is None:
         return
@@ -957,8 +960,7 @@ def run_command(args) -> int:
     """`coach run`: the live coach (see `coach.cli`)."""
     from coach.audio import AudioCues, NullBackend, make_audio  # noqa: PLC0415
     from coach.history import SafeHistory  # noqa: PLC0415
-    from coach.pose import open_tracker  # noqa: PLC0415
-
+    from coach.pose_worker import open_worker  # noqa: PLC0415
     from coach.targets import load_profile  # noqa: PLC0415
 
     _check_out(args.out)
@@ -970,7 +972,9 @@ def run_command(args) -> int:
     window = None if args.headless else Window("neck-coach" + (" - REC" if args.out else ""))
     source = _open_source(args)
     try:
-        with open_tracker(args.model, use_face=not args.no_face, face_every=RUN_FACE_EVERY) as tracker:
+        # The model runs in its own process: MediaPipe keeps the GIL while it infers, and the
+        # coaching and drawing of one frame should overlap the inference of the next.
+        with open_worker(args.model, use_face=not args.no_face, face_every=RUN_FACE_EVERY) as tracker:
             history = SafeHistory.open(args.data_dir)
             plans = plan_targets(exercises, history, profile=profile,
                                  adaptive=getattr(args, "adaptive", False))
@@ -980,7 +984,7 @@ def run_command(args) -> int:
             audio = AudioCues(NullBackend()) if args.headless else make_audio(args.mute, args.voice)
             pose_fn = tracker.process
             if args.headless and args.video is not None:
-                source = PosePrefetch(source, tracker.process)
+                source = PosePrefetch(source, tracker)
                 pose_fn = source.pose_fn
             try:
                 config = SessionConfig(
@@ -1000,6 +1004,8 @@ def run_command(args) -> int:
         source.close()  # idempotent; covers a model that failed to load
     _write_report(args.report, outcome.report)
     print(format_session_summary(outcome))
+    if outcome.failure is not None:
+        raise CoachError(outcome.failure)  # one line and a non-zero exit, after the session is saved
     return 130 if outcome.ended_by == "interrupted" else 0
 
 
@@ -1048,32 +1054,36 @@ class IterSource:
 
 
 class PosePrefetch:
-    """Runs the pose model one frame ahead, on a worker thread, for a headless file run.
+    """Runs the pose model ahead of the session, on a worker thread, for a headless file run.
 
-    Model inference (native code, outside the GIL) of the next frame then overlaps the head
-    angles, engine and bookkeeping of the current one; with the writer thread of `VideoOut`
-    the run uses both cores. Not for a live camera, where it would add a frame of latency.
+    With a `coach.pose_worker.PoseWorker` the model (in its own process) always has the next
+    frames queued, so its inference of frame N+1 overlaps the head angles, engine, overlay and
+    bookkeeping of frame N on the other core. With an in-process model (a plain ``pose_fn``)
+    only the thread hand-off overlaps: MediaPipe keeps the GIL while it infers. Not for a live
+    camera, where frames must be taken when the model is free, not queued.
 
     Args:
         source: A finite `FrameSource`.
-        pose_fn: ``(t_ms, frame_bgr) -> PoseFrame`` (e.g. `coach.pose.PoseTracker.process`).
-        depth: Frames analysed ahead at most (memory stays flat).
+        model: A `coach.pose_worker.PoseWorker` (anything with ``submit``/``collect``/
+            ``capacity``), or a ``(t_ms, frame_bgr) -> PoseFrame`` callable.
+        depth: Analysed frames waiting for the session at most (memory stays flat).
     """
 
     _END = object()
 
-    def __init__(self, source: FrameSource, pose_fn: Callable[[int, np.ndarray], PoseFrame],
-                 depth: int = 2) -> None:
+    def __init__(self, source: FrameSource, model, depth: int = 2) -> None:
         import queue  # noqa: PLC0415
         import threading  # noqa: PLC0415
 
         self.fps = source.fps
-        self._source, self._pose_fn = source, pose_fn
+        self._source, self._model = source, model
         self._queue: queue.Queue = queue.Queue(maxsize=max(1, depth))
         self._stop = threading.Event()
         self._ended = False
         self._current: PoseFrame | None = None
-        self._thread = threading.Thread(target=self._work, name="coach-pose-prefetch", daemon=True)
+        work = self._work_pipelined if hasattr(model, "submit") else self._work
+        self._thread = threading.Thread(target=self._guarded, args=(work,), name="coach-pose-prefetch",
+                                        daemon=True)
         self._thread.start()
 
     @property
@@ -1090,20 +1100,48 @@ class PosePrefetch:
             except queue.Full:
                 continue
 
-    def _work(self) -> None:
+    def _next_frame(self) -> tuple[int, np.ndarray] | None:
+        """The source's next frame, or None at its end (or when stopped)."""
+        while not self._stop.is_set():
+            item = self._source.read()
+            if item is not None:
+                return item
+            if self._source.ended:
+                return None
+        return None
+
+    def _guarded(self, work: Callable[[], None]) -> None:
         try:
-            while not self._stop.is_set():
-                item = self._source.read()
-                if item is None:
-                    if self._source.ended:
-                        break
-                    continue
-                t_ms, frame = item
-                self._put((t_ms, frame, self._pose_fn(t_ms, frame)))
+            work()
         except BaseException as exc:  # noqa: BLE001 - re-raised on the session's thread
             self._put(exc)
             return
         self._put(self._END)
+
+    def _work(self) -> None:
+        while (item := self._next_frame()) is not None:
+            t_ms, frame = item
+            self._put((t_ms, frame, self._model(t_ms, frame)))
+
+    def _work_pipelined(self) -> None:
+        from collections import deque  # noqa: PLC0415
+
+        pending: deque = deque()
+        source_done = False
+        while not self._stop.is_set():
+            # Keep the model's queue full, so it never waits for this thread between frames.
+            while not source_done and len(pending) < self._model.capacity:
+                item = self._next_frame()
+                if item is None:
+                    source_done = True
+                    break
+                self._model.submit(*item)
+                pending.append(item)
+            if not pending:
+                return
+            _, frame = pending.popleft()
+            pose = self._model.collect()
+            self._put((pose.t_ms, frame, pose))
 
     def read(self) -> tuple[int, np.ndarray] | None:
         if self._ended:
@@ -1275,7 +1313,6 @@ class ScriptSource:
 def demo_command(args) -> int:
     """`coach demo`: a synthetic person performs a short session, coached live."""
     from coach.audio import AudioCues, NullBackend, make_audio  # noqa: PLC0415
-    from coach.errors import CoachError  # noqa: PLC0415
     from coach.history import NullHistory  # noqa: PLC0415
 
     _check_out(args.out)
@@ -1312,6 +1349,8 @@ def demo_command(args) -> int:
         audio.close()
     _write_report(args.report, outcome.report)
     print(format_session_summary(outcome))
+    if outcome.failure is not None:
+        raise CoachError(outcome.failure)  # one line and a non-zero exit, after the session is saved
     return 130 if outcome.ended_by == "interrupted" else 0
 
 

@@ -442,11 +442,53 @@ def test_pose_prefetch_gives_the_same_session_and_passes_errors_on():
     inner2 = ScriptSource(script, FPS, draw=False)
     ahead2 = PosePrefetch(inner2, broken)
     try:
-        with pytest.raises(CoachError, match="model failed"):
-            run_session([_rotation(1)], ahead2, ahead2.pose_fn, audio=AudioCues(FakeBackend()),
-                        history=NullHistory(), config=SessionConfig(timing=HEADLESS_TIMING), use_face=False)
+        # A model failure ends the session like a Ctrl-C: saved and reported, with the reason.
+        failed = run_session([_rotation(1)], ahead2, ahead2.pose_fn, audio=AudioCues(FakeBackend()),
+                             history=NullHistory(), config=SessionConfig(timing=HEADLESS_TIMING),
+                             use_face=False)
     finally:
         ahead2.close()
+    assert failed.failure == "model failed" and failed.ended_by == "interrupted"
+    assert 0 < failed.frames < plain.frames and failed.report["session"]["frames"] == failed.frames
+    assert fast.failure is None
+
+
+class _FifoModel:
+    """A stand-in for `coach.pose_worker.PoseWorker`: frames in flight, answered in order."""
+
+    def __init__(self, inner, capacity: int) -> None:
+        from collections import deque
+
+        self.inner, self.capacity, self.pending, self.most_in_flight = inner, capacity, deque(), 0
+
+    def submit(self, t_ms, frame) -> None:
+        assert len(self.pending) < self.capacity
+        # The script knows the pose of the frame it has just given out, so it is taken now.
+        self.pending.append(self.inner.pose_fn(t_ms, frame))
+        self.most_in_flight = max(self.most_in_flight, len(self.pending))
+
+    def collect(self):
+        return self.pending.popleft()
+
+
+def test_pose_prefetch_with_frames_in_flight_gives_the_same_session():
+    from coach.session import PosePrefetch
+
+    script = _script(motion.lead_in(4.0), motion.rep_script("neck-rotation", motion.RepPlan("right", hold_s=6.0)))
+    plain, _ = _run(script, [_rotation(1)])
+    inner = ScriptSource(script, FPS, draw=False)
+    model = _FifoModel(inner, capacity=3)
+    ahead = PosePrefetch(inner, model)
+    audio = AudioCues(FakeBackend())
+    try:
+        fast = run_session([_rotation(1)], ahead, ahead.pose_fn, audio=audio, history=NullHistory(),
+                           config=SessionConfig(timing=HEADLESS_TIMING), use_face=False)
+    finally:
+        ahead.close()
+        audio.close()
+    assert model.most_in_flight == 3  # the model was kept busy ahead of the session
+    assert fast.frames == plain.frames
+    assert fast.report["holds"] == plain.report["holds"] and fast.report["reps"] == {"right": 1, "left": 0}
 
 
 def test_stalled_camera_message_in_the_window():

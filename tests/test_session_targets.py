@@ -158,7 +158,7 @@ def test_the_instruction_card_shows_the_targets_before_the_exercise(tmp_path, mo
 @pytest.fixture
 def scripted_run(monkeypatch):
     """`coach run` with the model and the camera replaced by one scripted 70 deg right turn."""
-    from coach import pose, session
+    from coach import pose_worker, session
 
     script = _script(1.0)
     source = ScriptSource(script, FPS, draw=False)
@@ -166,7 +166,7 @@ def scripted_run(monkeypatch):
     class Tracker:
         process = staticmethod(source.pose_fn)
 
-    monkeypatch.setattr(pose, "open_tracker", lambda *a, **kw: contextlib.nullcontext(Tracker()))
+    monkeypatch.setattr(pose_worker, "open_worker", lambda *a, **kw: contextlib.nullcontext(Tracker()))
     monkeypatch.setattr(session, "_open_source", lambda args: source)
     monkeypatch.delenv("COACH_DATA_DIR", raising=False)
 
