@@ -9,7 +9,7 @@ larger person) and makes sure the face matrix belongs to that same person.
 from __future__ import annotations
 
 import os
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
 from pathlib import Path
 
 import cv2
@@ -65,14 +65,15 @@ class PoseTracker:
             pose model hallucinates lying "people" in cartoons and text (measured on
             webcam_person_then_cartoon.mov: real person <= 2 deg, title text 55-90 deg).
             ``None`` keeps every pose.
-        concurrent: Run the face model and the census graph on a worker thread while the
-            pose graph sees the same frame. MediaPipe 1.2 keeps the GIL during inference
-            (a Python loop beside ``detect_for_video`` runs no faster than after it), so this
-            overlaps only the glue between the calls; to overlap inference with the coaching
-            itself, `coach run` puts the tracker in a process (`coach.pose_worker`). The
-            results are those of the sequential order: the face graph is started when the
-            previous frame had a person, and its result is dropped when this frame has none
-            (so it sees one extra frame each time the person leaves).
+        concurrent: Run the face model and the census graph at the same time as the pose
+            graph, on the same frame. They are built in LIVE_STREAM mode: ``detect_async``
+            returns at once and the graph infers on MediaPipe's own threads without the GIL
+            (a VIDEO-mode call keeps the GIL, so a Python worker thread would not overlap:
+            measured in bench/bench.py). Only one frame is ever in flight per graph, so
+            LIVE_STREAM's frame dropping never applies and the results are those of the
+            sequential order: the face graph is started when the previous frame had a
+            person, and its result is dropped when this frame has none (so it sees one extra
+            frame each time the person leaves).
 
     Raises:
         CoachError: a model file is missing, corrupt or cannot be loaded.
@@ -107,15 +108,14 @@ class PoseTracker:
         self._frames_since_crowd = 0
         self._single = self._multi = self._face = self._face_multi = None
         self._had_person = False
-        # One worker: face and census results are needed within the same frame, and a
-        # second worker would only time-slice the same two cores.
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="coach-face") if concurrent else None
+        self._live = concurrent
         try:
+            # The tracked person's graph stays in VIDEO mode: its result is needed right away.
             self._single = _pose_task(pose_model, 1)
             if num_poses > 1:
-                self._multi = _pose_task(pose_model, num_poses)
+                self._multi = self._side_graph(_pose_task, pose_model, num_poses)
             if self._face_model is not None:
-                self._face = _face_task(self._face_model, 1)
+                self._face = self._side_graph(_face_task, self._face_model, 1)
         except BaseException:
             self.close()
             raise
@@ -128,10 +128,7 @@ class PoseTracker:
 
     def close(self) -> None:
         """Release the native graphs; safe to call twice."""
-        pool = getattr(self, "_pool", None)
-        if pool is not None:
-            self._pool = None
-            pool.shutdown(wait=True)  # a running inference must finish before its graph closes
+        # No inference is running here: `process` collects every graph it started.
         for attr in ("_face_multi", "_face", "_multi", "_single"):
             task = getattr(self, attr, None)
             if task is not None:
@@ -149,7 +146,7 @@ class PoseTracker:
         """The speed-relevant settings, so a benchmark can say what its numbers are for."""
         return {"num_poses": self._num_poses, "census_every": self._census_every,
                 "face": self._face_model is not None, "face_every": self._face_every,
-                "concurrent": self._pool is not None}
+                "concurrent": self._live}
 
     @property
     def crowd_mode(self) -> bool:
@@ -165,15 +162,26 @@ class PoseTracker:
         self._last_ts_ms = ts
         return ts
 
-    def _start(self, task, image, ts: int) -> Future | None:
-        """Start ``task`` on this frame on the worker thread, if that is allowed and useful."""
-        # A graph's first inference stays on the calling thread: `stderr_silenced` swaps fd 2
-        # process-wide, and two threads doing it at once could leave stderr pointing nowhere.
-        if self._pool is None or task is None or id(task) not in self._warmed:
-            return None
-        return self._pool.submit(task.detect_for_video, image, ts)
+    def _side_graph(self, make, path: Path, count: int):
+        """A face or census graph: LIVE_STREAM (started ahead) when concurrent, else VIDEO."""
+        if self._live:
+            return _LiveGraph(lambda callback: make(path, count, callback))
+        return make(path, count)
 
-    def _detect(self, task, image, ts: int, pending: Future | None = None):
+    @property
+    def started_ahead(self) -> int:
+        """Inferences started beside the pose graph's so far (0 unless ``concurrent``)."""
+        return sum(g.started for g in (self._multi, self._face, self._face_multi) if isinstance(g, _LiveGraph))
+
+    def _start(self, task, image, ts: int) -> "_Pending | None":
+        """Start ``task`` on this frame beside the pose graph, if that is allowed and useful."""
+        # A graph's first inference is collected right away: `stderr_silenced` swaps fd 2
+        # process-wide, and it must cover the whole of a first inference's native logging.
+        if not isinstance(task, _LiveGraph) or id(task) not in self._warmed:
+            return None
+        return task.start(image, ts)
+
+    def _detect(self, task, image, ts: int, pending: "_Pending | None" = None):
         if pending is not None:
             return pending.result()
         if id(task) in self._warmed:
@@ -241,7 +249,7 @@ class PoseTracker:
             world_landmarks=world, face_matrix=face_matrix, people=len(candidates),
         )
 
-    def _track_people(self, image, ts: int, width: int, height: int, census_ahead: Future | None):
+    def _track_people(self, image, ts: int, width: int, height: int, census_ahead: "_Pending | None"):
         """Run the single graph (and the census graph when due); return a result and its people."""
         if self._multi_mode:
             result, people = self._upright_people(self._multi, image, ts, width, height)
@@ -264,7 +272,7 @@ class PoseTracker:
         return result, people
 
     def _upright_people(self, task, image, ts: int, width: int, height: int,
-                        pending: Future | None = None):
+                        pending: "_Pending | None" = None):
         result = self._detect(task, image, ts, pending)
         people = [(_landmark_array(p, with_visibility=True), i)
                   for i, p in enumerate(result.pose_landmarks)]
@@ -278,11 +286,11 @@ class PoseTracker:
         # Several people: a one-face graph may be tracking someone else's face. The
         # several-face graph is built on first need (a one-off pause of ~0.3 s).
         if self._face_multi is None:
-            self._face_multi = _face_task(self._face_model, self._num_poses)
+            self._face_multi = self._side_graph(_face_task, self._face_model, self._num_poses)
         return self._face_multi
 
     def _face_for(self, image, ts: int, pose_lm: np.ndarray | None, width: int, height: int,
-                  pending: Future | None = None, pending_graph=None):
+                  pending: "_Pending | None" = None, pending_graph=None):
         if self._frames % self._face_every != 0:
             # Skipped frame: the previous matrix is at most face_every-1 frames old.
             return self._last_face if pose_lm is not None else None
@@ -309,17 +317,93 @@ class PoseTracker:
         return matrix
 
 
-def _pose_task(path: Path, num_poses: int):
+#: Seconds to wait for a LIVE_STREAM graph's result. One frame takes milliseconds; this only
+#: turns a graph that never answers into a clear error instead of a hang.
+LIVE_RESULT_TIMEOUT_S = 30.0
+
+
+def _mode(callback):
+    if callback is None:
+        return {"running_mode": vision.RunningMode.VIDEO}
+    return {"running_mode": vision.RunningMode.LIVE_STREAM, "result_callback": callback}
+
+
+def _pose_task(path: Path, num_poses: int, callback=None):
     return _create("pose", path, lambda base: vision.PoseLandmarker.create_from_options(
-        vision.PoseLandmarkerOptions(
-            base_options=base, running_mode=vision.RunningMode.VIDEO, num_poses=num_poses)))
+        vision.PoseLandmarkerOptions(base_options=base, num_poses=num_poses, **_mode(callback))))
 
 
-def _face_task(path: Path, num_faces: int):
+def _face_task(path: Path, num_faces: int, callback=None):
     return _create("face", path, lambda base: vision.FaceLandmarker.create_from_options(
         vision.FaceLandmarkerOptions(
-            base_options=base, running_mode=vision.RunningMode.VIDEO, num_faces=num_faces,
-            output_facial_transformation_matrixes=True)))
+            base_options=base, num_faces=num_faces, output_facial_transformation_matrixes=True,
+            **_mode(callback))))
+
+
+class _LiveGraph:
+    """A LIVE_STREAM landmarker used one frame at a time, like a VIDEO-mode one.
+
+    ``start`` hands MediaPipe the frame and returns at once; the graph infers on its own
+    threads without holding the GIL, and its callback files the result by timestamp. With
+    one frame in flight, LIVE_STREAM's flow limiter never drops one (checked: a callback for
+    every frame, with or without a face, webcam_person_then_cartoon.mov).
+    """
+
+    def __init__(self, create) -> None:
+        self._cond = threading.Condition()
+        self._results: dict[int, object] = {}
+        self.started = 0
+        self._task = create(self._deliver)
+
+    def _deliver(self, result, image, ts: int) -> None:
+        with self._cond:
+            self._results[int(ts)] = result
+            self._cond.notify_all()
+
+    def start(self, image, ts: int) -> "_Pending":
+        self._task.detect_async(image, ts)
+        self.started += 1
+        return _Pending(self, ts)
+
+    def wait(self, ts: int):
+        with self._cond:
+            if not self._cond.wait_for(lambda: ts in self._results, LIVE_RESULT_TIMEOUT_S):
+                raise CoachError(f"the model gave no result for a frame within {LIVE_RESULT_TIMEOUT_S:.0f} s")
+            return self._results.pop(ts)
+
+    def detect_for_video(self, image, ts: int):
+        """Infer one frame and wait for it (the VIDEO-mode call, for the sequential path)."""
+        return self.start(image, ts).result()
+
+    def close(self) -> None:
+        self._task.close()
+
+
+class _Pending:
+    """One frame in flight on a `_LiveGraph` (the parts of a Future that `PoseTracker` uses)."""
+
+    def __init__(self, graph: _LiveGraph, ts: int) -> None:
+        self._graph, self._ts = graph, ts
+        self._done = False
+        self._value = self._error = None
+
+    def result(self):
+        if not self._done:
+            try:
+                self._value = self._graph.wait(self._ts)
+            except Exception as exc:  # noqa: BLE001 - kept and re-raised like a Future's
+                self._error = exc
+            self._done = True
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def exception(self) -> BaseException | None:
+        try:
+            self.result()
+        except Exception as exc:  # noqa: BLE001
+            return exc
+        return None
 
 
 def _create(kind: str, path: Path, factory):
