@@ -375,13 +375,16 @@ def headless_run(ctx: Context, *, use_face: bool, record: bool, mode: str = "pro
 
 def run_settings(ctx: Context) -> str:
     """The settings the `run` numbers are for, read from the objects the run builds."""
+    from coach.pose_worker import PoseWorker
     from coach.session import HEADLESS_READ_AHEAD, RUN_FACE_EVERY
 
-    with PoseTracker(ctx.pose_model, ctx.face_model, face_every=RUN_FACE_EVERY) as tracker:
-        tracker_settings = ", ".join(f"{k}={v}" for k, v in tracker.settings.items())
-    return (f"PoseTracker({tracker_settings}); decode read-ahead {HEADLESS_READ_AHEAD} frames; "
-            f"pose one frame ahead (PosePrefetch); --out: overlay drawn + mp4v encoded on a writer thread; "
-            f"all four exercises (routine), no sound, no history")
+    with PoseWorker(ctx.pose_model, ctx.face_model, face_every=RUN_FACE_EVERY) as worker:
+        settings = ", ".join(f"{k}={v}" for k, v in worker.settings.items())
+        in_flight = worker.capacity
+    return (f"PoseWorker({settings}): the models in a worker process, {in_flight} frames in flight "
+            f"(PosePrefetch), face and census graphs in LIVE_STREAM mode beside the pose graph; "
+            f"decode read-ahead {HEADLESS_READ_AHEAD} frames; --out: overlay drawn + mp4v encoded "
+            f"on a writer thread; all four exercises (routine), no sound, no history")
 
 
 RUN_BASELINE = "bare PoseLandmarker (num_poses=1)"
@@ -394,8 +397,9 @@ RUN_NOFACE_OUT = "coach run --headless --no-face --out"
 def section_run(ctx: Context) -> Measured:
     """`coach run --headless` end to end vs bare inference (goal: ratio >= 0.9 and >= 30 fps)."""
     print(f"  settings: {run_settings(ctx)}")
-    print("  'before' rows: the same run without the speed-ups (face model on every frame, run after "
-          "the pose model on the same thread; decode on the pose thread)")
+    print("  'before' rows: the same run with the model in this process on a prefetch thread (the "
+          "previous design), and without any speed-up (face model on every frame, after the pose "
+          "model on the same thread; decode on the pose thread)")
     results = best_of(ctx, {
         RUN_BASELINE: lambda: bare_pose(ctx, num_poses=1),
         "bare PoseLandmarker + FaceLandmarker (serial)": lambda: _bare_pose_and_face(ctx),
