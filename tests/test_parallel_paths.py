@@ -27,6 +27,10 @@ def test_read_ahead_gives_the_same_frames(shared_data):
     with VideoFileSource(shared_data / CLIP) as plain:
         expected = list(plain)
     with VideoFileSource(shared_data / CLIP, read_ahead=2) as ahead:
+        import cv2
+
+        # Decoding ahead uses one FFmpeg thread (less CPU in all; see VideoFileSource).
+        assert ahead._cap.get(cv2.CAP_PROP_N_THREADS) == 1
         got = list(ahead)
     assert [t for t, _ in got] == [t for t, _ in expected]
     assert len(got) == 169
