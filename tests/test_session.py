@@ -416,21 +416,30 @@ def test_recalibrate_key_mid_exercise_stops_coaching_while_it_measures_neutral()
     assert without.report["reps"] == {"right": 1, "left": 1}
 
 
-def test_pose_prefetch_gives_the_same_session_and_passes_errors_on():
-    from coach.errors import CoachError
+_PREFETCH_SCRIPT = (motion.lead_in(4.0), motion.rep_script("neck-rotation", motion.RepPlan("right", hold_s=6.0)))
+
+
+def _prefetched_run(inner, model):
+    """One right rotation coached through `PosePrefetch(inner, model)`."""
     from coach.session import PosePrefetch
 
-    script = _script(motion.lead_in(4.0), motion.rep_script("neck-rotation", motion.RepPlan("right", hold_s=6.0)))
-    plain, _ = _run(script, [_rotation(1)])
-    inner = ScriptSource(script, FPS, draw=False)
-    ahead = PosePrefetch(inner, inner.pose_fn)
+    ahead = PosePrefetch(inner, model)
     audio = AudioCues(FakeBackend())
     try:
-        fast = run_session([_rotation(1)], ahead, ahead.pose_fn, audio=audio, history=NullHistory(),
+        return run_session([_rotation(1)], ahead, ahead.pose_fn, audio=audio, history=NullHistory(),
                            config=SessionConfig(timing=HEADLESS_TIMING), use_face=False)
     finally:
         ahead.close()
         audio.close()
+
+
+def test_pose_prefetch_gives_the_same_session_and_passes_errors_on():
+    from coach.errors import CoachError
+
+    script = _script(*_PREFETCH_SCRIPT)
+    plain, _ = _run(script, [_rotation(1)])
+    inner = ScriptSource(script, FPS, draw=False)
+    fast = _prefetched_run(inner, inner.pose_fn)
     assert fast.frames == plain.frames
     assert fast.report["holds"] == plain.report["holds"] and fast.report["reps"] == {"right": 1, "left": 0}
 
@@ -440,14 +449,8 @@ def test_pose_prefetch_gives_the_same_session_and_passes_errors_on():
         return inner2.pose_fn(t_ms, frame)
 
     inner2 = ScriptSource(script, FPS, draw=False)
-    ahead2 = PosePrefetch(inner2, broken)
-    try:
-        # A model failure ends the session like a Ctrl-C: saved and reported, with the reason.
-        failed = run_session([_rotation(1)], ahead2, ahead2.pose_fn, audio=AudioCues(FakeBackend()),
-                             history=NullHistory(), config=SessionConfig(timing=HEADLESS_TIMING),
-                             use_face=False)
-    finally:
-        ahead2.close()
+    # A model failure ends the session like a Ctrl-C: saved and reported, with the reason.
+    failed = _prefetched_run(inner2, broken)
     assert failed.failure == "model failed" and failed.ended_by == "interrupted"
     assert 0 < failed.frames < plain.frames and failed.report["session"]["frames"] == failed.frames
     assert fast.failure is None
@@ -472,20 +475,11 @@ class _FifoModel:
 
 
 def test_pose_prefetch_with_frames_in_flight_gives_the_same_session():
-    from coach.session import PosePrefetch
-
-    script = _script(motion.lead_in(4.0), motion.rep_script("neck-rotation", motion.RepPlan("right", hold_s=6.0)))
+    script = _script(*_PREFETCH_SCRIPT)
     plain, _ = _run(script, [_rotation(1)])
     inner = ScriptSource(script, FPS, draw=False)
     model = _FifoModel(inner, capacity=3)
-    ahead = PosePrefetch(inner, model)
-    audio = AudioCues(FakeBackend())
-    try:
-        fast = run_session([_rotation(1)], ahead, ahead.pose_fn, audio=audio, history=NullHistory(),
-                           config=SessionConfig(timing=HEADLESS_TIMING), use_face=False)
-    finally:
-        ahead.close()
-        audio.close()
+    fast = _prefetched_run(inner, model)
     assert model.most_in_flight == 3  # the model was kept busy ahead of the session
     assert fast.frames == plain.frames
     assert fast.report["holds"] == plain.report["holds"] and fast.report["reps"] == {"right": 1, "left": 0}
