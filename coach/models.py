@@ -240,6 +240,21 @@ def resolve_model(
     return _download(kind, cached, progress=progress, load_check=load_check)
 
 
+def resolve_models(model: Path | None, use_face: bool, *, download: bool = True,
+                   load_check: LoadCheck | None = None) -> tuple[Path, Path | None]:
+    """The pose model and, with ``use_face``, the face model: `resolve_model` for each.
+
+    Returns:
+        ``(pose_path, face_path)``; ``face_path`` is ``None`` without ``use_face``.
+
+    Raises:
+        CoachError: as `resolve_model`.
+    """
+    pose_path = resolve_model("pose", model, download=download, load_check=load_check)
+    face_path = resolve_model("face", model, download=download, load_check=load_check) if use_face else None
+    return pose_path, face_path
+
+
 def _download(kind: str, dest: Path, *, progress: bool, load_check: LoadCheck | None) -> Path:
     """Stream the bundle into a temp file beside ``dest``, verify it, then rename it in place."""
     url = download_url(kind)

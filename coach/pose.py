@@ -558,9 +558,7 @@ def open_tracker(
     Raises:
         CoachError: no usable model could be found, downloaded or loaded.
     """
-    from coach.models import resolve_model
+    from coach.models import resolve_models
 
-    pose_path = resolve_model("pose", model, download=download, load_check=check_loads)
-    face_path = (resolve_model("face", model, download=download, load_check=check_loads)
-                 if use_face else None)
+    pose_path, face_path = resolve_models(model, use_face, download=download, load_check=check_loads)
     return PoseTracker(pose_path, face_path, num_poses=num_poses, face_every=face_every)

@@ -30,6 +30,7 @@ import numpy as np
 from coach.errors import CoachError
 from coach.landmarks import PoseFrame
 
+
 class WorkerStartError(CoachError):
     """The worker process itself could not be started (not a model problem)."""
 
@@ -297,7 +298,7 @@ def open_worker(model: Path | None, use_face: bool, *, num_poses: int = 2, face_
     Raises:
         CoachError: no usable model could be found, downloaded or loaded.
     """
-    from coach.models import resolve_model  # noqa: PLC0415
+    from coach.models import resolve_models  # noqa: PLC0415
 
     def load_check(path: Path, kind: str) -> None:
         # Only a fresh download is load-checked; only then does the parent load mediapipe.
@@ -305,8 +306,7 @@ def open_worker(model: Path | None, use_face: bool, *, num_poses: int = 2, face_
 
         check_loads(path, kind)
 
-    pose_path = resolve_model("pose", model, download=download, load_check=load_check)
-    face_path = resolve_model("face", model, download=download, load_check=load_check) if use_face else None
+    pose_path, face_path = resolve_models(model, use_face, download=download, load_check=load_check)
     if os.name == "posix":
         try:
             return PoseWorker(pose_path, face_path, num_poses=num_poses, face_every=face_every)
@@ -315,6 +315,7 @@ def open_worker(model: Path | None, use_face: bool, *, num_poses: int = 2, face_
     from coach.pose import PoseTracker  # noqa: PLC0415
 
     return PoseTracker(pose_path, face_path, num_poses=num_poses, face_every=face_every)
+
 
 if __name__ == "__main__":
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # see PoseWorker: the parent stops the worker

@@ -227,14 +227,12 @@ class Window:
         self._cv2 = cv2
         self.title = title
         if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-
             # Qt aborts the whole process without a display; say what to do instead.
             raise CoachError("no display to open a window on; use --headless --out VIDEO.mp4 "
                              "(and --report FILE.json), or run from a desktop session")
         try:
             cv2.namedWindow(title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
         except cv2.error as exc:
-
             raise CoachError(f"cannot open a window ({exc.err.strip() or 'no display'}); "
                              "use --headless --out VIDEO.mp4 on a machine without a display") from None
         self._shown = False
@@ -291,7 +289,6 @@ class VideoOut:
         import cv2  # noqa: PLC0415
 
         if self._writer is None:
-
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -909,7 +906,6 @@ def format_session_summary(outcome: SessionOutcome) -> str:
 def _write_report(path: Path | None, report: dict) -> None:
     if path is None:
         return
-
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
@@ -920,7 +916,6 @@ def _write_report(path: Path | None, report: dict) -> None:
 
 
 def _check_out(path: Path | None) -> None:
-
     if path is not None and path.suffix.lower() not in (".mp4", ".m4v", ".mov"):
         raise CoachError(f"--out {path}: the recording is an mp4 video; use a name ending in .mp4")
     _check_writable(path, "--out")
@@ -930,7 +925,6 @@ def _check_writable(path: Path | None, option: str) -> None:
     """Fail before the session starts if ``path`` cannot be written: finding out when the
     session ends would lose its recording or report."""
     import tempfile  # noqa: PLC0415
-
 
     if path is None:
         return
