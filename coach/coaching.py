@@ -180,6 +180,11 @@ class Coach:
         """0..1 progress of the neutral calibration."""
         return float(self.tracker.calibration_progress)
 
+    @property
+    def calibration_hint(self) -> str | None:
+        """Why the calibration is not progressing (e.g. "Look straight ahead"), or None."""
+        return self.tracker.calibration_hint
+
     def calibration_info(self) -> dict:
         """The calibration as plain data (for the history)."""
         cal = getattr(self.tracker, "calibration", None)

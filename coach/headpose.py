@@ -613,6 +613,7 @@ class HeadTracker:
         self._neutral_forward_m = EAR_FORWARD_OF_SHOULDERS_M
         self._window: list[tuple[float, np.ndarray, float]] = []
         self._last_ok_s: float | None = None
+        self._calibration_hint: str | None = None
         # Face-from-pose offset rotation, learned while both are seen, applied when the face is
         # lost (large yaw) so the angles do not jump between the two sources.
         self._face_offset: np.ndarray | None = None
@@ -632,6 +633,17 @@ class HeadTracker:
         if len(self._window) < 2:
             return 0.0
         return min(1.0, (self._window[-1][0] - self._window[0][0]) / self.calibration_s)
+
+    @property
+    def calibration_hint(self) -> str | None:
+        """What keeps the calibration from progressing, in words for the screen, or None.
+
+        For example "Look straight ahead" while the head is turned, tilted or nodded away from
+        a plausible neutral. None once calibrated, or while the steady window is filling.
+        """
+        if self.calibrated:
+            return None
+        return self._calibration_hint
 
     @property
     def calibration(self) -> dict | None:
