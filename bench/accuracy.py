@@ -161,3 +161,25 @@ def print_real(video: Path, model_dir: Path) -> None:
                  for r in ("roll+15", "roll-15")]
         print(f"  {path:<6} {fmt(jitter):>16} {fmt(_smoothed_std(runs['webcam/orig'], path)):>16} "
               f"{fmt(mirrors[0]):>16} {fmt(mirrors[1]):>16} {fmt(rolls[0]):>16} {fmt(rolls[1]):>16}")
+
+
+def print_range(real_dir: Path, model_dir: Path) -> None:
+    """Per real clip: the raw torso-relative peaks of each axis, both ways (fused path)."""
+    from coach.capture import VideoFileSource
+
+    clips = sorted(real_dir.glob("*.mp4"))
+    if not clips:
+        print(f"  no clips in {real_dir}")
+        return
+    print("  raw torso-relative peaks, fused path, deg: yaw left/right, roll left/right, pitch up/down")
+    for clip in clips:
+        with VideoFileSource(clip) as src:
+            frames = _track(model_dir, list(src))
+        a = _series(frames, "fused")
+        a = a[np.all(np.isfinite(a), axis=1)]
+        if not len(a):
+            print(f"  {clip.name:<40} never tracked")
+            continue
+        lo, hi = a.min(axis=0), a.max(axis=0)
+        print(f"  {clip.name:<40} {len(a):>4}/{len(frames):<4} yaw {lo[0]:6.1f}/{hi[0]:5.1f}  "
+              f"roll {lo[1]:6.1f}/{hi[1]:5.1f}  pitch {lo[2]:6.1f}/{hi[2]:5.1f}")

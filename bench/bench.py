@@ -17,6 +17,9 @@ yours; a returned `Measured` also goes into the summary table printed at the end
 - ``breakdown``: where the time goes: decode, BGR->RGB, first-frame warm-up, ``num_poses``
   1 vs 2, the face model, input resolution;
 - ``synthetic`` / ``real``: head-angle accuracy, pose-only vs fused (bench/accuracy.py);
+- ``renders``: head-angle accuracy against rendered humans with exact angles, per band and
+  axis, raw and calibrated (bench/renders.py; ``renders.py --fit`` refits coach/correction.py);
+- ``range``: the peaks per axis on the real clips of people moving their heads (../shared/data/real);
 - ``soak``: a long synthetic session through the whole logic chain with RSS sampled
   (bench/soak.py; ``--soak-minutes``, default 30 simulated minutes, about 5 minutes to run).
 
@@ -323,6 +326,21 @@ def section_real(ctx: Context) -> None:
     print_real(ctx.video, ctx.model_dir)
 
 
+def section_renders(ctx: Context) -> None:
+    """Head-angle accuracy on the rendered humans with exact head angles (bench/renders.py)."""
+    from renders import load_samples, print_tables
+
+    # The renders sit beside the clips: ../shared/data/renders.
+    print_tables(load_samples(ctx.video.parent / "renders", ctx.model_dir, None))
+
+
+def section_range(ctx: Context) -> None:
+    """Peaks of each axis on the real clips (symmetry of left/right, up/down; bench/accuracy.py)."""
+    from accuracy import print_range
+
+    print_range(ctx.video.parent / "real", ctx.model_dir)
+
+
 def headless_run(ctx: Context, *, use_face: bool, record: bool, mode: str = "process") -> Timing:
     """The whole `coach run --headless` (guided session: pose, chain, overlay, report, history
     writes; with ``record`` also the annotated mp4 of ``--out``), models built outside the timing.
@@ -491,6 +509,8 @@ SECTIONS: dict[str, Callable[[Context], Measured | None]] = {
     "breakdown": section_breakdown,
     "synthetic": section_synthetic,
     "real": section_real,
+    "renders": section_renders,
+    "range": section_range,
     "soak": section_soak,
 }
 

@@ -1,15 +1,18 @@
-"""`coach angles`: torso-relative head angles of every frame of a video or image, as CSV.
+"""`coach angles`: head angles of every frame of a video or image, as CSV.
 
 One row per frame, header exactly ``t_ms,yaw_deg,roll_deg,pitch_deg,retraction_cm,confidence,
 tracking``; ``tracking`` is ``ok`` or ``lost`` and the angle cells are empty when lost. Without
 ``--calibrate`` the angles are torso-relative WITHOUT a neutral, so left/right symmetry can be
 checked on them; with it they are relative to the neutral collected over the first steady
-seconds (rows before that are written as ``lost``: there is no neutral yet).
+seconds (rows before that are written as ``lost``: there is no neutral yet). With
+``--reference camera`` they are the head's orientation relative to the camera (no shoulders
+needed; the retraction cell is empty, as it is a distance from the shoulders).
 """
 
 from __future__ import annotations
 
 import csv
+import math
 import sys
 from pathlib import Path
 from typing import IO, Iterable
@@ -24,7 +27,7 @@ CSV_HEADER = ("t_ms", "yaw_deg", "roll_deg", "pitch_deg", "retraction_cm", "conf
 def csv_row(t_ms: int, angles: HeadAngles, *, usable: bool = True) -> list[str]:
     """One CSV row: angles rounded to 2 decimals, empty when not OK (or not `usable`)."""
     ok = angles.ok and usable
-    cells = [f"{v:.2f}" if ok else "" for v in
+    cells = [f"{v:.2f}" if ok and math.isfinite(v) else "" for v in
              (angles.yaw_deg, angles.roll_deg, angles.pitch_deg, angles.retraction_cm)]
     return [str(int(t_ms)), *cells, f"{angles.confidence:.2f}", "ok" if ok else "lost"]
 
@@ -60,7 +63,8 @@ def angles_command(args) -> int:
         raise CoachError(f"folder {out_path.parent} for --out does not exist")
     # Open the input before loading the model: a typo in the path fails in milliseconds.
     source = open_source(args.input)
-    head = HeadTracker(use_face=not args.no_face, smooth=not args.no_smooth, calibrate=args.calibrate)
+    head = HeadTracker(use_face=not args.no_face, smooth=not args.no_smooth, calibrate=args.calibrate,
+                       reference=args.reference)
     try:
         out = sys.stdout if out_path is None else out_path.open("w", encoding="utf-8", newline="")
     except OSError as exc:

@@ -41,13 +41,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     # -- foundation -------------------------------------------------------------------------
-    p = sub.add_parser("angles", help="write torso-relative head angles of a video/image as CSV")
+    p = sub.add_parser("angles", help="write head angles (torso- or camera-relative) of a video/image as CSV")
     p.add_argument("input", type=Path, help="video file or image")
     p.add_argument("--out", type=Path, default=None, help="CSV file (default: standard output)")
     p.add_argument("--calibrate", action="store_true",
                    help="make angles relative to the neutral pose of the first steady seconds")
     p.add_argument("--no-smooth", action="store_true",
                    help="raw per-frame angles (no One Euro smoothing)")
+    p.add_argument("--reference", choices=("torso", "camera"), default="torso",
+                   help="angles relative to the shoulders (default) or to the camera (no shoulders "
+                        "needed: face-only pictures, head-pose datasets; retraction is left empty)")
     _add_model_options(p)
     p.set_defaults(handler=_cmd_angles)
 

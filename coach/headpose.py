@@ -6,28 +6,26 @@ built from the shoulders (hips are often out of frame). Sign conventions (DESIGN
 yaw > 0 head turned to the person's RIGHT; roll > 0 right ear toward right shoulder;
 pitch > 0 flexion (chin down); retraction_cm > 0 head moved straight back.
 
-How it works (every number below was measured on the real model, see the constants):
+How one frame is measured (`measure`; every number was measured on the real models):
 
-- **Torso frame** (`torso_frame`): x along the shoulder line, up perpendicular to it with no
-  component along the optical axis (so a rolled camera rolls the frame with it), forward =
-  x cross up. The shoulder line is rebuilt in 3D from the two IMAGE rays through the shoulders;
-  the pose model's world landmarks only give its depth (torso yaw) and length. The world
-  landmarks' in-plane direction is not used: it carries a left/right bias (the person's left
-  side 1-2 cm higher whichever way the picture is flipped) that broke mirror symmetry. Two
-  priors tame the model's remaining shoulder errors (see the constants): a torso yaw below
-  15 deg is taken as facing the camera (the model's shoulder depth is off by up to ~13 deg:
-  12.8 deg on the webcam clip, 4.7 deg on it flipped, 6-7 deg with the camera rolled), and a
-  shoulder line within 4 deg of horizontal is taken as level.
-- **Head orientation**: FaceLandmarker's facial transformation matrix when there is one
-  (jitter ~0.07 deg, mirror-symmetric within ~1 deg); otherwise (pose only, or the face lost at
-  large yaw) a perspective-n-point fit of a 3D head model to the pose model's IMAGE landmarks
-  (nose, eyes, ears, mouth), weighted by visibility. The pose world landmarks are not used for
-  the head: they squeeze the eyes to 3 cm apart and tilt the ear line by ~8 deg.
-- **Retraction**: the head's neck pivot (a little below the ear midpoint, so nodding does not
-  read as a chin tuck) moved backward along the torso's forward axis, from world landmarks.
-- `HeadTracker` adds One Euro smoothing (time from ``frame.t_ms``), the neutral calibration
-  (a rotation: ``R_neutral.T @ R``), and a face-to-pose offset so that losing the face at large
-  yaw does not make the angles jump.
+1. **Head orientation, as the models report it** (`coach.headfit`): the face matrix, and a head
+   model fitted to the pose model's image landmarks.
+2. **Their response undone** (`coach.correction`): each source's reported angles, relative to
+   the view frame (the camera rolled with the shoulder line), are mapped to true angles by a
+   fit to rendered humans with exact head angles. This fixes the face model's chin-down
+   under-read and the pose fit's under-read near profile.
+3. **Which source**: the face, unless it is missing or implausible: more than
+   `FACE_MAX_DISAGREEMENT_DEG` from the pose estimate (near profile the face model sometimes
+   returns an orientation 80-160 deg off).
+4. **Relative to the torso** (`coach.torso`): the shoulder line gives roll; the trunk's yaw
+   comes from the shoulders' foreshortening against a reference (the tracker's), not from the
+   world landmarks' depth, which turns with the head.
+
+`HeadTracker` adds what needs time (``frame.t_ms``, never a clock): a face that jumps is
+rejected, the face-to-pose offset learned just before the face is lost keeps the angles
+continuous through profile, the torso's yaw against its reference is smoothed far more than the
+head (shoulders move slowly), the neutral calibration (only from a plausible neutral) and One
+Euro smoothing.
 """
 
 from __future__ import annotations
@@ -35,11 +33,33 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import Enum
+from typing import Literal
 
 import numpy as np
 
+from coach.correction import Corrections, MEASURED
 from coach.filters import FilterFactory, one_euro, pass_through
+from coach.headfit import HEAD_MODEL_M, HeadFit, face_head_axes, pose_head_axes
 from coach.landmarks import NUM_POSE_LANDMARKS, Landmark, PoseFrame
+from coach.rotations import (
+    MP_TO_GL,
+    axis_rotation,
+    focal_px,
+    head_rotation,
+    head_rotation_angles,
+    nearest_rotation,
+    rotation_angle_deg,
+    rotation_from_vector,
+)
+from coach.torso import Shoulders, foreshortening_yaw_deg, torso_axes
+
+__all__ = ["HEAD_MODEL_M", "HeadAngles", "HeadMeasurement", "HeadTracker", "Reference", "Tracking",
+           "axis_rotation", "head_angles", "head_rotation", "head_rotation_angles", "measure",
+           "rotation_from_vector"]
+
+#: What the angles are relative to: the shoulders (the default; what coaching uses) or the
+#: camera (for face-only pictures and for comparing with head-pose datasets).
+Reference = Literal["torso", "camera"]
 
 
 class Tracking(str, Enum):
@@ -54,13 +74,13 @@ class Tracking(str, Enum):
 
 @dataclass(frozen=True)
 class HeadAngles:
-    """Head orientation relative to the torso, for one frame.
+    """Head orientation relative to the torso (or the camera), for one frame.
 
     Attributes:
         yaw_deg: Rotation; > 0 turned to the person's right.
         roll_deg: Lateral tilt; > 0 right ear toward the right shoulder.
         pitch_deg: > 0 flexion (chin down), < 0 extension.
-        retraction_cm: > 0 head moved straight back (chin tuck).
+        retraction_cm: > 0 head moved straight back (chin tuck); NaN relative to the camera.
         confidence: 0..1; below ~0.5 the angles should not be coached.
         tracking: `Tracking.OK`, or why the angles are missing / not trustworthy. When not OK
             the angle fields are NaN.
@@ -81,36 +101,42 @@ class HeadAngles:
 
 # -- measured constants ----------------------------------------------------------------------------
 
-#: Shoulders whose visibility is below this are "not visible". Real shoulders in view: >= 0.99
-#: (webcam clip, astronaut); the shoulders the model invents below a face close-up: median 0.81.
-SHOULDER_MIN_VISIBILITY = 0.9
+#: Shoulders whose visibility is below this are "not visible". Clearly visible shoulders read
+#: 0.75-1.0 on the renders (0.64 on one character in another run) and >= 0.76 on the real clips
+#: (1st percentile); the close-up's invented shoulders are told apart by where they are (below).
+SHOULDER_MIN_VISIBILITY = 0.5
 #: Shoulders below this normalised image y are out of the picture. The webcam clip's real
-#: shoulders reach y = 1.01-1.03 (cut by the bottom edge); of the close-up's invented ones
-#: (y 0.98-1.37) none is both above 1.04 and visible >= SHOULDER_MIN_VISIBILITY.
+#: shoulders reach y = 1.01-1.03 (cut by the bottom edge); the close-up's invented ones reach
+#: 0.98-1.37.
 SHOULDER_MAX_IMAGE_Y = 1.04
+#: Shoulders at the bottom edge (below this y) are where the model puts shoulders it invents
+#: under a close-up face. There they must be clearly visible AND at least this many head widths
+#: apart: of the close-up's 35 frames with both shoulders inside the picture none passes
+#: (visibility 0.49-0.93, span 1.57-2.05 head widths), while real people read 2.12-3.1 (1st to
+#: 99th percentile over the real clips) and >= 0.76 visibility.
+SHOULDER_EDGE_Y = 0.95
+SHOULDER_EDGE_MIN_VISIBILITY = 0.8
+SHOULDER_EDGE_MIN_SPAN_HEADS = 2.1
 #: A head point below this visibility counts as hidden.
 HEAD_MIN_VISIBILITY = 0.5
 #: Below this confidence the angles are reported as `Tracking.LOW_CONFIDENCE`.
 MIN_CONFIDENCE = 0.5
-#: Torso yaw (from the shoulders' depth) below this is treated as facing the camera, and fully
-#: trusted from TORSO_YAW_FULL_DEG on (linear in between); see the module docstring.
-TORSO_YAW_IGNORED_DEG = 15.0
-TORSO_YAW_FULL_DEG = 30.0
-#: Likewise a shoulder line within this of the image horizontal is taken as level, and fully
-#: trusted from TORSO_ROLL_FULL_DEG on (a prior: webcams are level and people sit upright). On a
-#: static image the real model's shoulder line wanders +-2 deg from frame to frame (astronaut),
-#: and on the webcam clip it has a 1.2 deg left/right bias (-0.55 deg, and -1.76 instead of
-#: +0.55 on the flipped clip). Without this prior the mean mirror roll error was 1.86 deg
-#: (webcam clip) and 1.53 deg (astronaut); with it 0.53 and 0.45. A camera rolled 15 deg is
-#: far outside the zone.
-TORSO_ROLL_LEVEL_DEG = 4.0
-TORSO_ROLL_FULL_DEG = 8.0
+#: The head model's fit quality falls to 0 at this RMS reprojection error, in head widths.
+#: Correct fits on the renders reach 0.08 head widths (5.7 px of 75) in the hardest combined
+#: poses; the cartoon "people" are rejected by their body shape, not by this.
+FIT_RMS_MAX_HEADS = 0.2
 #: Plausible (shoulder midpoint - ear midpoint) distance along the torso's up axis, as a
-#: fraction of the shoulder width, in the image. Real people: 0.57-0.62; the "people" the pose
-#: model finds in the cartoon part of the webcam clip: -0.05-0.3.
+#: fraction of the shoulder width, in the image. Real people: 0.48-0.67 (real clips), renders
+#: 0.45-0.74; the "people" the pose model finds in the cartoon part of the webcam clip: -0.05-0.3.
 NECK_HEIGHT_RANGE = (0.35, 1.1)
-#: Horizontal field of view assumed for the pose-only head fit (typical webcams: 55-78 deg).
-ASSUMED_HFOV_DEG = 60.0
+#: The face is not used when it is this far from the (corrected) pose estimate: near profile
+#: the face model sometimes returns an orientation 80-160 deg off. Good faces on the renders
+#: are within 22 deg of the pose estimate, 35 on the real clips' fast turns.
+FACE_MAX_DISAGREEMENT_DEG = 40.0
+#: ... or when it jumps by more than this between two frames less than FACE_JUMP_WINDOW_S apart
+#: while the pose estimate moved less than half as much (a head turns at most ~300 deg/s).
+FACE_MAX_JUMP_DEG = 30.0
+FACE_JUMP_WINDOW_S = 0.25
 #: The head turns about the top of the neck, a little below the ear canals.
 NECK_PIVOT_BELOW_EARS_M = 0.03
 #: Typical world-landmark offset of the ear midpoint in front of the shoulder midpoint, sitting
@@ -122,290 +148,27 @@ EAR_FORWARD_OF_SHOULDERS_M = 0.085
 #: yaw/roll/pitch 0.28/0.11/0.45 deg (1 Hz, beta 0.05: 0.31/0.15/0.53; the person nods ~2 deg).
 SMOOTH_MIN_CUTOFF_HZ = 0.5
 SMOOTH_BETA = 0.02
+#: The torso's yaw is low-passed at this cut-off (time constant ~0.5 s): shoulders move slowly,
+#: and the model's shoulders jitter with every head movement.
+TORSO_CUTOFF_HZ = 0.3
 #: Time constant of the face-to-pose offset average used when the face is lost.
 FACE_OFFSET_TAU_S = 1.0
+#: A neutral is only accepted when the raw torso-relative head is within these (degrees) of
+#: straight ahead. Pitch is wider because a laptop camera looks up at the face: the raw pitch
+#: of people looking at their screen was -10..+3 on the real clips.
+NEUTRAL_MAX_YAW_DEG = 12.0
+NEUTRAL_MAX_ROLL_DEG = 10.0
+NEUTRAL_MAX_PITCH_DEG = 20.0
+#: What the calibration screen says while the head is not at a plausible neutral.
+LOOK_STRAIGHT_AHEAD = "Look straight ahead: face the screen, head level"
 #: Landmark coordinates beyond these are garbage, not a pose (normalised image units, metres).
 _MAX_ABS_IMAGE = 4.0
 _MAX_ABS_WORLD_M = 3.0
 
-#: The 3D head model (metres) in head axes (left, up, forward), origin at the ear midpoint:
-#: anatomical proportions, matching the real model's IMAGE landmarks (eyes ~6.4 cm apart,
-#: ears ~14.4 cm, nose ~11 cm in front of the ear line).
-HEAD_MODEL_M: dict[int, tuple[float, float, float]] = {
-    Landmark.NOSE: (0.0, -0.012, 0.11),
-    Landmark.LEFT_EYE_INNER: (0.016, 0.028, 0.09),
-    Landmark.LEFT_EYE: (0.032, 0.03, 0.086),
-    Landmark.LEFT_EYE_OUTER: (0.047, 0.029, 0.078),
-    Landmark.RIGHT_EYE_INNER: (-0.016, 0.028, 0.09),
-    Landmark.RIGHT_EYE: (-0.032, 0.03, 0.086),
-    Landmark.RIGHT_EYE_OUTER: (-0.047, 0.029, 0.078),
-    Landmark.LEFT_EAR: (0.072, 0.0, 0.0),
-    Landmark.RIGHT_EAR: (-0.072, 0.0, 0.0),
-    Landmark.MOUTH_LEFT: (0.024, -0.048, 0.085),
-    Landmark.MOUTH_RIGHT: (-0.024, -0.048, 0.085),
-}
-# The head landmarks are 0..10, so a landmark index is also its row in these arrays.
 _HEAD_IDS = np.arange(11)
-_HEAD_PTS = np.array([HEAD_MODEL_M[i] for i in range(11)])
 _SHOULDERS = [Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]
 _EARS = [Landmark.LEFT_EAR, Landmark.RIGHT_EAR]
-
-#: MediaPipe camera axes (x right, y down, z away) <-> FaceLandmarker's OpenGL-style axes
-#: (x right, y up, z toward the viewer). The face matrix's rotation columns are the face's
-#: (left, up, out-of-the-face) axes in the latter.
-MP_TO_GL = np.diag([1.0, -1.0, -1.0])
-
-
-# -- rotations -------------------------------------------------------------------------------------
-
-
-def axis_rotation(axis: int, angle_deg: float) -> np.ndarray:
-    """Right-handed rotation about coordinate axis 0, 1 or 2."""
-    c, s = math.cos(math.radians(angle_deg)), math.sin(math.radians(angle_deg))
-    i, j = [(1, 2), (2, 0), (0, 1)][axis]
-    r = np.eye(3)
-    r[i, i] = c
-    r[i, j] = -s
-    r[j, i] = s
-    r[j, j] = c
-    return r
-
-
-def head_rotation(yaw_deg: float, roll_deg: float, pitch_deg: float) -> np.ndarray:
-    """Head rotation in torso axes (left, up, forward) from DESIGN.md angles.
-
-    The order is intrinsic yaw, then pitch, then roll: turn the head, then nod about the
-    turned head's own left axis (so "turn 45 degrees, then pull down toward the armpit" is
-    yaw then pitch), then tilt about the head's own forward axis.
-
-    Signs: turning right moves the nose toward -left (rotation about up by -yaw); flexion moves
-    the nose down (rotation about left by +pitch); right ear toward the right shoulder moves
-    the top of the head toward -left (rotation about forward by +roll).
-    """
-    return axis_rotation(1, -yaw_deg) @ axis_rotation(0, pitch_deg) @ axis_rotation(2, roll_deg)
-
-
-def head_rotation_angles(r: np.ndarray) -> tuple[float, float, float]:
-    """Inverse of `head_rotation`: ``(yaw_deg, roll_deg, pitch_deg)`` of a rotation matrix."""
-    pitch = math.degrees(math.asin(max(-1.0, min(1.0, -float(r[1, 2])))))
-    yaw = -math.degrees(math.atan2(float(r[0, 2]), float(r[2, 2])))
-    roll = math.degrees(math.atan2(float(r[1, 0]), float(r[1, 1])))
-    return yaw, roll, pitch
-
-
-def rotation_from_vector(w: np.ndarray) -> np.ndarray:
-    """Rotation matrix of a rotation vector (Rodrigues)."""
-    a = float(np.linalg.norm(w))
-    if a < 1e-12:
-        return np.eye(3)
-    k = w / a
-    kx = np.array([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]])
-    return np.eye(3) + math.sin(a) * kx + (1.0 - math.cos(a)) * (kx @ kx)
-
-
-def _nearest_rotation(m: np.ndarray) -> np.ndarray:
-    """The rotation nearest a 3x3 matrix (chordal projection via SVD)."""
-    u, _, vt = np.linalg.svd(m)
-    d = np.sign(np.linalg.det(u @ vt)) or 1.0
-    return u @ np.diag([1.0, 1.0, d]) @ vt
-
-
-def rotation_angle_deg(a: np.ndarray, b: np.ndarray) -> float:
-    """Angle of the rotation taking `a` to `b`, in degrees."""
-    c = (float(np.trace(a.T @ b)) - 1.0) / 2.0
-    return math.degrees(math.acos(max(-1.0, min(1.0, c))))
-
-
-# -- the torso frame -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TorsoFrame:
-    """Torso axes from the shoulders, in MediaPipe camera axes (x right, y down, z away).
-
-    Attributes:
-        axes: 3x3, columns = the person's left, up and forward directions.
-        yaw_deg: Torso yaw against the camera measured from the shoulders' depth (> 0 turned
-            to the person's right), before the dead zone.
-        shoulder_px: Shoulder span in pixels.
-    """
-
-    axes: np.ndarray
-    yaw_deg: float
-    shoulder_px: float
-
-
-def focal_px(width: int, hfov_deg: float) -> float:
-    """Pinhole focal length in pixels of an image `width` pixels wide with this field of view."""
-    return (width / 2.0) / math.tan(math.radians(hfov_deg) / 2.0)
-
-
-def _dead_zone(angle_deg: float, ignored_deg: float, full_deg: float) -> float:
-    """0 below `ignored_deg`, the angle itself from `full_deg` on, linear in between."""
-    ramp = (abs(angle_deg) - ignored_deg) / (full_deg - ignored_deg)
-    return angle_deg * min(1.0, max(0.0, ramp))
-
-
-def torso_frame(frame: PoseFrame, hfov_deg: float = ASSUMED_HFOV_DEG) -> TorsoFrame | None:
-    """The torso frame of a frame's shoulders, or None when it cannot be built.
-
-    The shoulder line is rebuilt in 3D from the two image rays through the shoulders (so
-    perspective does not tilt it when the torso is turned), their depth difference from the
-    world landmarks (after the dead zone) and the world shoulder span. The up axis is
-    perpendicular to the shoulder line with no component along the optical axis, so the frame
-    rolls with a rolled camera and torso-relative angles do not change.
-    """
-    lm, wl = frame.landmarks, frame.world_landmarks
-    if lm is None or wl is None:
-        return None
-    size = np.array([frame.width, frame.height], dtype=float)
-    px = lm[_SHOULDERS, :2] * size
-    span_px = float(np.linalg.norm(px[0] - px[1]))
-    s_w = wl[Landmark.LEFT_SHOULDER] - wl[Landmark.RIGHT_SHOULDER]
-    span_m = float(np.linalg.norm(s_w))
-    if not (np.all(np.isfinite(px)) and np.isfinite(span_m)) or span_px < 1.0 or span_m < 1e-3:
-        return None
-    # Left shoulder nearer the camera (smaller z) = torso turned to the person's right.
-    measured_yaw = math.degrees(math.atan2(-float(s_w[2]), float(np.hypot(s_w[0], s_w[1])) or 1e-9))
-    dz_m = -span_m * math.sin(math.radians(_dead_zone(measured_yaw, TORSO_YAW_IGNORED_DEG, TORSO_YAW_FULL_DEG)))
-    f_px = focal_px(frame.width, hfov_deg)
-    rays = np.column_stack([(px - size / 2.0) / f_px, np.ones(2)])
-    # Shoulders at depths zc +- dz/2 along their rays, span_m apart: solve |zc a + b| = span_m.
-    a = rays[0] - rays[1]
-    b = dz_m / 2.0 * (rays[0] + rays[1])
-    aa, ab, bb = float(a @ a), float(a @ b), float(b @ b)
-    zc = (-ab + math.sqrt(max(ab * ab - aa * (bb - span_m * span_m), 0.0))) / aa
-    left = zc * a + b
-    left /= np.linalg.norm(left)
-    # Level prior: turn the shoulder line about the optical axis onto the horizontal when it
-    # is nearly level (see TORSO_ROLL_LEVEL_DEG).
-    roll_deg = math.degrees(math.atan2(float(left[1]), float(left[0])))
-    turn = math.radians(_dead_zone(roll_deg, TORSO_ROLL_LEVEL_DEG, TORSO_ROLL_FULL_DEG) - roll_deg)
-    left = axis_rotation(2, math.degrees(turn)) @ left
-    up = np.cross(left, [0.0, 0.0, 1.0])
-    norm_up = float(np.linalg.norm(up))
-    if norm_up < 1e-6:
-        return None
-    up /= norm_up
-    forward = np.cross(left, up)
-    return TorsoFrame(axes=np.column_stack([left, up, forward]), yaw_deg=measured_yaw, shoulder_px=span_px)
-
-
-# -- head orientation sources ----------------------------------------------------------------------
-
-
-def face_head_axes(face_matrix: np.ndarray | None) -> np.ndarray | None:
-    """Head axes (left, up, forward) in MediaPipe camera axes from a face matrix, or None.
-
-    Returns None for a missing, non-finite or non-rotation matrix (a corrupt log line must not
-    become a head pose).
-    """
-    if face_matrix is None:
-        return None
-    m = np.asarray(face_matrix, dtype=float)
-    if m.shape != (4, 4) or not np.all(np.isfinite(m)):
-        return None
-    r = m[:3, :3]
-    if np.abs(r @ r.T - np.eye(3)).max() > 0.05 or np.linalg.det(r) < 0.9:
-        return None
-    return MP_TO_GL @ _nearest_rotation(r)
-
-
-@dataclass(frozen=True)
-class HeadFit:
-    """The head model fitted to one frame's image landmarks.
-
-    Attributes:
-        axes: 3x3, columns = the head's left, up and forward axes in MediaPipe camera axes.
-        rms_px: Visibility-weighted RMS reprojection error, pixels.
-        head_px: The model's ear-to-ear span at the fitted depth, pixels (the error's scale).
-    """
-
-    axes: np.ndarray
-    rms_px: float
-    head_px: float
-
-
-def pose_head_axes(frame: PoseFrame, hfov_deg: float = ASSUMED_HFOV_DEG) -> HeadFit | None:
-    """Fit `HEAD_MODEL_M` to the pose model's image landmarks (perspective, visibility-weighted).
-
-    A weak-perspective (affine) fit gives the start; Levenberg-Marquardt on the perspective
-    reprojection error (rotation and translation) refines it.
-
-    Returns None when fewer than 4 head points are usable or the fit fails.
-    """
-    lm = frame.landmarks
-    size = np.array([frame.width, frame.height], dtype=float)
-    pts = lm[_HEAD_IDS, :2] * size
-    vis = lm[_HEAD_IDS, 3]
-    ok = np.all(np.isfinite(pts), axis=1) & np.isfinite(vis)
-    w = np.where(ok, np.clip(np.nan_to_num(vis), 0.0, 1.0) ** 2, 0.0)
-    if np.count_nonzero(w > 0.05) < 4:
-        return None
-    pts = np.where(ok[:, None], pts, 0.0)
-    f_px = focal_px(frame.width, hfov_deg)
-    centre = size / 2.0
-
-    # Start: weak-perspective (affine) fit, its rows made orthonormal.
-    wn = w / w.sum()
-    p_mean = wn @ pts
-    m_mean = wn @ _HEAD_PTS
-    pc, mc = pts - p_mean, _HEAD_PTS - m_mean
-    gram = (mc * wn[:, None]).T @ mc
-    if np.linalg.cond(gram) > 1e8:
-        return None
-    a = np.linalg.solve(gram, (mc * wn[:, None]).T @ pc).T  # 2x3: pts ~ a @ model
-    u, sv, vt = np.linalg.svd(a, full_matrices=False)
-    if sv[1] <= 1e-9:
-        return None
-    rows = u @ vt
-    axes = np.vstack([rows, np.cross(rows[0], rows[1])])  # camera-from-head rotation
-    scale = float(sv.mean())
-    tz = f_px / scale
-    origin_px = p_mean - a @ m_mean
-    t = np.array([(origin_px[0] - centre[0]) * tz / f_px, (origin_px[1] - centre[1]) * tz / f_px, tz])
-
-    sw = np.sqrt(w)
-    n = len(_HEAD_IDS)
-    # Per-point 2x3 projection Jacobians and rotation skews, filled in place each iteration
-    # (one vectorised pass instead of a Python loop over the points: the fit was ~60% of
-    # the head tracker's time per frame, bench/bench.py).
-    jp = np.zeros((n, 2, 3))
-    skew = np.zeros((n, 3, 3))
-    jac = np.empty((n, 2, 6))
-    for _ in range(12):
-        rp = _HEAD_PTS @ axes.T
-        x = rp + t
-        z = np.maximum(x[:, 2], 1e-3)
-        proj = f_px * x[:, :2] / z[:, None] + centre
-        r = ((proj - pts) * sw[:, None]).ravel()
-        g = f_px * sw / z
-        jp[:, 0, 0] = g
-        jp[:, 1, 1] = g
-        jp[:, 0, 2] = -g * x[:, 0] / z
-        jp[:, 1, 2] = -g * x[:, 1] / z
-        skew[:, 0, 1], skew[:, 0, 2] = -rp[:, 2], rp[:, 1]
-        skew[:, 1, 0], skew[:, 1, 2] = rp[:, 2], -rp[:, 0]
-        skew[:, 2, 0], skew[:, 2, 1] = -rp[:, 1], rp[:, 0]
-        np.matmul(jp, -skew, out=jac[:, :, :3])
-        jac[:, :, 3:] = jp
-        jac2 = jac.reshape(2 * n, 6)
-        h = jac2.T @ jac2
-        # A little Levenberg-Marquardt damping keeps a poor start from overshooting.
-        step = np.linalg.solve(h + 1e-3 * np.diag(np.diag(h) + 1e-9), -jac2.T @ r)
-        if not np.all(np.isfinite(step)):
-            return None
-        axes = rotation_from_vector(step[:3]) @ axes
-        t = t + step[3:]
-        if np.abs(step[:3]).max() < 1e-7:
-            break
-    x = _HEAD_PTS @ axes.T + t
-    if np.any(x[:, 2] <= 0):
-        return None
-    proj = f_px * x[:, :2] / x[:, 2:3] + centre
-    rms = float(np.sqrt((w * ((proj - pts) ** 2).sum(axis=1)).sum() / w.sum()))
-    ear_span_m = float(np.linalg.norm(_HEAD_PTS[Landmark.LEFT_EAR] - _HEAD_PTS[Landmark.RIGHT_EAR]))
-    return HeadFit(axes=axes, rms_px=rms, head_px=f_px * ear_span_m / float(t[2]))
+_NAN = float("nan")
 
 
 # -- one frame ---------------------------------------------------------------------------------------
@@ -413,31 +176,60 @@ def pose_head_axes(frame: PoseFrame, hfov_deg: float = ASSUMED_HFOV_DEG) -> Head
 
 @dataclass(frozen=True)
 class HeadMeasurement:
-    """Everything one frame says about the head, before calibration and smoothing.
+    """Everything one frame says about the head, before time, calibration and smoothing.
+
+    Head orientations are head axes (columns left, up, forward) in MediaPipe camera axes.
 
     Attributes:
         tracking: OK, or why not.
         confidence: 0..1.
-        rotation: Head axes in torso axes (face when used and present, else pose), or None.
-        pose_rotation: The pose-only head rotation in torso axes, or None.
-        face_rotation: The face-matrix head rotation in torso axes, or None.
-        forward_m: Neck pivot in front of the shoulder midpoint along the torso's forward axis
-            (world landmarks), metres; NaN when unknown.
-        source: "face", "pose" or "" (nothing usable).
+        view_axes: The frame the corrections apply in (the camera, rolled with the shoulder
+            line; the camera itself relative to the camera), or None.
+        face_axes: The face's head axes after its correction; None when missing or rejected.
+        pose_axes: The pose fit's head axes after its correction, or None.
+        face_reported: The face's angles relative to the view frame BEFORE correction
+            (yaw, roll, pitch), for fitting corrections; None without a face.
+        pose_reported: Likewise for the pose fit.
+        face_rejected: A face was there but disagreed with the pose estimate.
+        shoulders: The shoulders' span and depth yaw, or None (camera reference, no shoulders).
+        head_px: The fitted head model's ear span in pixels (the distance scale), or NaN.
+        neck_w: Ear midpoint minus shoulder midpoint in world landmarks (metres), or None.
+        camera_facing: The torso is assumed to face the camera (stateless measurements).
     """
 
     tracking: Tracking
     confidence: float
-    rotation: np.ndarray | None = None
-    pose_rotation: np.ndarray | None = None
-    face_rotation: np.ndarray | None = None
-    forward_m: float = float("nan")
-    source: str = ""
+    view_axes: np.ndarray | None = None
+    face_axes: np.ndarray | None = None
+    pose_axes: np.ndarray | None = None
+    face_reported: tuple[float, float, float] | None = None
+    pose_reported: tuple[float, float, float] | None = None
+    face_rejected: bool = False
+    shoulders: Shoulders | None = None
+    head_px: float = _NAN
+    neck_w: np.ndarray | None = None
 
     @property
     def ok(self) -> bool:
-        """True when the rotation can be used."""
+        """True when a head orientation can be used."""
         return self.tracking is Tracking.OK
+
+    @property
+    def head_axes(self) -> np.ndarray | None:
+        """The single-frame head orientation: the face when accepted, else the pose fit."""
+        return self.face_axes if self.face_axes is not None else self.pose_axes
+
+    @property
+    def source(self) -> str:
+        """``"face"``, ``"pose"`` or ``""`` (nothing usable)."""
+        return "face" if self.face_axes is not None else ("pose" if self.pose_axes is not None else "")
+
+    @property
+    def span_ratio(self) -> float:
+        """Shoulder span over head size (both pixels): the torso's foreshortening measure."""
+        if self.shoulders is None or not self.head_px > 0:
+            return _NAN
+        return self.shoulders.span_px / self.head_px
 
 
 def _fail(tracking: Tracking, confidence: float = 0.0) -> HeadMeasurement:
@@ -456,88 +248,130 @@ def _valid_arrays(frame: PoseFrame) -> bool:
         return False
 
 
-def measure(frame: PoseFrame, use_face: bool = True) -> HeadMeasurement:
-    """Measure one frame: tracking state, confidence and raw torso-relative head rotation.
+def _corrected(view: np.ndarray, axes: np.ndarray, correction) -> tuple[np.ndarray, tuple[float, float, float]]:
+    """(corrected head axes in camera axes, the reported angles relative to ``view``)."""
+    reported = head_rotation_angles(view.T @ axes)
+    return view @ head_rotation(*correction(*reported)), reported
+
+
+def _shoulders_in_view(sh: np.ndarray, span_heads: float) -> bool:
+    vis = float(sh[:, 3].min())
+    if (vis < SHOULDER_MIN_VISIBILITY or sh[:, 1].max() > SHOULDER_MAX_IMAGE_Y
+            or sh[:, 0].min() < -0.02 or sh[:, 0].max() > 1.02 or sh[:, 1].min() < -0.02):
+        return False
+    if sh[:, 1].max() > SHOULDER_EDGE_Y:
+        # The model puts shoulders it invents under a close-up face at the bottom edge.
+        return vis >= SHOULDER_EDGE_MIN_VISIBILITY and span_heads >= SHOULDER_EDGE_MIN_SPAN_HEADS
+    return True
+
+
+def measure(frame: PoseFrame, use_face: bool = True, *, reference: Reference = "torso",
+            corrections: Corrections = MEASURED) -> HeadMeasurement:
+    """Measure one frame: tracking state, confidence and the corrected head orientations.
 
     Never raises for bad landmark values: NaN, infinite, out-of-range or low-visibility
     landmarks give a non-OK tracking state.
+
+    Args:
+        frame: One frame of landmarks.
+        use_face: Use the face matrix when the frame has one.
+        reference: ``"torso"`` needs the shoulders; ``"camera"`` needs only the head.
+        corrections: The models' response to undo (`coach.correction.NO_CORRECTION` for
+            ideal synthetic landmarks).
     """
     if not _valid_arrays(frame):
         return _fail(Tracking.NO_PERSON)
     lm = np.asarray(frame.landmarks, dtype=float)
     wl = np.asarray(frame.world_landmarks, dtype=float)
     frame = PoseFrame(frame.t_ms, frame.width, frame.height, lm, wl, frame.face_matrix, frame.people)
-
-    sh = lm[_SHOULDERS]
-    if not (np.all(np.isfinite(sh)) and np.all(np.isfinite(wl[_SHOULDERS]))):
-        return _fail(Tracking.SHOULDERS_NOT_VISIBLE)
-    sh_vis = float(np.clip(sh[:, 3].min(), 0.0, 1.0))
-    # The pose model invents shoulders below a close-up face, with fair visibility: the image
-    # position is the reliable tell (see SHOULDER_MAX_IMAGE_Y).
-    if (sh_vis < SHOULDER_MIN_VISIBILITY or sh[:, 1].max() > SHOULDER_MAX_IMAGE_Y
-            or sh[:, 0].min() < -0.02 or sh[:, 0].max() > 1.02 or sh[:, 1].min() < -0.02):
-        return _fail(Tracking.SHOULDERS_NOT_VISIBLE, sh_vis * 0.3)
+    size = np.array([frame.width, frame.height], dtype=float)
+    torso_ref = reference == "torso"
 
     head = lm[_HEAD_IDS]
     head_ok = np.all(np.isfinite(head), axis=1) & (head[:, 3] >= HEAD_MIN_VISIBILITY)
+    face_axes_raw = face_head_axes(frame.face_matrix) if use_face else None
     ears_ok = head_ok[Landmark.LEFT_EAR] or head_ok[Landmark.RIGHT_EAR]
-    if not head_ok[Landmark.NOSE] or not ears_ok or np.count_nonzero(head_ok) < 5:
+    pose_head_seen = head_ok[Landmark.NOSE] and ears_ok and np.count_nonzero(head_ok) >= 5
+
+    sh = lm[_SHOULDERS]
+    sh_finite = bool(np.all(np.isfinite(sh)) and np.all(np.isfinite(wl[_SHOULDERS])))
+    if torso_ref and not sh_finite:
+        return _fail(Tracking.SHOULDERS_NOT_VISIBLE)
+    fit = pose_head_axes(frame) if pose_head_seen else None
+    head_px = fit.head_px if fit is not None else _NAN
+    sh_vis = float(np.clip(sh[:, 3].min(), 0.0, 1.0)) if sh_finite else 0.0
+    if torso_ref and not _shoulders_in_view(sh, float(np.linalg.norm((sh[0, :2] - sh[1, :2]) * size)) / head_px
+                                            if head_px > 0 else _NAN):
+        return _fail(Tracking.SHOULDERS_NOT_VISIBLE, sh_vis * 0.3)
+    if not pose_head_seen and (torso_ref or face_axes_raw is None):
         return _fail(Tracking.FACE_NOT_VISIBLE, 0.2)
-    used = np.concatenate([head[head_ok, :3].ravel(), sh[:, :3].ravel()])
-    # Both world ears feed the retraction even when one is hidden (the model always gives all 33).
-    world_used = wl[sorted(set(_HEAD_IDS[head_ok]) | set(_EARS) | set(_SHOULDERS))]
-    if (np.abs(used[np.isfinite(used)]).max() > _MAX_ABS_IMAGE or not np.all(np.isfinite(world_used))
-            or np.abs(world_used).max() > _MAX_ABS_WORLD_M):
+
+    used = np.concatenate([head[head_ok, :3].ravel(), sh[:, :3].ravel() if torso_ref else []])
+    world_ids = sorted(set(_HEAD_IDS[head_ok]) | (set(_EARS) | set(_SHOULDERS) if torso_ref else set()))
+    world_used = wl[world_ids]
+    if ((used.size and np.abs(used[np.isfinite(used)]).max() > _MAX_ABS_IMAGE)
+            or not np.all(np.isfinite(world_used))
+            or (world_used.size and np.abs(world_used).max() > _MAX_ABS_WORLD_M)):
         return _fail(Tracking.LOW_CONFIDENCE)
 
-    torso = torso_frame(frame)
-    if torso is None:
-        return _fail(Tracking.LOW_CONFIDENCE)
-    t_axes = torso.axes
+    shoulders = Shoulders.from_frame(frame) if torso_ref else None
+    if torso_ref:
+        view = torso_axes(frame, shoulders) if shoulders is not None else None
+        if view is None:
+            return _fail(Tracking.LOW_CONFIDENCE)
+    else:
+        view = MP_TO_GL
 
-    # Body plausibility: the ears must sit well above the shoulder line (cartoon "people" the
-    # pose model finds have them at shoulder height).
-    size = np.array([frame.width, frame.height], dtype=float)
-    ear_vis = lm[_EARS, 3]
-    ear_px = (lm[_EARS, :2] * size)
-    ear_mid_px = ear_px[np.argmax(ear_vis)] if ear_vis.min() < HEAD_MIN_VISIBILITY else ear_px.mean(axis=0)
-    sh_mid_px = (sh[:, :2] * size).mean(axis=0)
-    up_img = np.array([t_axes[0, 1], t_axes[1, 1]])  # torso up in image x, y (y down)
-    up_img = up_img / (np.linalg.norm(up_img) or 1.0)
-    neck = float((ear_mid_px - sh_mid_px) @ up_img) / torso.shoulder_px
-    plausible = NECK_HEIGHT_RANGE[0] <= neck <= NECK_HEIGHT_RANGE[1]
+    plausible = True
+    if torso_ref:
+        # Body plausibility: the ears must sit well above the shoulder line (cartoon "people"
+        # the pose model finds have them at shoulder height).
+        ear_vis = lm[_EARS, 3]
+        ear_px = lm[_EARS, :2] * size
+        ear_mid_px = ear_px[np.argmax(ear_vis)] if ear_vis.min() < HEAD_MIN_VISIBILITY else ear_px.mean(axis=0)
+        sh_mid_px = (sh[:, :2] * size).mean(axis=0)
+        up_img = np.array([view[0, 1], view[1, 1]])  # torso up in image x, y (y down)
+        up_img = up_img / (np.linalg.norm(up_img) or 1.0)
+        neck = float((ear_mid_px - sh_mid_px) @ up_img) / shoulders.span_px
+        plausible = NECK_HEIGHT_RANGE[0] <= neck <= NECK_HEIGHT_RANGE[1]
 
-    pnp = pose_head_axes(frame)
-    pose_rot = t_axes.T @ pnp.axes if pnp is not None else None
-    face_axes = face_head_axes(frame.face_matrix) if use_face else None
-    face_rot = t_axes.T @ face_axes if face_axes is not None else None
-    if pose_rot is None and face_rot is None:
+    pose_axes = pose_reported = face_axes = face_reported = None
+    if fit is not None:
+        pose_axes, pose_reported = _corrected(view, fit.axes, corrections.pose)
+    if face_axes_raw is not None:
+        face_axes, face_reported = _corrected(view, face_axes_raw, corrections.face)
+    rejected = (face_axes is not None and pose_axes is not None
+                and rotation_angle_deg(face_axes, pose_axes) > FACE_MAX_DISAGREEMENT_DEG)
+    if rejected:
+        face_axes = None
+    if face_axes is None and pose_axes is None:
         return _fail(Tracking.LOW_CONFIDENCE, 0.2)
 
     # Confidence: visibility of what was used, times how well the head model fits the points.
-    head_vis = float(np.clip(head[head_ok, 3], 0.0, 1.0).mean())
-    fit = 0.0
-    if pnp is not None:
-        fit = float(np.clip(1.0 - pnp.rms_px / (0.15 * max(pnp.head_px, 1.0)), 0.0, 1.0))
-    if face_rot is not None:
-        fit = max(fit, 0.95)
-    confidence = float(np.clip(sh_vis * head_vis * fit * (1.0 if plausible else 0.3), 0.0, 1.0))
-
-    rotation, source = (face_rot, "face") if face_rot is not None else (pose_rot, "pose")
-    # Retraction: the neck pivot (below the ears) along the torso's forward axis, in world
-    # landmarks. Using the pivot rather than the ears keeps nodding from reading as a tuck.
-    ear_mid_w = wl[_EARS].mean(axis=0)
-    head_up_cam = (t_axes @ rotation)[:, 1]
-    pivot_w = ear_mid_w - NECK_PIVOT_BELOW_EARS_M * head_up_cam
-    forward_m = float((pivot_w - wl[_SHOULDERS].mean(axis=0)) @ t_axes[:, 2])
+    head_vis = float(np.clip(head[head_ok, 3], 0.0, 1.0).mean()) if head_ok.any() else 0.0
+    fit_quality = 0.0
+    if fit is not None:
+        fit_quality = float(np.clip(1.0 - fit.rms_px / (FIT_RMS_MAX_HEADS * max(fit.head_px, 1.0)), 0.0, 1.0))
+    if face_axes is not None:
+        fit_quality, head_vis = max(fit_quality, 0.95), max(head_vis, 0.95)
+    body = sh_vis if torso_ref else 1.0
+    confidence = float(np.clip(body * head_vis * fit_quality * (1.0 if plausible else 0.3), 0.0, 1.0))
+    neck_w = (wl[_EARS].mean(axis=0) - wl[_SHOULDERS].mean(axis=0)) if torso_ref else None
 
     tracking = Tracking.OK if confidence >= MIN_CONFIDENCE else Tracking.LOW_CONFIDENCE
-    return HeadMeasurement(tracking=tracking, confidence=float(confidence), rotation=rotation,
-                           pose_rotation=pose_rot, face_rotation=face_rot, forward_m=forward_m,
-                           source=source)
+    return HeadMeasurement(tracking=tracking, confidence=confidence, view_axes=view,
+                           face_axes=face_axes, pose_axes=pose_axes, face_reported=face_reported,
+                           pose_reported=pose_reported, face_rejected=bool(rejected),
+                           shoulders=shoulders, head_px=float(head_px), neck_w=neck_w)
 
 
-_NAN = float("nan")
+def forward_m(neck_w: np.ndarray, torso: np.ndarray, head: np.ndarray) -> float:
+    """The neck pivot in front of the shoulder midpoint along the torso's forward axis (metres).
+
+    Using the pivot (below the ears) rather than the ears keeps nodding from reading as a tuck.
+    """
+    pivot_w = neck_w - NECK_PIVOT_BELOW_EARS_M * head[:, 1]
+    return float(pivot_w @ torso[:, 2])
 
 
 def _angles(rotation: np.ndarray, retraction_cm: float, m: HeadMeasurement) -> HeadAngles:
@@ -549,22 +383,36 @@ def _lost(m: HeadMeasurement) -> HeadAngles:
     return HeadAngles(_NAN, _NAN, _NAN, _NAN, m.confidence, m.tracking)
 
 
-def head_angles(frame: PoseFrame, use_face: bool = True) -> HeadAngles:
-    """Torso-relative head angles of one frame: no smoothing, no calibration.
+def head_angles(frame: PoseFrame, use_face: bool = True, *, reference: Reference = "torso",
+                corrections: Corrections = MEASURED) -> HeadAngles:
+    """Head angles of one frame: no smoothing, no calibration, no history.
 
+    With no history the torso is taken to face the camera (its turn is measured against a
+    reference pose, which only `HeadTracker` has); its roll comes from the shoulder line.
     Retraction is relative to the typical upright head position (EAR_FORWARD_OF_SHOULDERS_M).
 
     Args:
         frame: One frame of landmarks.
         use_face: Use the face matrix when the frame has one (else pose landmarks only).
+        reference: ``"torso"`` (the default) or ``"camera"`` (retraction is then NaN).
+        corrections: See `measure`.
 
     Returns:
         `HeadAngles`; NaN angles with the reason in ``tracking`` when not OK.
     """
-    m = measure(frame, use_face)
+    m = measure(frame, use_face, reference=reference, corrections=corrections)
     if not m.ok:
         return _lost(m)
-    return _angles(m.rotation, (EAR_FORWARD_OF_SHOULDERS_M - m.forward_m) * 100.0, m)
+    if reference == "camera":
+        return _angles(MP_TO_GL.T @ m.head_axes, _NAN, m)
+    retraction_cm = (EAR_FORWARD_OF_SHOULDERS_M - forward_m(m.neck_w, m.view_axes, m.head_axes)) * 100.0
+    return _angles(m.view_axes.T @ m.head_axes, retraction_cm, m)
+
+
+def plausible_neutral(rotation: np.ndarray) -> bool:
+    """True when a raw torso-relative head rotation is close enough to straight ahead."""
+    yaw, roll, pitch = head_rotation_angles(rotation)
+    return abs(yaw) <= NEUTRAL_MAX_YAW_DEG and abs(roll) <= NEUTRAL_MAX_ROLL_DEG and abs(pitch) <= NEUTRAL_MAX_PITCH_DEG
 
 
 # -- over time -----------------------------------------------------------------------------------------
@@ -573,11 +421,15 @@ def head_angles(frame: PoseFrame, use_face: bool = True) -> HeadAngles:
 class HeadTracker:
     """Smoothed, optionally neutral-calibrated head angles from a stream of frames.
 
-    Calibration collects ``calibration_s`` of STEADY frames (every frame within
-    ``steady_deg`` / ``steady_cm`` of the window's mean; a move restarts the window), averages
-    their rotations (projected back onto a rotation) and pivot offsets, and from then on
-    reports ``R_neutral.T @ R`` (so yaw is measured about the neutral head's own up axis, not by
-    subtracting Euler angles) and retraction relative to the neutral.
+    Calibration collects ``calibration_s`` of STEADY frames at a PLAUSIBLE neutral (every frame
+    within ``steady_deg`` / ``steady_cm`` of the window's mean, and the raw torso-relative head
+    within `NEUTRAL_MAX_YAW_DEG`, `NEUTRAL_MAX_ROLL_DEG` and `NEUTRAL_MAX_PITCH_DEG` of straight
+    ahead; a move restarts the window and a turned head shows `calibration_hint`). It averages
+    their rotations (projected back onto a rotation), pivot offsets and shoulder span ratio,
+    and from then on reports ``R_neutral.T @ R`` (so yaw is measured about the neutral head's
+    own up axis, not by subtracting Euler angles) and retraction relative to the neutral. The
+    span ratio is the torso's reference: the trunk's turn is measured against it. Without
+    calibration the same steady window still sets that reference (only that).
 
     Args:
         use_face: Use the face matrix when present (fused); False = pose landmarks only.
@@ -589,6 +441,9 @@ class HeadTracker:
         steady_cm: Largest retraction change that still counts as steady (> 0). The real
             model's head-to-shoulder depth wanders +-0.8 cm at rest (webcam clip), so 1.5.
         max_dropout_s: Tracking lost for longer than this restarts a calibration in progress.
+        reference: ``"torso"`` (default) or ``"camera"``: angles relative to the camera (no
+            torso, no retraction; calibration then works relative to the camera too).
+        corrections: The models' response to undo (see `measure`).
 
     Raises:
         ValueError: a parameter is out of range (the message names the range).
@@ -596,28 +451,38 @@ class HeadTracker:
 
     def __init__(self, *, use_face: bool = True, smooth: bool = True, calibrate: bool = True,
                  calibration_s: float = 2.0, filter_factory: FilterFactory | None = None,
-                 steady_deg: float = 4.0, steady_cm: float = 1.5, max_dropout_s: float = 0.5) -> None:
+                 steady_deg: float = 4.0, steady_cm: float = 1.5, max_dropout_s: float = 0.5,
+                 reference: Reference = "torso", corrections: Corrections = MEASURED) -> None:
         for name, value in (("calibration_s", calibration_s), ("steady_deg", steady_deg),
                             ("steady_cm", steady_cm), ("max_dropout_s", max_dropout_s)):
             if not (math.isfinite(value) and value > 0):
                 raise ValueError(f"{name} must be a finite number > 0, got {value}")
+        if reference not in ("torso", "camera"):
+            raise ValueError(f"reference must be 'torso' or 'camera', got {reference!r}")
         self.use_face = use_face
         self.calibrate = calibrate
         self.calibration_s = float(calibration_s)
         self.steady_deg = float(steady_deg)
         self.steady_cm = float(steady_cm)
         self.max_dropout_s = float(max_dropout_s)
+        self.reference: Reference = reference
+        self.corrections = corrections
         factory = filter_factory or (one_euro(SMOOTH_MIN_CUTOFF_HZ, SMOOTH_BETA) if smooth else pass_through())
         self._filters = [factory() for _ in range(4)]
+        # The torso's yaw is always low-passed (it is a slow body signal, not an output).
+        self._torso_filter = one_euro(TORSO_CUTOFF_HZ, 0.0, max_gap_s=2.0)()
         self._neutral_rot: np.ndarray | None = None
         self._neutral_forward_m = EAR_FORWARD_OF_SHOULDERS_M
-        self._window: list[tuple[float, np.ndarray, float]] = []
+        self._span_ratio_ref: float | None = None
+        self._window: list[tuple[float, np.ndarray, float, float]] = []
         self._last_ok_s: float | None = None
         self._calibration_hint: str | None = None
         # Face-from-pose offset rotation, learned while both are seen, applied when the face is
         # lost (large yaw) so the angles do not jump between the two sources.
         self._face_offset: np.ndarray | None = None
         self._offset_t_s: float | None = None
+        self._last_face: tuple[float, np.ndarray, np.ndarray] | None = None  # (t_s, face, pose)
+        self._torso_yaw_deg = 0.0
 
     # -- calibration state --
     @property
@@ -638,12 +503,18 @@ class HeadTracker:
     def calibration_hint(self) -> str | None:
         """What keeps the calibration from progressing, in words for the screen, or None.
 
-        For example "Look straight ahead" while the head is turned, tilted or nodded away from
-        a plausible neutral. None once calibrated, or while the steady window is filling.
+        `LOOK_STRAIGHT_AHEAD` while the head is turned, tilted or nodded away from a plausible
+        neutral. None once calibrated, or while the steady window is filling.
         """
         if self.calibrated:
             return None
         return self._calibration_hint
+
+    @property
+    def torso_yaw_deg(self) -> float:
+        """The trunk's smoothed turn against its reference (> 0 to the person's right); 0
+        before there is a reference or while it is within the foreshortening dead zone."""
+        return self._torso_yaw_deg
 
     @property
     def calibration(self) -> dict | None:
@@ -651,12 +522,15 @@ class HeadTracker:
         if self._neutral_rot is None:
             return None
         yaw, roll, pitch = head_rotation_angles(self._neutral_rot)
-        return {
+        out = {
             "rotation": [[round(float(v), 6) for v in row] for row in self._neutral_rot],
             "forward_cm": round(self._neutral_forward_m * 100.0, 3),
             "yaw_deg": round(yaw, 2), "roll_deg": round(roll, 2), "pitch_deg": round(pitch, 2),
             "use_face": self.use_face,
         }
+        if self._span_ratio_ref is not None:
+            out["shoulder_span_heads"] = round(self._span_ratio_ref, 4)
+        return out
 
     def set_calibration(self, calibration: dict) -> None:
         """Restore a neutral saved from `calibration`.
@@ -667,20 +541,27 @@ class HeadTracker:
         try:
             rot = np.array(calibration["rotation"], dtype=float)
             forward_cm = float(calibration["forward_cm"])
-        except (KeyError, TypeError, ValueError):
+            span_ref = calibration.get("shoulder_span_heads")
+            span_ref = None if span_ref is None else float(span_ref)
+        except (KeyError, TypeError, ValueError, AttributeError):
             raise ValueError("calibration needs a 3x3 'rotation' and a number 'forward_cm'") from None
         if rot.shape != (3, 3) or not np.all(np.isfinite(rot)) or not math.isfinite(forward_cm):
             raise ValueError("calibration 'rotation' must be a finite 3x3 matrix")
-        self._neutral_rot = _nearest_rotation(rot)
+        self._neutral_rot = nearest_rotation(rot)
         self._neutral_forward_m = forward_cm / 100.0
+        self._span_ratio_ref = span_ref if span_ref is not None and span_ref > 0 else None
         self._window.clear()
         self._reset_filters()
 
     def recalibrate(self) -> None:
-        """Forget the neutral and start collecting a new one."""
+        """Forget the neutral (and the torso's reference) and start collecting a new one."""
         self._neutral_rot = None
         self._neutral_forward_m = EAR_FORWARD_OF_SHOULDERS_M
+        self._span_ratio_ref = None
+        self._torso_yaw_deg = 0.0
+        self._torso_filter.reset()
         self._window.clear()
+        self._calibration_hint = None
         self._reset_filters()
 
     def _reset_filters(self) -> None:
@@ -691,27 +572,50 @@ class HeadTracker:
     def update(self, frame: PoseFrame) -> HeadAngles:
         """Feed one frame; return smoothed (and, once calibrated, neutral-relative) angles."""
         t_s = frame.t_ms / 1000.0
-        m = measure(frame, self.use_face)
+        m = measure(frame, self.use_face, reference=self.reference, corrections=self.corrections)
         if not m.ok:
             if self._window and self._last_ok_s is not None and t_s - self._last_ok_s > self.max_dropout_s:
                 self._window.clear()
             return _lost(m)
         self._last_ok_s = t_s
-        rotation = self._fused_rotation(m, t_s)
-        if self.calibrate and not self.calibrated:
-            self._collect(t_s, rotation, m.forward_m)
-        if self._neutral_rot is not None:
-            rel = self._neutral_rot.T @ rotation
+        head = self._fused_head(m, t_s)
+        if self.reference == "camera":
+            rotation, forward = MP_TO_GL.T @ head, _NAN
         else:
-            rel = rotation
-        retraction_cm = (self._neutral_forward_m - m.forward_m) * 100.0
+            torso = self._torso(frame, m, t_s)
+            rotation, forward = torso.T @ head, forward_m(m.neck_w, torso, head)
+        if self._span_ratio_ref is None or (self.calibrate and not self.calibrated):
+            self._collect(t_s, rotation, forward, m.span_ratio)
+        rel = self._neutral_rot.T @ rotation if self._neutral_rot is not None else rotation
+        retraction_cm = (self._neutral_forward_m - forward) * 100.0
         yaw, roll, pitch = head_rotation_angles(rel)
-        values = [f(t_s, v) for f, v in zip(self._filters, (yaw, roll, pitch, retraction_cm))]
+        values = [f(t_s, v) if math.isfinite(v) else v
+                  for f, v in zip(self._filters, (yaw, roll, pitch, retraction_cm))]
         return HeadAngles(*values, confidence=m.confidence, tracking=m.tracking)
 
-    def _fused_rotation(self, m: HeadMeasurement, t_s: float) -> np.ndarray:
-        if m.face_rotation is not None and m.pose_rotation is not None:
-            offset = m.face_rotation @ m.pose_rotation.T
+    def _torso(self, frame: PoseFrame, m: HeadMeasurement, t_s: float) -> np.ndarray:
+        """The torso's axes: the view frame turned by the trunk's smoothed yaw."""
+        target = 0.0
+        if self._span_ratio_ref is not None and math.isfinite(m.span_ratio):
+            target = foreshortening_yaw_deg(m.span_ratio, self._span_ratio_ref, m.shoulders.depth_yaw_deg)
+        self._torso_yaw_deg = self._torso_filter(t_s, target)
+        if abs(self._torso_yaw_deg) < 0.05:
+            return m.view_axes
+        return torso_axes(frame, m.shoulders, self._torso_yaw_deg) or m.view_axes
+
+    def _fused_head(self, m: HeadMeasurement, t_s: float) -> np.ndarray:
+        face, pose = m.face_axes, m.pose_axes
+        if face is not None and pose is not None and self._last_face is not None:
+            last_t, last_face, last_pose = self._last_face
+            if t_s - last_t <= FACE_JUMP_WINDOW_S:
+                jump = rotation_angle_deg(last_face, face)
+                # A face that leaps while the pose estimate barely moves is the face model
+                # losing the face, not the head moving.
+                if jump > FACE_MAX_JUMP_DEG and rotation_angle_deg(last_pose, pose) < jump / 2.0:
+                    face = None
+        if face is not None and pose is not None:
+            self._last_face = (t_s, face, pose)
+            offset = face @ pose.T
             if self._face_offset is None or self._offset_t_s is None:
                 self._face_offset = offset
             else:
@@ -719,25 +623,37 @@ class HeadTracker:
                 # pose fit against the face model, not a signal.
                 dt_s = max(0.0, t_s - self._offset_t_s)
                 weight = 1.0 - math.exp(-dt_s / FACE_OFFSET_TAU_S)
-                self._face_offset = _nearest_rotation((1.0 - weight) * self._face_offset + weight * offset)
+                self._face_offset = nearest_rotation((1.0 - weight) * self._face_offset + weight * offset)
             self._offset_t_s = t_s
-        if m.source == "face":
-            return m.rotation
-        if self._face_offset is not None and m.pose_rotation is not None:
-            return self._face_offset @ m.pose_rotation
-        return m.rotation
+            return face
+        if face is not None:
+            return face
+        if self._face_offset is not None:
+            return self._face_offset @ pose
+        return pose
 
-    def _collect(self, t_s: float, rotation: np.ndarray, forward_m: float) -> None:
-        if self._window:
-            mean_rot = _nearest_rotation(sum(r for _, r, _ in self._window))
-            mean_fwd = float(np.mean([f for _, _, f in self._window]))
-            if (rotation_angle_deg(mean_rot, rotation) > self.steady_deg
-                    or abs(forward_m - mean_fwd) * 100.0 > self.steady_cm):
-                self._window.clear()  # moved: start the steady window again
-        self._window.append((t_s, rotation, forward_m))
-        if self._window[-1][0] - self._window[0][0] >= self.calibration_s and len(self._window) >= 5:
-            self._neutral_rot = _nearest_rotation(sum(r for _, r, _ in self._window))
-            self._neutral_forward_m = float(np.mean([f for _, _, f in self._window]))
+    def _collect(self, t_s: float, rotation: np.ndarray, forward: float, span_ratio: float) -> None:
+        if not plausible_neutral(rotation):
+            self._calibration_hint = LOOK_STRAIGHT_AHEAD
             self._window.clear()
+            return
+        self._calibration_hint = None
+        if self._window:
+            mean_rot = nearest_rotation(sum(r for _, r, _, _ in self._window))
+            fwd = [f for _, _, f, _ in self._window if math.isfinite(f)]
+            moved_cm = abs(forward - float(np.mean(fwd))) * 100.0 if fwd and math.isfinite(forward) else 0.0
+            if rotation_angle_deg(mean_rot, rotation) > self.steady_deg or moved_cm > self.steady_cm:
+                self._window.clear()  # moved: start the steady window again
+        self._window.append((t_s, rotation, forward, span_ratio))
+        if self._window[-1][0] - self._window[0][0] < self.calibration_s or len(self._window) < 5:
+            return
+        ratios = [s for _, _, _, s in self._window if math.isfinite(s)]
+        if ratios:
+            self._span_ratio_ref = float(np.median(ratios))
+        if self.calibrate:
+            self._neutral_rot = nearest_rotation(sum(r for _, r, _, _ in self._window))
+            fwd = [f for _, _, f, _ in self._window if math.isfinite(f)]
+            self._neutral_forward_m = float(np.mean(fwd)) if fwd else EAR_FORWARD_OF_SHOULDERS_M
             # The reference just changed: do not smooth across the jump.
             self._reset_filters()
+        self._window.clear()
