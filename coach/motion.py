@@ -22,7 +22,7 @@ import numpy as np
 
 from coach.headpose import HeadAngles
 from coach.landmarks import PoseFrame
-from coach.synthetic import BodyPose, Camera, Noise, make_frame
+from coach.synthetic import BodyPose, Camera, Noise, Response, make_frame
 
 REST = BodyPose()
 _HEAD_FIELDS = ("yaw_deg", "roll_deg", "pitch_deg", "retraction_cm",
@@ -180,6 +180,7 @@ class Script:
         camera: Camera | None = None,
         with_face: bool = False,
         t0_ms: int = 0,
+        response: Response = Response(),
     ) -> Iterator[PoseFrame]:
         """Landmark frames of the script, as the real model would give them.
 
@@ -190,6 +191,7 @@ class Script:
             camera: Camera placement.
             with_face: Also produce face matrices (``None`` frames when the face turns away).
             t0_ms: Time of the first frame.
+            response: How the models misread the head orientation (default: perfectly).
         """
         rng = np.random.default_rng(seed)
         noise = Noise() if noise is None else noise
@@ -198,7 +200,8 @@ class Script:
             if not s.detected:
                 yield PoseFrame(t_ms=s.t_ms, width=camera.width, height=camera.height)
                 continue
-            yield make_frame(s.pose, s.t_ms, camera=camera, noise=noise, rng=rng, with_face=with_face)
+            yield make_frame(s.pose, s.t_ms, camera=camera, noise=noise, rng=rng, with_face=with_face,
+                             response=response)
 
     def angles(self, fps: float = 30.0, *, seed: int = 0, jitter_deg: float = 0.0) -> Iterator[tuple[int, HeadAngles]]:
         """The scripted head angles themselves (no landmarks), for engine-level tests.

@@ -12,13 +12,20 @@ torso yaw, offsets) and returns a `PoseFrame` shaped like the real model's outpu
   from the camera;
 - optionally a FaceLandmarker-style facial transformation matrix.
 
-The head uses the same anatomical model as `coach.headpose` (HEAD_MODEL_M), so the default
-person is the estimator's ideal; `Anatomy` makes other people (head size and shape, posture)
-and `Camera.hfov_deg` other lenses, to measure what the estimator's assumptions cost.
+The generator's geometry is its OWN, written from the words of DESIGN.md, and shares nothing
+with the estimator (`coach.headpose`): a sign, axis order or head-model mistake made by both
+would otherwise never show in the synthetic error. Rotations are built by swinging named
+anatomical directions into each other with quaternions (`head_rotation`); the head is an
+anatomical point model from anthropometric averages (`HEAD_POINTS_M`), not the estimator's
+fitted model, so the pose-only estimate pays for its model the way it would on a real person;
+the pinhole projection and the MediaPipe-to-OpenGL axis map for the face matrix are written
+here. `Anatomy` makes other people (head size and shape, posture), `Camera.hfov_deg` other
+lenses, and `Response` the real models' systematic misreadings of the head orientation.
 `sweep_cases` is the issue's accuracy sweep, shared by the tests and bench/accuracy.py.
 
-The proportions and quirks below were MEASURED on the real model (pose_landmarker_full, face
-landmarker) on ../shared/data/webcam_person_then_cartoon.mov (person at rest) and astronaut.png:
+The body proportions and quirks below were MEASURED on the real model (pose_landmarker_full,
+face landmarker) on ../shared/data/webcam_person_then_cartoon.mov (person at rest) and
+astronaut.png:
 
 - world ear midpoint is ~17.8 cm above and ~8.5 cm IN FRONT of the shoulder midpoint; shoulder
   midpoint ~43 cm above and ~11 cm in front of the hip midpoint; shoulders ~32 cm apart,
@@ -40,26 +47,17 @@ Pure numpy: no mediapipe, no cv2, no clock.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
 
-from coach.headpose import (
-    EAR_FORWARD_OF_SHOULDERS_M,
-    HEAD_MODEL_M,
-    MP_TO_GL,
-    NECK_PIVOT_BELOW_EARS_M,
-    rotation_from_vector,
-    axis_rotation,
-    focal_px,
-    head_rotation,
-    head_rotation_angles,
-)
-from coach.landmarks import NUM_POSE_LANDMARKS, Landmark, PoseFrame
+from coach.landmarks import MIRROR_PAIRS, NUM_POSE_LANDMARKS, Landmark, PoseFrame
 
-__all__ = ["Anatomy", "ArmPose", "BodyPose", "Camera", "Noise", "make_frame", "make_landmarks",
-           "sweep_cases", "head_rotation", "head_rotation_angles"]
+__all__ = ["Anatomy", "ArmPose", "BodyPose", "Camera", "Noise", "Response", "make_frame",
+           "make_landmarks", "sweep_cases", "head_rotation", "head_rotation_angles"]
 
 ArmPose = Literal["rest", "down", "behind_head"]
 ARM_POSES: tuple[str, ...] = ("rest", "down", "behind_head")
@@ -69,19 +67,72 @@ SHOULDER_HALF_WIDTH_M = 0.162
 SHOULDER_ABOVE_HIPS_M = 0.43
 SHOULDER_FORWARD_OF_HIPS_M = 0.11
 EAR_ABOVE_SHOULDERS_M = 0.178
+# World ear midpoint in front of the shoulder midpoint, sitting upright (webcam clip 8.5 cm,
+# astronaut 8.4 cm).
+EAR_FORWARD_OF_SHOULDERS_M = 0.085
 HIP_HALF_WIDTH_M = 0.14
 # Image z is ~3.4x world z (relative to the hips) on both real inputs.
 IMAGE_Z_PER_WORLD_M = 3.4
 
-# Head points relative to the ear midpoint in head axes (l, u, f): the anatomical model the
-# image landmarks follow (shared with the estimator, which fits it to image landmarks).
-_HEAD_POINTS_IMAGE = HEAD_MODEL_M
+# -- the head: anatomical points from anthropometric averages ---------------------------------
+# Head axes (l, u, f): l toward the person's left ear, u up, f out of the face; origin at the
+# midpoint of the two tragions (the ear landmarks). The head's horizontal plane is the
+# Frankfort horizontal (through the ear canals and the lower orbital rims), the anatomical
+# neutral, so pitch 0 is the head held in the Frankfort plane.
+# Sources (adult means, male and female averaged, rounded to the millimetre):
+# - widths, Farkas LG, "Anthropometry of the Head and Face", 2nd ed. (1994), North American
+#   white norms, and the 3D Facial Norms database (Weinberg et al., Biol Sex Differ 2016):
+#   tragion-tragion ~142 mm (also the real model's world ear span, ~14 cm), endocanthion-
+#   endocanthion ~32 mm, exocanthion-exocanthion ~90 mm, cheilion-cheilion ~53 mm;
+#   interpupillary distance ~63 mm (Dodgson, Proc. SPIE 5291, 2004);
+# - heights: the pupils sit ~15 mm above the Frankfort plane (the orbitale, on that plane, is
+#   the lowest point of the ~35 mm high orbit, ~15 mm below the pupil); the canthi 2-3 mm
+#   lower than the pupil, the outer one above the inner (positive canthal tilt); nasion ~10 mm
+#   above the pupils; nose tip = nasion - a ~46 mm nasal bridge (n-prn) at ~25 deg to the
+#   vertical, i.e. ~17 mm below the plane; mouth corners at stomion level, nasion-stomion
+#   ~75 mm, i.e. ~50 mm below the plane;
+# - depths from the tragion midpoint: 3D photogrammetry of one adult (Prog Orthod 2013,
+#   14:32: tragion-midpoint to nasion 88.5 mm, pronasale 103.8 mm, labrale superius 94.4 mm,
+#   tragion span 131 mm) scaled to the 142 mm mean span, less the heights above: nasion ~92 mm
+#   forward, nose tip ~110 mm, upper lip ~94 mm; the cornea ~12 mm behind the nasion (the
+#   spectacle vertex distance), the inner canthus ~2 mm behind the cornea, the outer one
+#   ~15 mm behind it (Hertel exophthalmometry: the lateral orbital rim is ~16 mm behind the
+#   corneal apex); the mouth corners ~15 mm behind the upper lip along the dental arch.
+# Rounded; each value is within the spread of the published norms, not a fit to any model.
+# The person's left half (x > 0) and the nose; the right half is its mirror image.
+_LEFT_HALF_AND_NOSE_M = (
+    (Landmark.NOSE, (0.0, -0.017, 0.110)),
+    (Landmark.LEFT_EYE_INNER, (0.016, 0.013, 0.078)),
+    (Landmark.LEFT_EYE, (0.0315, 0.015, 0.080)),
+    (Landmark.LEFT_EYE_OUTER, (0.045, 0.017, 0.065)),
+    (Landmark.LEFT_EAR, (0.071, 0.0, 0.0)),
+    (Landmark.MOUTH_LEFT, (0.026, -0.050, 0.079)),
+)
+_RIGHT_OF_LEFT = dict(MIRROR_PAIRS)  # left landmark -> its right twin
+HEAD_POINTS_M: Mapping[int, tuple[float, float, float]] = MappingProxyType({
+    **dict(_LEFT_HALF_AND_NOSE_M),
+    **{_RIGHT_OF_LEFT[i]: (-x, y, z) for i, (x, y, z) in _LEFT_HALF_AND_NOSE_M if i in _RIGHT_OF_LEFT},
+})
 # The real model's world landmarks squeeze the eyes together (measured ~3 cm apart, with the
-# inner/outer points on top of the eye centre); mimic that so estimators cannot rely on it.
-_HEAD_POINTS_WORLD = dict(_HEAD_POINTS_IMAGE)
-for _side, _eyes in ((1.0, (1, 2, 3)), (-1.0, (4, 5, 6))):
-    for _i in _eyes:
-        _HEAD_POINTS_WORLD[_i] = (0.015 * _side, 0.016, 0.097)
+# inner/outer points on top of the eye centre, ~1.6 cm above and ~9.7 cm in front of the ear
+# midpoint); mimic that so estimators cannot rely on them.
+_WORLD_EYE_M = (0.015, 0.016, 0.097)
+_HEAD_POINTS_WORLD: Mapping[int, tuple[float, float, float]] = MappingProxyType({
+    **HEAD_POINTS_M,
+    **{i: _WORLD_EYE_M for i in (Landmark.LEFT_EYE_INNER, Landmark.LEFT_EYE, Landmark.LEFT_EYE_OUTER)},
+    **{i: (-_WORLD_EYE_M[0], *_WORLD_EYE_M[1:])
+       for i in (Landmark.RIGHT_EYE_INNER, Landmark.RIGHT_EYE, Landmark.RIGHT_EYE_OUTER)},
+})
+# The head nods and turns on the top of the neck: the atlanto-occipital and atlanto-axial
+# joints lie in the midline roughly under the ear canals, 2-3 cm below them (lateral-
+# cephalogram norms: basion-nasion ~105 mm at ~27 deg to the Frankfort plane, Ricketts'
+# cranial deflection, put the basion ~2-2.5 cm below the ear canals and within a few mm of
+# the vertical through them). In head axes, from the tragion midpoint.
+NECK_PIVOT_FROM_EARS_M = (0.0, -0.025, 0.0)
+# The face model loses the face when it is turned further than this from the camera.
+FACE_LOST_BEYOND_DEG = 60.0
+# FaceLandmarker's canonical face origin sits inside the head, a few cm in front of the ear line.
+_FACE_ORIGIN_FORWARD_M = 0.03
 # Points whose visibility falls when they face away from the camera, with their outward normal
 # in head axes.
 _HEAD_NORMALS: dict[int, tuple[float, float, float]] = {
@@ -92,6 +143,161 @@ _HEAD_NORMALS: dict[int, tuple[float, float, float]] = {
     Landmark.MOUTH_LEFT: (0.5, 0.0, 0.85),
     Landmark.MOUTH_RIGHT: (-0.5, 0.0, 0.85),
 }
+
+
+# -- rotations, from the words of DESIGN.md ---------------------------------------------------
+# An orientation is a triad: a 3x3 array whose ROWS are the (left, up, forward) directions of a
+# body part in the parent's coordinates. Every rotation below is "swing this named direction
+# toward that one", turned into a unit quaternion about the axis that does it.
+
+
+def _quaternion(axis: np.ndarray, angle_rad: float) -> np.ndarray:
+    """Unit quaternion (w, x, y, z) of a right-handed rotation by `angle_rad` about `axis`."""
+    axis = np.asarray(axis, dtype=float)
+    return np.concatenate([[math.cos(angle_rad / 2.0)], math.sin(angle_rad / 2.0) * axis / np.linalg.norm(axis)])
+
+
+def _rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Vector(s) `v` (last axis 3) rotated by the unit quaternion `q`: q v q*, expanded."""
+    t = 2.0 * np.cross(q[1:], v)
+    return v + q[0] * t + np.cross(q[1:], t)
+
+
+def _swing(triad: np.ndarray, moving: np.ndarray, toward: np.ndarray, angle_deg: float) -> np.ndarray:
+    """The triad rotated so that its direction `moving` swings by `angle_deg` toward `toward`.
+
+    `moving` and `toward` are perpendicular unit directions; the rotation is about the third
+    direction, moving x toward (the right-hand rule swings one into the other).
+    """
+    return _rotate(_quaternion(np.cross(moving, toward), math.radians(angle_deg)), triad)
+
+
+def head_rotation(yaw_deg: float, roll_deg: float, pitch_deg: float) -> np.ndarray:
+    """The head's axes in torso axes (left, up, forward) for DESIGN.md angles.
+
+    Composed from the words of the contract: first the head turns about the torso's up axis
+    (yaw > 0: the face swings toward the person's right); then it nods about the TURNED head's
+    own left-right axis (pitch > 0: the face swings toward the head's own down, chin down);
+    then it tilts about the head's own forward axis (roll > 0: the top of the head swings
+    toward the head's own right, so the right ear drops toward the right shoulder).
+
+    Returns:
+        3x3 matrix whose COLUMNS are the head's left, up and forward directions in torso axes
+        (so ``R @ p`` takes a point from head to torso axes).
+    """
+    head = np.eye(3)  # rows: left, up, forward; neutral = the torso's own axes
+    head = _swing(head, head[2], -head[0], yaw_deg)
+    head = _swing(head, head[2], -head[1], pitch_deg)
+    head = _swing(head, head[1], -head[0], roll_deg)
+    return head.T
+
+
+def head_rotation_angles(r: np.ndarray) -> tuple[float, float, float]:
+    """``(yaw_deg, roll_deg, pitch_deg)`` of head axes (columns of `r`), inverse of `head_rotation`.
+
+    Read off the directions themselves: roll spins the head about its forward direction, so
+    the face direction alone gives yaw (its turn to the person's right) and pitch (how far it
+    points below the horizontal); roll is then the angle from the turned head's left axis (the
+    torso's left turned by yaw, still horizontal) toward the nodded head's up axis.
+    """
+    left, _, forward = np.asarray(r, dtype=float).T
+    pitch = math.degrees(math.asin(max(-1.0, min(1.0, -float(forward[1])))))
+    yaw = math.degrees(math.atan2(-float(forward[0]), float(forward[2])))
+    a = math.radians(yaw)
+    # Turning right swings the left ear forward: the turned left axis, before roll.
+    turned_left = np.array([math.cos(a), 0.0, math.sin(a)])
+    nodded_up = np.cross(forward, turned_left)  # (l, u, f) is right-handed: f x l = u
+    roll = math.degrees(math.atan2(float(left @ nodded_up), float(left @ turned_left)))
+    return yaw, roll, pitch
+
+
+# -- the camera: MediaPipe camera axes x right, y down, z away from the camera -----------------
+
+# A person squarely facing an upright camera: their left is the image right (+x), their up is
+# the image up (-y: y points down), their forward points at the camera (-z: z grows away).
+_FACING_CAMERA = np.array([[1.0, 0.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, -1.0]])
+
+
+def _roll_picture(v: np.ndarray, roll_deg: float) -> np.ndarray:
+    """Vectors (last axis 3) of a scene whose picture turns counter-clockwise by `roll_deg`.
+
+    Counter-clockwise ON SCREEN with y down (as ``cv2.getRotationMatrix2D`` with a positive
+    angle): a point right of the centre moves up (-y), a point above it moves left; the depth
+    z is unchanged.
+    """
+    c, s = math.cos(math.radians(roll_deg)), math.sin(math.radians(roll_deg))
+    out = np.array(v, dtype=float)
+    out[..., 0] = c * v[..., 0] + s * v[..., 1]
+    out[..., 1] = -s * v[..., 0] + c * v[..., 1]
+    return out
+
+
+def _torso_in_camera(camera: "Camera") -> np.ndarray:
+    """The torso triad (rows: left, up, forward) in MediaPipe camera axes."""
+    torso = _FACING_CAMERA
+    # The whole body turned to the person's right: the chest swings toward their right.
+    torso = _swing(torso, torso[2], -torso[0], camera.torso_yaw_deg)
+    # Leaning toward the person's right: the body's up swings toward its right.
+    torso = _swing(torso, torso[1], -torso[0], camera.torso_roll_deg)
+    return _roll_picture(torso, camera.camera_roll_deg)
+
+
+def _mp_to_gl(v: np.ndarray) -> np.ndarray:
+    """MediaPipe camera axes (x right, y down, z away) to FaceLandmarker's OpenGL-style ones
+    (x right, y up, z toward the viewer): x stays, y and z flip."""
+    return np.asarray(v, dtype=float) * np.array([1.0, -1.0, -1.0])
+
+
+def _camera_relative(triad_cam: np.ndarray) -> tuple[float, float, float]:
+    """DESIGN.md angles of a head triad (MediaPipe camera axes) against a person squarely
+    facing the camera."""
+    # Coordinates along the facing person's (left, up, forward) = (x, -y, -z).
+    return head_rotation_angles((triad_cam @ _FACING_CAMERA.T).T)
+
+
+def _from_camera_relative(angles: tuple[float, float, float]) -> np.ndarray:
+    """The head triad (rows, MediaPipe camera axes) of camera-relative DESIGN.md angles."""
+    return head_rotation(*angles).T @ _FACING_CAMERA
+
+
+def _identity_response(yaw_deg: float, roll_deg: float, pitch_deg: float) -> tuple[float, float, float]:
+    """A perfect model: reports the true orientation."""
+    return yaw_deg, roll_deg, pitch_deg
+
+
+AngleResponse = Callable[[float, float, float], tuple[float, float, float]]
+
+
+@dataclass(frozen=True)
+class Response:
+    """How the real models read a head orientation: the hook for their measured responses.
+
+    Both callables take the TRUE head orientation relative to the camera as
+    ``(yaw_deg, roll_deg, pitch_deg)`` (DESIGN.md signs and order, against a person squarely
+    facing an upright camera) and return the orientation the model reports. The default is
+    the identity: perfect models.
+
+    Attributes:
+        pose_head: The orientation the pose model's IMAGE head landmarks (nose, eyes, ears,
+            mouth) follow; they turn about the ear midpoint, which stays where it is. World
+            landmarks, visibility (a physical occlusion) and the hand behind the head follow
+            the true head.
+        face: The orientation the face matrix reports. Whether the face is found at all
+            still depends on the true orientation (FACE_LOST_BEYOND_DEG).
+
+    Example:
+        >>> under_reads_flexion = Response(face=lambda y, r, p: (y, r, 0.8 * p if p > 0 else p))
+    """
+
+    pose_head: AngleResponse = _identity_response
+    face: AngleResponse = _identity_response
+
+
+def _respond(read: AngleResponse, triad_cam: np.ndarray) -> np.ndarray:
+    """The head triad a model with response `read` reports for the true `triad_cam`."""
+    if read is _identity_response:
+        return triad_cam
+    return _from_camera_relative(read(*_camera_relative(triad_cam)))
 
 
 @dataclass(frozen=True)
@@ -156,8 +362,20 @@ class Camera:
 
     @property
     def focal_px(self) -> float:
-        """Focal length in pixels."""
-        return focal_px(self.width, self.hfov_deg)
+        """Pinhole focal length in pixels: half the width over the tangent of half the FOV."""
+        return (self.width / 2.0) / math.tan(math.radians(self.hfov_deg) / 2.0)
+
+    def project(self, points: np.ndarray) -> np.ndarray:
+        """Normalised image x, y (x right, y down) of camera-axes points (metres), pinhole.
+
+        Points closer than 5 cm (or behind the camera) are projected as if 5 cm away, so a
+        wild pose gives far-off coordinates rather than a division by zero.
+        """
+        depth = np.maximum(points[:, 2], 0.05)
+        f_px = self.focal_px
+        x_px = self.width / 2.0 + f_px * points[:, 0] / depth
+        y_px = self.height / 2.0 + f_px * points[:, 1] / depth
+        return np.column_stack([x_px / self.width, y_px / self.height])
 
 
 @dataclass(frozen=True)
@@ -206,10 +424,10 @@ class Noise:
 
 @dataclass(frozen=True)
 class Anatomy:
-    """The person's proportions: people differ from the estimator's head model.
+    """The person's proportions: people differ from the average head and posture.
 
     Attributes:
-        head_scale: Size of the head relative to the standard model (0.8..1.2 covers adults).
+        head_scale: Size of the head relative to the average (0.8..1.2 covers adults).
         head_shape_mm: Each head point moved by a fixed random offset of this standard
             deviation (the same for every frame of the person), millimetres.
         seed: Seed of those offsets (different seeds = different people).
@@ -225,7 +443,7 @@ class Anatomy:
     ear_above_shoulders_m: float = EAR_ABOVE_SHOULDERS_M
     ear_forward_of_shoulders_m: float = EAR_FORWARD_OF_SHOULDERS_M
 
-    def head_points(self, model: dict[int, tuple[float, float, float]]) -> dict[int, np.ndarray]:
+    def head_points(self, model: Mapping[int, tuple[float, float, float]]) -> dict[int, np.ndarray]:
         """This person's version of a head model (mirror-symmetric offsets for left/right pairs)."""
         rng = np.random.default_rng(self.seed)
         out: dict[int, np.ndarray] = {}
@@ -246,25 +464,28 @@ class Anatomy:
 _MIRROR_TWIN = {4: 1, 5: 2, 6: 3, 8: 7, 10: 9}
 
 
-# Person axes (l, u, f) expressed in MediaPipe camera axes for a person squarely facing the
-# camera: their left is the image right (+x), up is -y, forward is toward the camera (-z).
-_PERSON_TO_MP = np.array([[1.0, 0.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, -1.0]])
-
-
-def _body_points(pose: BodyPose, anatomy: Anatomy) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray], np.ndarray]:
+def _body_points(pose: BodyPose, anatomy: Anatomy, head: np.ndarray,
+                 image_head: np.ndarray) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
     """The posed body in person axes (l, u, f), origin between the hips.
 
+    Args:
+        pose: The pose.
+        anatomy: The person.
+        head: The head triad (rows: left, up, forward) in person axes.
+        image_head: The triad the image head points follow (the pose model's response).
+
     Returns:
-        (image points, world points, head rotation): the image points are anatomical, the
-        world points carry the real model's face squeeze.
+        (image points, world points): the image points are anatomical, the world points carry
+        the real model's face squeeze.
     """
-    r_head = head_rotation(pose.yaw_deg, pose.roll_deg, pose.pitch_deg)
     shoulder_mid = np.array([0.0, SHOULDER_ABOVE_HIPS_M, SHOULDER_FORWARD_OF_HIPS_M])
     ear_mid_neutral = shoulder_mid + np.array([0.0, anatomy.ear_above_shoulders_m,
                                                anatomy.ear_forward_of_shoulders_m])
-    pivot = ear_mid_neutral - np.array([0.0, NECK_PIVOT_BELOW_EARS_M, 0.0])
-    pivot = pivot - np.array([0.0, 0.0, pose.retraction_cm / 100.0])
-    ear_mid = pivot + r_head @ np.array([0.0, NECK_PIVOT_BELOW_EARS_M, 0.0])
+    # The neutral head's axes are the torso's, so the pivot offset is already in person axes;
+    # a chin tuck slides the pivot straight back.
+    pivot_from_ears = np.array(NECK_PIVOT_FROM_EARS_M)
+    pivot = ear_mid_neutral + pivot_from_ears - np.array([0.0, 0.0, pose.retraction_cm / 100.0])
+    ear_mid = pivot - pivot_from_ears @ head
 
     common: dict[int, np.ndarray] = {}
     for side, idx, hike in ((1.0, Landmark.LEFT_SHOULDER, pose.left_shoulder_hike_cm),
@@ -283,20 +504,23 @@ def _body_points(pose: BodyPose, anatomy: Anatomy) -> tuple[dict[int, np.ndarray
         common[toe] = np.array([side * 0.13, -0.52, 0.55])
     for side, arm in ((1.0, pose.left_arm), (-1.0, pose.right_arm)):
         _add_arm(common, side, arm, common[Landmark.LEFT_SHOULDER if side > 0 else Landmark.RIGHT_SHOULDER],
-                 ear_mid, r_head)
+                 ear_mid, head)
 
     image = dict(common)
     world = dict(common)
-    for idx, p in anatomy.head_points(_HEAD_POINTS_IMAGE).items():
-        image[idx] = ear_mid + r_head @ p
+    for idx, p in anatomy.head_points(HEAD_POINTS_M).items():
+        image[idx] = ear_mid + p @ image_head
     for idx, p in anatomy.head_points(_HEAD_POINTS_WORLD).items():
-        world[idx] = ear_mid + r_head @ p
-    return image, world, r_head
+        world[idx] = ear_mid + p @ head
+    return image, world
 
 
 def _add_arm(points: dict[int, np.ndarray], side: float, arm: str, shoulder: np.ndarray,
-             ear_mid: np.ndarray, r_head: np.ndarray) -> None:
-    """Elbow, wrist and hand points of one arm; `side` is +1 for the left arm, -1 for the right."""
+             ear_mid: np.ndarray, head: np.ndarray) -> None:
+    """Elbow, wrist and hand points of one arm; `side` is +1 for the left arm, -1 for the right.
+
+    `head` is the head triad (rows: left, up, forward) in person axes.
+    """
     left = side > 0
     elbow_i = Landmark.LEFT_ELBOW if left else Landmark.RIGHT_ELBOW
     wrist_i = Landmark.LEFT_WRIST if left else Landmark.RIGHT_WRIST
@@ -313,10 +537,10 @@ def _add_arm(points: dict[int, np.ndarray], side: float, arm: str, shoulder: np.
     elif arm == "behind_head":
         # Hand on the back of the head, elbow raised out to the side.
         elbow = shoulder + np.array([side * 0.22, 0.13, -0.03])
-        wrist = ear_mid + r_head @ np.array([side * 0.05, 0.03, -0.10])
-        index = ear_mid + r_head @ np.array([side * -0.03, 0.05, -0.11])
-        pinky = ear_mid + r_head @ np.array([side * -0.02, 0.01, -0.11])
-        thumb = ear_mid + r_head @ np.array([side * 0.01, 0.07, -0.09])
+        wrist = ear_mid + np.array([side * 0.05, 0.03, -0.10]) @ head
+        index = ear_mid + np.array([side * -0.03, 0.05, -0.11]) @ head
+        pinky = ear_mid + np.array([side * -0.02, 0.01, -0.11]) @ head
+        thumb = ear_mid + np.array([side * 0.01, 0.07, -0.09]) @ head
     else:  # rest: hands low in front, on the lap or a desk
         elbow = shoulder + np.array([side * 0.04, -0.27, 0.06])
         wrist = elbow + np.array([side * -0.07, -0.03, 0.24])
@@ -357,6 +581,7 @@ def make_frame(
     rng: np.random.Generator | None = None,
     with_face: bool = False,
     anatomy: Anatomy = Anatomy(),
+    response: Response = Response(),
 ) -> PoseFrame:
     """Pose the 3D model, view it through `camera` and return MediaPipe-like landmarks.
 
@@ -369,49 +594,43 @@ def make_frame(
         rng: Random generator for the noise (a fixed-seed one is made when omitted).
         with_face: Also return a FaceLandmarker-style face matrix (``None`` when the face is
             turned too far from the camera for the face model to find it).
-        anatomy: The person's proportions (default: the estimator's standard model).
+        anatomy: The person's proportions (default: the anthropometric average).
+        response: How the models misread the head orientation (default: not at all).
 
     Returns:
         One `PoseFrame`.
     """
     noise = noise or Noise.none()
     rng = rng if rng is not None else np.random.default_rng(0)
-    image_pts, world_pts, r_head = _body_points(pose, anatomy)
+    torso = _torso_in_camera(camera)
+    head = head_rotation(pose.yaw_deg, pose.roll_deg, pose.pitch_deg).T  # rows, person axes
+    head_cam = head @ torso  # the true head triad in camera axes
+    # The response is camera-relative: the head the pose model draws, brought back to person axes.
+    image_head = _respond(response.pose_head, head_cam) @ torso.T
+    image_pts, world_pts = _body_points(pose, anatomy, head, image_head)
 
-    # Body orientation in MediaPipe camera axes: the torso turns and leans, then the camera rolls.
-    # In these y-down axes a rotation about +z by -angle turns the picture counter-clockwise on
-    # screen, the same direction as cv2.getRotationMatrix2D(centre, +angle, 1).
-    r_cam_roll = axis_rotation(2, -camera.camera_roll_deg)
-    r_body = r_cam_roll @ _PERSON_TO_MP @ axis_rotation(1, -camera.torso_yaw_deg) @ axis_rotation(2, camera.torso_roll_deg)
+    # Place the shoulder midpoint at the camera offsets (which turn with a rolled camera).
     shoulder_mid = np.array([0.0, SHOULDER_ABOVE_HIPS_M, SHOULDER_FORWARD_OF_HIPS_M])
-    anchor = r_cam_roll @ np.array([camera.offset_x_m, camera.offset_y_m, camera.distance_m])
-
+    anchor = _roll_picture(np.array([camera.offset_x_m, camera.offset_y_m, camera.distance_m]),
+                           camera.camera_roll_deg)
     n = NUM_POSE_LANDMARKS
-    cam = np.zeros((n, 3))
-    world = np.zeros((n, 3))
-    for i in range(n):
-        cam[i] = anchor + r_body @ (image_pts[i] - shoulder_mid)
-        world[i] = r_body @ world_pts[i]
-    hip_cam = anchor + r_body @ (np.zeros(3) - shoulder_mid)
+    cam = anchor + (np.array([image_pts[i] for i in range(n)]) - shoulder_mid) @ torso
+    world = np.array([world_pts[i] for i in range(n)]) @ torso
+    hip_depth = float((anchor - shoulder_mid @ torso)[2])
 
-    f_px = camera.focal_px
-    z = np.maximum(cam[:, 2], 0.05)
-    x_px = camera.width / 2.0 + f_px * cam[:, 0] / z
-    y_px = camera.height / 2.0 + f_px * cam[:, 1] / z
     lm = np.zeros((n, 4))
-    lm[:, 0] = x_px / camera.width
-    lm[:, 1] = y_px / camera.height
-    lm[:, 2] = IMAGE_Z_PER_WORLD_M * (cam[:, 2] - hip_cam[2])
+    lm[:, :2] = camera.project(cam)
+    lm[:, 2] = IMAGE_Z_PER_WORLD_M * (cam[:, 2] - hip_depth)
 
     # Visibility: high for points inside the image that face the camera; falls off outside the
-    # image and for an ear (or far-side eye/mouth corner) turned away from the camera.
-    r_head_cam = r_body @ r_head
+    # image and for an ear (or far-side eye/mouth corner) turned away from the camera (by the
+    # true head: occlusion is physical).
     vis = np.full(n, 0.999)
     outside = np.maximum.reduce([-lm[:, 0], lm[:, 0] - 1.0, -lm[:, 1], lm[:, 1] - 1.0, np.zeros(n)])
     vis *= np.exp(-((outside / 0.06) ** 2))
     for idx, normal in _HEAD_NORMALS.items():
         to_cam = -cam[idx] / np.linalg.norm(cam[idx])
-        facing = float((r_head_cam @ np.array(normal)) @ to_cam)
+        facing = float((np.array(normal) @ head_cam) @ to_cam)
         if facing < -0.3:
             vis[idx] *= max(0.03, 1.0 - 2.5 * (-0.3 - facing))
     for side_arm, ids in ((pose.left_arm, (15, 17, 19, 21)), (pose.right_arm, (16, 18, 20, 22))):
@@ -432,34 +651,34 @@ def make_frame(
 
     face = None
     if with_face:
-        face = _face_matrix(r_head_cam, cam, noise, rng)
+        ear_mid = (cam[Landmark.LEFT_EAR] + cam[Landmark.RIGHT_EAR]) / 2.0
+        face = _face_matrix(head_cam, _respond(response.face, head_cam), ear_mid, noise, rng)
     return PoseFrame(t_ms=int(t_ms), width=camera.width, height=camera.height,
                      landmarks=lm, world_landmarks=world, face_matrix=face)
 
 
-# The face model loses the face when it is turned further than this from the camera.
-FACE_LOST_BEYOND_DEG = 60.0
-
-
-def _face_matrix(r_head_cam: np.ndarray, cam: np.ndarray, noise: Noise,
+def _face_matrix(head_cam: np.ndarray, reported_cam: np.ndarray, ear_mid: np.ndarray, noise: Noise,
                  rng: np.random.Generator) -> np.ndarray | None:
-    """FaceLandmarker-style 4x4 matrix, or None when the face is turned away too far."""
-    ear_mid = (cam[Landmark.LEFT_EAR] + cam[Landmark.RIGHT_EAR]) / 2.0
-    # Columns of r_head_cam are the head's (left, up, forward) axes in MediaPipe camera axes,
-    # which are exactly the canonical face axes (x = left, y = up, z = out of the face).
-    axes_mp = r_head_cam
-    forward_mp = axes_mp[:, 2]
+    """FaceLandmarker-style 4x4 matrix, or None when the face is turned away too far.
+
+    Args:
+        head_cam: The true head triad (rows: left, up, forward) in MediaPipe camera axes.
+        reported_cam: The triad the face model reports (its response to the true one).
+        ear_mid: The ear midpoint in MediaPipe camera axes, metres.
+        noise: Face matrix noise.
+        rng: Random generator for the noise.
+    """
     to_cam = -ear_mid / np.linalg.norm(ear_mid)
-    if math.degrees(math.acos(max(-1.0, min(1.0, float(forward_mp @ to_cam))))) > FACE_LOST_BEYOND_DEG:
+    if math.degrees(math.acos(max(-1.0, min(1.0, float(head_cam[2] @ to_cam))))) > FACE_LOST_BEYOND_DEG:
         return None
-    rot_gl = MP_TO_GL @ axes_mp
-    # The canonical face origin sits inside the head, a few cm in front of the ear line.
-    origin_mp = ear_mid + axes_mp @ np.array([0.0, 0.0, 0.03])
-    t_cm = MP_TO_GL @ origin_mp * 100.0
+    # The canonical face axes are the head's (x = left, y = up, z = out of the face): the
+    # matrix's columns are those directions in OpenGL-style camera axes.
+    rot_gl = _mp_to_gl(reported_cam).T
+    t_cm = _mp_to_gl(ear_mid + _FACE_ORIGIN_FORWARD_M * reported_cam[2]) * 100.0
     if noise.face_deg > 0.0:
         axis = rng.normal(size=3)
-        axis /= np.linalg.norm(axis)
-        rot_gl = rotation_from_vector(axis * math.radians(rng.normal(0.0, noise.face_deg))) @ rot_gl
+        # Each direction turned about one random axis (the columns turn together, in camera axes).
+        rot_gl = _rotate(_quaternion(axis, math.radians(rng.normal(0.0, noise.face_deg))), rot_gl.T).T
     if noise.face_cm > 0.0:
         t_cm = t_cm + rng.normal(0.0, noise.face_cm, 3)
     m = np.eye(4)
@@ -478,14 +697,14 @@ def make_landmarks(yaw_deg: float = 0.0, roll_deg: float = 0.0, pitch_deg: float
 
     Keyword arguments may be any `BodyPose` field (``right_arm="down"``), any `Camera` field
     (``camera_roll_deg=15``), or `make_frame`'s ``t_ms``, ``camera``, ``noise``, ``rng``,
-    ``with_face`` and ``anatomy``.
+    ``with_face``, ``anatomy`` and ``response``.
 
     Example:
         >>> frame = make_landmarks(yaw_deg=30, camera_roll_deg=10, noise=Noise())
     """
     pose_kw = {k: kw.pop(k) for k in list(kw) if k in _POSE_FIELDS}
     cam_kw = {k: kw.pop(k) for k in list(kw) if k in _CAMERA_FIELDS}
-    allowed = {"t_ms", "camera", "noise", "rng", "with_face", "anatomy"}
+    allowed = {"t_ms", "camera", "noise", "rng", "with_face", "anatomy", "response"}
     unknown = set(kw) - allowed
     if unknown:
         raise TypeError(f"make_landmarks got unknown arguments {sorted(unknown)}")

@@ -2,28 +2,39 @@
 
 Expected values come from the physical meaning of each pose (which way the nose moves on
 screen, which ear drops) and from the numbers measured on the real model, never from the code
-under test.
+under test, and never from the estimator's geometry: the generator is written independently of
+`coach.headpose` (checked below) so that the cross-check against the estimator at the end can
+catch a mistake in either.
 """
 
 from __future__ import annotations
 
+import ast
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import coach.synthetic
+from coach import motion
+from coach.headpose import head_angles
 from coach.landmarks import Landmark as L
 from coach.synthetic import (
     BodyPose,
     Camera,
     Noise,
+    Response,
     head_rotation,
     head_rotation_angles,
     make_frame,
     make_landmarks,
+    sweep_cases,
 )
+
+HEAD_IDS = list(range(11))
 
 
 def _px(frame, idx):
@@ -97,16 +108,26 @@ def test_retraction_moves_ears_back_not_shoulders():
     np.testing.assert_allclose(b[L.LEFT_SHOULDER], a[L.LEFT_SHOULDER])
 
 
+_MIRRORED_ARMS = {"right_arm": "left_arm", "left_arm": "right_arm"}
+
+
 @pytest.mark.parametrize("kw", [dict(yaw_deg=35), dict(roll_deg=25), dict(yaw_deg=40, pitch_deg=20),
-                                dict(yaw_deg=-30, roll_deg=10, torso_yaw_deg=15)])
+                                dict(yaw_deg=-30, roll_deg=10, torso_yaw_deg=15),
+                                dict(yaw_deg=30, pitch_deg=-15, roll_deg=10, camera_roll_deg=12),
+                                dict(roll_deg=25, right_arm="behind_head", left_arm="down"),
+                                dict(yaw_deg=70, retraction_cm=2)])
 def test_model_is_mirror_symmetric(kw):
     """Posing the mirrored pose gives the mirror image of the frame (flip x, swap left/right)."""
-    mirrored_kw = {k: (-v if k in ("yaw_deg", "roll_deg", "torso_yaw_deg") else v) for k, v in kw.items()}
+    signed = ("yaw_deg", "roll_deg", "torso_yaw_deg", "camera_roll_deg")
+    mirrored_kw = {_MIRRORED_ARMS.get(k, k): (-v if k in signed else v) for k, v in kw.items()}
     a = make_landmarks(**kw, with_face=True).mirrored()
     b = make_landmarks(**mirrored_kw, with_face=True)
     np.testing.assert_allclose(a.landmarks, b.landmarks, atol=1e-9)
     np.testing.assert_allclose(a.world_landmarks, b.world_landmarks, atol=1e-9)
-    np.testing.assert_allclose(a.face_matrix, b.face_matrix, atol=1e-9)
+    if b.face_matrix is None:  # turned too far for the face model
+        assert a.face_matrix is None
+    else:
+        np.testing.assert_allclose(a.face_matrix, b.face_matrix, atol=1e-9)
 
 
 @pytest.mark.parametrize("roll_deg", [-15, 15])
@@ -200,3 +221,244 @@ def test_head_rotation_angles_round_trip(yaw, roll, pitch):
     np.testing.assert_allclose(r @ r.T, np.eye(3), atol=1e-12)
     got = head_rotation_angles(r)
     np.testing.assert_allclose(got, (yaw, roll, pitch), atol=1e-6)
+
+
+# -- independence from the estimator -----------------------------------------------------------
+
+#: What the generator may import: the standard library's basics, numpy and the landmark DATA types.
+ALLOWED_IMPORTS = {"__future__", "math", "collections.abc", "dataclasses", "types", "typing", "numpy",
+                   "coach.landmarks"}
+
+
+def test_generator_imports_nothing_from_the_estimator():
+    tree = ast.parse(Path(coach.synthetic.__file__).read_text())
+    imported, from_landmarks = set(), set()
+    for node in ast.walk(tree):  # function-level imports too
+        if isinstance(node, ast.Import):
+            imported |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add("." * node.level + (node.module or ""))
+            if node.module == "coach.landmarks":
+                from_landmarks |= {alias.name for alias in node.names}
+    assert not {m for m in imported if "headpose" in m}
+    assert imported <= ALLOWED_IMPORTS, imported - ALLOWED_IMPORTS
+    # From the landmarks module only the data types and the index tables.
+    assert from_landmarks <= {"Landmark", "PoseFrame", "NUM_POSE_LANDMARKS", "MIRROR_PAIRS"}, from_landmarks
+    # No import through the back door either.
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    assert not names & {"__import__", "importlib"}
+
+
+# -- the head's axes, from the words of DESIGN.md ----------------------------------------------
+# Torso axes: (left, up, forward). The columns of head_rotation are the head's left, up and
+# forward directions in those axes.
+
+LEFT, UP, FORWARD = np.eye(3)
+S30, C30 = 0.5, math.sqrt(3) / 2
+
+
+@pytest.mark.parametrize(
+    "angles, axis, expected",
+    [
+        ((90, 0, 0), 2, -LEFT),  # turned right: the face points to the person's right
+        ((-90, 0, 0), 2, LEFT),
+        ((90, 0, 0), 0, FORWARD),  # ... and the left ear has come forward
+        ((0, 0, 90), 2, -UP),  # chin down: the face points at the floor
+        ((0, 0, -90), 2, UP),
+        ((0, 90, 0), 1, -LEFT),  # right ear to the right shoulder: the top of the head goes right
+        ((0, 90, 0), 0, UP),  # ... and the left ear goes up
+        # Yaw then pitch: the nod is about the TURNED head's own left-right axis, so turned 90 deg
+        # right and nodded 30 deg the face looks right and down, the left ear still forward.
+        ((90, 0, 30), 2, -C30 * LEFT - S30 * UP),
+        ((90, 0, 30), 0, FORWARD),
+        # Pitch then roll: the tilt is about the NODDED head's own forward axis, so the face
+        # keeps pointing forward-down and only the top of the head swings right.
+        ((0, 90, 30), 2, C30 * FORWARD - S30 * UP),
+        ((0, 90, 30), 1, -LEFT),
+        # Yaw then roll: turned right 90 deg and tilted 90 deg, the top of the head points to
+        # the head's own right, which is now the torso's back.
+        ((90, 90, 0), 1, -FORWARD),
+    ],
+)
+def test_head_axes_follow_the_words_of_the_contract(angles, axis, expected):
+    yaw, roll, pitch = angles
+    r = head_rotation(yaw, roll, pitch)
+    np.testing.assert_allclose(r[:, axis], expected, atol=1e-12)
+    np.testing.assert_allclose(r.T @ r, np.eye(3), atol=1e-12)
+    assert np.linalg.det(r) == pytest.approx(1.0)
+
+
+# -- the picture -----------------------------------------------------------------------------------
+
+
+def _eye_mid_y(frame):
+    return frame.landmarks[[L.LEFT_EYE, L.RIGHT_EYE], 1].mean()
+
+
+def test_yaw_30_puts_the_nose_left_of_the_ears_on_an_unmirrored_camera():
+    f = make_landmarks(yaw_deg=30)
+    # The person's right is the image left for a person facing an unmirrored camera.
+    assert f.landmarks[L.NOSE, 0] < _ear_mid_x(f) - 0.02
+    # The left ear has come toward the camera: nearer (smaller z) than the right one.
+    assert f.landmarks[L.LEFT_EAR, 2] < f.landmarks[L.RIGHT_EAR, 2]
+
+
+def test_pitch_20_drops_the_nose_below_the_eyes_and_hides_nothing():
+    neutral, down = make_landmarks(), make_landmarks(pitch_deg=20)
+    gap0 = neutral.landmarks[L.NOSE, 1] - _eye_mid_y(neutral)
+    gap = down.landmarks[L.NOSE, 1] - _eye_mid_y(down)
+    assert gap0 > 0  # the nose tip is below the eyes
+    assert gap > gap0 + 0.005  # chin down: the nose tip swings further down, toward the chest
+    assert np.all(down.landmarks[HEAD_IDS, 3] > 0.9)
+    # Symmetric: a nod moves nothing sideways.
+    assert down.landmarks[L.NOSE, 0] == pytest.approx(_ear_mid_x(down), abs=1e-9)
+
+
+def test_roll_20_puts_the_right_ear_lower():
+    f = make_landmarks(roll_deg=20)
+    assert f.landmarks[L.RIGHT_EAR, 1] > f.landmarks[L.LEFT_EAR, 1] + 0.02
+    # The person's right ear (index 8) is on the image left.
+    assert f.landmarks[L.RIGHT_EAR, 0] < f.landmarks[L.LEFT_EAR, 0]
+    # Seen from the front (ears at the same depth) the line from the right ear (image left) up
+    # to the left ear rises by the roll on screen (y down).
+    d = _px(f, L.LEFT_EAR) - _px(f, L.RIGHT_EAR)
+    assert math.degrees(math.atan2(-d[1], d[0])) == pytest.approx(20.0, abs=0.5)
+
+
+def test_face_matrix_of_yaw_30_is_a_rotation_about_the_camera_up_axis():
+    m = make_landmarks(yaw_deg=30, with_face=True).face_matrix[:3, :3]
+    # In the face matrix's camera axes (x right, y up, z toward the viewer): the face's left axis
+    # (image right when facing the camera) swings toward the viewer, its forward axis (toward
+    # the viewer) swings to the image left, up stays up. That is a rotation about +y by -30 deg.
+    left = [C30, 0.0, S30]
+    up = [0.0, 1.0, 0.0]
+    forward = [-S30, 0.0, C30]
+    np.testing.assert_allclose(m, np.column_stack([left, up, forward]), atol=1e-12)
+
+
+def test_face_matrix_of_pitch_and_roll():
+    # Chin down 30 deg: the face's forward axis points down (-y) and still toward the viewer.
+    m = make_landmarks(pitch_deg=30, with_face=True).face_matrix[:3, :3]
+    np.testing.assert_allclose(m[:, 2], [0.0, -S30, C30], atol=1e-12)
+    np.testing.assert_allclose(m[:, 0], [1.0, 0.0, 0.0], atol=1e-12)
+    # Right ear down 30 deg: the top of the head leans to the image left, the left axis up.
+    m = make_landmarks(roll_deg=30, with_face=True).face_matrix[:3, :3]
+    np.testing.assert_allclose(m[:, 1], [-S30, C30, 0.0], atol=1e-12)
+    np.testing.assert_allclose(m[:, 0], [C30, S30, 0.0], atol=1e-12)
+
+
+def test_pinhole_projection_of_the_ears():
+    f = make_landmarks()
+    cam = Camera()
+    focal_px = 320.0 / math.tan(math.radians(30.0))  # 640 px wide, 60 deg field of view
+    # Neutral ears: 14.2 cm apart (tragion-tragion), 8.5 cm in front of the shoulders, which
+    # are 75 cm from the camera and 18 cm below the optical axis.
+    depth_m = cam.distance_m - 0.085
+    span_px = (f.landmarks[L.LEFT_EAR, 0] - f.landmarks[L.RIGHT_EAR, 0]) * f.width
+    assert span_px == pytest.approx(focal_px * 0.142 / depth_m, rel=1e-9)
+    ear_y_px = f.landmarks[L.LEFT_EAR, 1] * f.height
+    assert ear_y_px == pytest.approx(240.0 + focal_px * (0.18 - 0.178) / depth_m, rel=1e-9)
+    assert _ear_mid_x(f) == pytest.approx(0.5, abs=1e-12)
+
+
+# -- the models' response hook ---------------------------------------------------------------------
+
+
+def test_default_response_is_the_identity():
+    # Identity callables that are not the default object go through the full angle round trip.
+    same = Response(pose_head=lambda y, r, p: (y, r, p), face=lambda y, r, p: (y, r, p))
+    for kw in (dict(yaw_deg=40, roll_deg=-15, pitch_deg=20), dict(yaw_deg=-25, pitch_deg=-30, camera_roll_deg=10,
+                                                                  torso_yaw_deg=20)):
+        a = make_landmarks(**kw, with_face=True)
+        b = make_landmarks(**kw, with_face=True, response=same)
+        np.testing.assert_allclose(a.landmarks, b.landmarks, atol=1e-12)
+        np.testing.assert_allclose(a.world_landmarks, b.world_landmarks, atol=1e-12)
+        np.testing.assert_allclose(a.face_matrix, b.face_matrix, atol=1e-9)
+
+
+def test_face_response_changes_only_the_face_matrix():
+    half_pitch = Response(face=lambda y, r, p: (y, r, p / 2.0))
+    true = make_landmarks(pitch_deg=30, with_face=True)
+    read = make_landmarks(pitch_deg=30, with_face=True, response=half_pitch)
+    # The face model reports 15 deg chin down: its forward axis is 15 deg below the horizontal.
+    s15, c15 = math.sin(math.radians(15)), math.cos(math.radians(15))
+    np.testing.assert_allclose(read.face_matrix[:3, 2], [0.0, -s15, c15], atol=1e-12)
+    np.testing.assert_array_equal(read.landmarks, true.landmarks)
+    np.testing.assert_array_equal(read.world_landmarks, true.world_landmarks)
+
+
+def test_pose_head_response_moves_only_the_image_head():
+    blind_to_yaw = Response(pose_head=lambda y, r, p: (0.0, r, p))
+    true = make_landmarks(yaw_deg=40, with_face=True)
+    read = make_landmarks(yaw_deg=40, with_face=True, response=blind_to_yaw)
+    # The image head looks straight at the camera: the nose is between the ears.
+    assert read.landmarks[L.NOSE, 0] == pytest.approx(_ear_mid_x(read), abs=1e-9)
+    assert true.landmarks[L.NOSE, 0] < _ear_mid_x(true) - 0.02
+    # The body, the world landmarks and the face matrix still see the turned head.
+    body = list(range(11, 33))
+    np.testing.assert_array_equal(read.landmarks[body], true.landmarks[body])
+    np.testing.assert_array_equal(read.world_landmarks, true.world_landmarks)
+    np.testing.assert_array_equal(read.face_matrix, true.face_matrix)
+
+
+def test_response_is_camera_relative():
+    # The torso turned 35 deg right with the head straight on it: the head is turned 35 deg
+    # relative to the camera, and that is what the response receives.
+    seen = []
+
+    def record(y, r, p):
+        seen.append((y, r, p))
+        return y, r, p
+
+    make_landmarks(torso_yaw_deg=35, with_face=True, response=Response(face=record))
+    np.testing.assert_allclose(seen, [(35.0, 0.0, 0.0)], atol=1e-9)
+
+
+def test_motion_scripts_pass_the_response_through():
+    script = motion.lead_in(0.2, BodyPose(pitch_deg=20))
+    frames = list(script.frames(10, noise=Noise.none(), with_face=True,
+                                response=Response(face=lambda y, r, p: (y, r, p / 2.0))))
+    assert frames
+    for f in frames:
+        assert f.face_matrix[1, 2] == pytest.approx(-math.sin(math.radians(10)), abs=1e-9)
+
+
+# -- cross-check against the estimator -------------------------------------------------------------
+# The generator and the estimator now share no geometry, so agreement here means both read the
+# contract the same way. The face path reads the face matrix: it must be exact. The pose-only
+# path fits the estimator's own head model to the generator's anatomical one, which differ (eye
+# height above the ears most of all): its bounds only catch a sign or axis error (which would
+# give errors of about twice the angle).
+
+_CROSS_CAMERAS = [dict(), dict(camera_roll_deg=15), dict(torso_yaw_deg=-35), dict(offset_x_m=0.25, distance_m=1.2)]
+
+
+@pytest.mark.parametrize("camera_kw", _CROSS_CAMERAS)
+def test_estimator_face_path_recovers_the_generator_angles(camera_kw):
+    errors = []
+    for truth in sweep_cases(n_mixed=60):
+        frame = make_landmarks(*truth, with_face=True, **camera_kw)
+        if frame.face_matrix is None:  # face turned away: no face path
+            continue
+        a = head_angles(frame, use_face=True)
+        assert a.ok, (truth, a.tracking)
+        errors.append(np.array([a.yaw_deg, a.roll_deg, a.pitch_deg, a.retraction_cm]) - truth)
+    err = np.abs(np.array(errors))
+    assert len(err) >= 100
+    assert np.all(err[:, :3].max(axis=0) < 0.05), err.max(axis=0)
+    # Retraction: the two neck pivots differ by a few mm, so nodding moves it a little.
+    assert err[:, 3].max() < 0.5 and err[:, 3].mean() < 0.15, err[:, 3].max()
+
+
+def test_estimator_pose_path_agrees_in_sign_and_axis():
+    errors = []
+    for truth in sweep_cases(n_mixed=60):
+        a = head_angles(make_landmarks(*truth), use_face=False)
+        assert a.ok, truth
+        got = np.array([a.yaw_deg, a.roll_deg, a.pitch_deg])
+        errors.append(got - truth[:3])
+        for axis in range(3):
+            if abs(truth[axis]) >= 15:
+                assert np.sign(got[axis]) == np.sign(truth[axis]), (truth, got)
+    err = np.abs(np.array(errors))
+    assert np.all(err.max(axis=0) < 10.0), err.max(axis=0)
