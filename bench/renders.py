@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", type=Path, default=Path(os.environ.get("COACH_MODEL_DIR", shared / "models")))
     parser.add_argument("--cache", type=Path, default=None, help="landmark cache file (JSONL)")
     parser.add_argument("--fit", action="store_true", help="refit coach.correction and print it")
-    parser.add_argument("--ridge", type=float, default=0.5)
+    parser.add_argument("--ridge", type=float, default=0.1)
     parser.add_argument("--cv", action="store_true",
                         help="also print the tables with each character corrected by a fit on the others")
     parser.add_argument("--uncorrected", action="store_true", help="also print the tables without corrections")

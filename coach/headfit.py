@@ -24,24 +24,31 @@ from coach.rotations import MP_TO_GL, focal_px, nearest_rotation, rotation_from_
 ASSUMED_HFOV_DEG = 60.0
 
 #: The 3D head model (metres) in head axes (left, up, forward), origin at the ear midpoint:
-#: anatomical proportions, matching the real model's IMAGE landmarks (eyes ~6.4 cm apart,
-#: ears ~14.4 cm, nose ~11 cm in front of the ear line).
+#: anatomical proportions of an average adult head (eyes ~6.4 cm apart, ears ~14.4 cm, nose
+#: ~11 cm in front of the ear line; the eyes 1.5 cm above the ear canals, so that pitch 0 is the
+#: Frankfort horizontal). A bundle adjustment of a rigid head to the pose model's image landmarks
+#: on the rendered humans (true rotations known) also put the eyes 1.5 cm above the ears, but the
+#: nose only 9 cm in front: the landmarks move less than the head. That under-read is the pose
+#: model's response and `coach.correction` undoes it; this model stays a real head, so ideal
+#: (synthetic) landmarks are read exactly without any correction.
 HEAD_MODEL_M: dict[int, tuple[float, float, float]] = {
-    Landmark.NOSE: (0.0, -0.012, 0.11),
-    Landmark.LEFT_EYE_INNER: (0.016, 0.028, 0.09),
-    Landmark.LEFT_EYE: (0.032, 0.03, 0.086),
-    Landmark.LEFT_EYE_OUTER: (0.047, 0.029, 0.078),
-    Landmark.RIGHT_EYE_INNER: (-0.016, 0.028, 0.09),
-    Landmark.RIGHT_EYE: (-0.032, 0.03, 0.086),
-    Landmark.RIGHT_EYE_OUTER: (-0.047, 0.029, 0.078),
+    Landmark.NOSE: (0.0, -0.018, 0.11),
+    Landmark.LEFT_EYE_INNER: (0.016, 0.014, 0.09),
+    Landmark.LEFT_EYE: (0.032, 0.015, 0.086),
+    Landmark.LEFT_EYE_OUTER: (0.047, 0.016, 0.078),
+    Landmark.RIGHT_EYE_INNER: (-0.016, 0.014, 0.09),
+    Landmark.RIGHT_EYE: (-0.032, 0.015, 0.086),
+    Landmark.RIGHT_EYE_OUTER: (-0.047, 0.016, 0.078),
     Landmark.LEFT_EAR: (0.072, 0.0, 0.0),
     Landmark.RIGHT_EAR: (-0.072, 0.0, 0.0),
-    Landmark.MOUTH_LEFT: (0.024, -0.048, 0.085),
-    Landmark.MOUTH_RIGHT: (-0.024, -0.048, 0.085),
+    Landmark.MOUTH_LEFT: (0.024, -0.05, 0.085),
+    Landmark.MOUTH_RIGHT: (-0.024, -0.05, 0.085),
 }
 # The head landmarks are 0..10, so a landmark index is also its row in these arrays.
 _HEAD_IDS = np.arange(11)
 _HEAD_PTS = np.array([HEAD_MODEL_M[i] for i in range(11)])
+
+
 def face_head_axes(face_matrix: np.ndarray | None) -> np.ndarray | None:
     """Head axes (left, up, forward) in MediaPipe camera axes from a face matrix, or None.
 

@@ -31,20 +31,19 @@ Euro smoothing.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Literal
 
 import numpy as np
 
-from coach.correction import Corrections, MEASURED
+from coach.correction import MEASURED, NO_CORRECTION, Corrections
 from coach.filters import FilterFactory, one_euro, pass_through
-from coach.headfit import HEAD_MODEL_M, HeadFit, face_head_axes, pose_head_axes
+from coach.headfit import HEAD_MODEL_M, face_head_axes, pose_head_axes
 from coach.landmarks import NUM_POSE_LANDMARKS, Landmark, PoseFrame
 from coach.rotations import (
     MP_TO_GL,
     axis_rotation,
-    focal_px,
     head_rotation,
     head_rotation_angles,
     nearest_rotation,
@@ -276,14 +275,17 @@ def measure(frame: PoseFrame, use_face: bool = True, *, reference: Reference = "
         frame: One frame of landmarks.
         use_face: Use the face matrix when the frame has one.
         reference: ``"torso"`` needs the shoulders; ``"camera"`` needs only the head.
-        corrections: The models' response to undo (`coach.correction.NO_CORRECTION` for
-            ideal synthetic landmarks).
+        corrections: The models' response to undo (never applied to `PoseFrame.synthetic`
+            frames, whose landmarks are ideal).
     """
     if not _valid_arrays(frame):
         return _fail(Tracking.NO_PERSON)
     lm = np.asarray(frame.landmarks, dtype=float)
     wl = np.asarray(frame.world_landmarks, dtype=float)
-    frame = PoseFrame(frame.t_ms, frame.width, frame.height, lm, wl, frame.face_matrix, frame.people)
+    frame = replace(frame, landmarks=lm, world_landmarks=wl)
+    if frame.synthetic:
+        # Ideal landmarks follow the head exactly: there is no model response to undo.
+        corrections = NO_CORRECTION
     size = np.array([frame.width, frame.height], dtype=float)
     torso_ref = reference == "torso"
 
@@ -582,7 +584,7 @@ class HeadTracker:
         if self.reference == "camera":
             rotation, forward = MP_TO_GL.T @ head, _NAN
         else:
-            torso = self._torso(frame, m, t_s)
+            torso = self._torso(frame, m, t_s, head_rotation_angles(MP_TO_GL.T @ head)[0])
             rotation, forward = torso.T @ head, forward_m(m.neck_w, torso, head)
         if self._span_ratio_ref is None or (self.calibrate and not self.calibrated):
             self._collect(t_s, rotation, forward, m.span_ratio)
@@ -593,15 +595,17 @@ class HeadTracker:
                   for f, v in zip(self._filters, (yaw, roll, pitch, retraction_cm))]
         return HeadAngles(*values, confidence=m.confidence, tracking=m.tracking)
 
-    def _torso(self, frame: PoseFrame, m: HeadMeasurement, t_s: float) -> np.ndarray:
+    def _torso(self, frame: PoseFrame, m: HeadMeasurement, t_s: float, head_yaw_deg: float) -> np.ndarray:
         """The torso's axes: the view frame turned by the trunk's smoothed yaw."""
         target = 0.0
         if self._span_ratio_ref is not None and math.isfinite(m.span_ratio):
-            target = foreshortening_yaw_deg(m.span_ratio, self._span_ratio_ref, m.shoulders.depth_yaw_deg)
+            target = foreshortening_yaw_deg(m.span_ratio, self._span_ratio_ref, m.shoulders.depth_yaw_deg,
+                                            head_yaw_deg)
         self._torso_yaw_deg = self._torso_filter(t_s, target)
         if abs(self._torso_yaw_deg) < 0.05:
             return m.view_axes
-        return torso_axes(frame, m.shoulders, self._torso_yaw_deg) or m.view_axes
+        turned = torso_axes(frame, m.shoulders, self._torso_yaw_deg)
+        return m.view_axes if turned is None else turned
 
     def _fused_head(self, m: HeadMeasurement, t_s: float) -> np.ndarray:
         face, pose = m.face_axes, m.pose_axes

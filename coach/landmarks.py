@@ -86,6 +86,9 @@ class PoseFrame:
             ``None`` when no face was detected or the face model is not used.
         people: How many people the model saw; the landmarks are those of the one being
             coached (the most central, larger person) when more than one is seen.
+        synthetic: Made by `coach.synthetic`, not by the models: ideal landmarks that follow
+            the head exactly, so the head-angle estimator does not undo the real models'
+            measured response on them (`coach.correction`). Logged as ``"synthetic": true``.
     """
 
     t_ms: int
@@ -95,6 +98,7 @@ class PoseFrame:
     world_landmarks: np.ndarray | None = None
     face_matrix: np.ndarray | None = None
     people: int = -1
+    synthetic: bool = False
 
     def __post_init__(self) -> None:
         # -1 means "derive": one person when landmarks are present, none otherwise.
@@ -124,6 +128,8 @@ class PoseFrame:
         }
         if self.people != (0 if self.landmarks is None else 1):
             out["people"] = int(self.people)
+        if self.synthetic:
+            out["synthetic"] = True
         return out
 
     @classmethod
@@ -151,6 +157,7 @@ class PoseFrame:
             ),
             face_matrix=_array_or_none(obj.get("face_matrix"), (4, 4), "face_matrix"),
             people=int(obj.get("people", -1)),
+            synthetic=obj.get("synthetic") is True,
         )
 
     def mirrored(self) -> "PoseFrame":
@@ -169,7 +176,7 @@ class PoseFrame:
         if self.face_matrix is not None:
             flip = np.diag([-1.0, 1.0, 1.0, 1.0])
             fm = flip @ self.face_matrix @ flip
-        return PoseFrame(self.t_ms, self.width, self.height, lm, wl, fm, self.people)
+        return PoseFrame(self.t_ms, self.width, self.height, lm, wl, fm, self.people, self.synthetic)
 
 
 def _swap_pairs(a: np.ndarray) -> np.ndarray:

@@ -653,8 +653,9 @@ def make_frame(
     if with_face:
         ear_mid = (cam[Landmark.LEFT_EAR] + cam[Landmark.RIGHT_EAR]) / 2.0
         face = _face_matrix(head_cam, _respond(response.face, head_cam), ear_mid, noise, rng)
+    # Marked synthetic: the estimator does not undo the real models' measured response on it.
     return PoseFrame(t_ms=int(t_ms), width=camera.width, height=camera.height,
-                     landmarks=lm, world_landmarks=world, face_matrix=face)
+                     landmarks=lm, world_landmarks=world, face_matrix=face, synthetic=True)
 
 
 def _face_matrix(head_cam: np.ndarray, reported_cam: np.ndarray, ear_mid: np.ndarray, noise: Noise,

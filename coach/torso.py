@@ -19,10 +19,10 @@ model's ear span, so that moving nearer or farther does not count), against the 
 a reference pose (the calibrated neutral; `HeadTracker` keeps it). The world depth gives only
 the sign. Foreshortening cannot see small turns (cos 20 deg = 0.94) and the model still pulls
 the shoulders a little with the head (on the renders the ratio dropped to 0.93 of neutral at
-worst, i.e. 22 deg), so turns below `TORSO_YAW_IGNORED_DEG` are read as facing the camera and a
-turn is fully trusted from `TORSO_YAW_FULL_DEG` on. A person who turns the whole body by 45 deg
-or more is therefore measured against their shoulders; a smaller trunk turn is partly read as
-neck rotation.
+worst, i.e. 22 deg), so turns below `TORSO_YAW_IGNORED_DEG` (more with the head turned far) are read as facing the
+camera and a turn is fully trusted `TORSO_YAW_RAMP_DEG` beyond. A person who turns the whole body
+by 45 deg or more is therefore measured against their shoulders; a smaller trunk turn is partly
+read as neck rotation.
 """
 
 from __future__ import annotations
@@ -36,10 +36,14 @@ from coach.headfit import ASSUMED_HFOV_DEG
 from coach.landmarks import Landmark, PoseFrame
 from coach.rotations import axis_rotation, focal_px
 
-#: Foreshortening below this torso yaw is noise (see the module docstring), fully trusted from
-#: TORSO_YAW_FULL_DEG on (linear in between).
+#: Foreshortening below this torso yaw is noise (see the module docstring), fully trusted
+#: TORSO_YAW_RAMP_DEG further on (linear in between). The model drags the shoulders more the
+#: further the head is turned from the camera: on the renders the span fell to 0.93 of
+#: neutral (22 deg) with the head within 45 deg of the camera, and to 0.83 (34 deg) at 80 deg,
+#: so the ignored zone widens by TORSO_YAW_IGNORED_PER_HEAD at a head turned 80 deg.
 TORSO_YAW_IGNORED_DEG = 30.0
-TORSO_YAW_FULL_DEG = 45.0
+TORSO_YAW_IGNORED_PER_HEAD = 10.0
+TORSO_YAW_RAMP_DEG = 15.0
 #: A shoulder line within this of the image horizontal is taken as level, and fully trusted
 #: from TORSO_ROLL_FULL_DEG on. On a static image the real model's shoulder line wanders +-2 deg
 #: (astronaut); on the webcam clip it has a 1.2 deg left/right bias. Without this prior the
@@ -89,18 +93,20 @@ class Shoulders:
         return cls(span_px=span_px, span_m=span_m, depth_yaw_deg=depth_yaw)
 
 
-def foreshortening_yaw_deg(ratio: float, reference: float, sign_deg: float) -> float:
+def foreshortening_yaw_deg(ratio: float, reference: float, sign_deg: float, head_yaw_deg: float = 0.0) -> float:
     """Torso yaw from the span ratio against its reference, after the dead zone.
 
     Args:
         ratio: Shoulder span / head size now (both in pixels).
         reference: The same ratio with the torso facing the camera.
         sign_deg: Any angle whose sign says which way the torso turned (the depth yaw).
+        head_yaw_deg: The head's yaw relative to the camera (widens the dead zone).
     """
     if not (math.isfinite(ratio) and math.isfinite(reference)) or reference <= 0:
         return 0.0
     turned = math.degrees(math.acos(min(1.0, max(0.0, ratio / reference))))
-    return math.copysign(dead_zone(turned, TORSO_YAW_IGNORED_DEG, TORSO_YAW_FULL_DEG), sign_deg)
+    ignored = TORSO_YAW_IGNORED_DEG + TORSO_YAW_IGNORED_PER_HEAD * min(1.0, (head_yaw_deg / 80.0) ** 2)
+    return math.copysign(dead_zone(turned, ignored, ignored + TORSO_YAW_RAMP_DEG), sign_deg)
 
 
 def torso_axes(frame: PoseFrame, shoulders: Shoulders, yaw_deg: float = 0.0,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 
 from coach.filters import pass_through
 from coach.headpose import (
+    HeadAngles,
     HeadTracker,
     Tracking,
     head_angles,
@@ -72,7 +74,9 @@ def test_signs_follow_the_design(pose, axis, sign, use_face):
     v = _values(a)
     assert sign * v[axis] > 0.8 * abs(next(iter(pose.values())))
     others = np.delete(v[:3], axis) if axis < 3 else v[:3]
-    assert np.all(np.abs(others) < 1.0)
+    # The pose-only fit uses the estimator's head model, the generator has its own anatomy
+    # (a few mm apart): that leaves ~1 deg of cross-talk; the face path has none.
+    assert np.all(np.abs(others) < (1.0 if use_face else 2.0))
 
 
 # -- accuracy --------------------------------------------------------------------------------------
@@ -98,7 +102,6 @@ def test_fused_sweep_accuracy():
     "camera_kw",
     [
         dict(camera_roll_deg=15), dict(camera_roll_deg=-15),
-        dict(torso_yaw_deg=35), dict(torso_yaw_deg=-35),
         dict(torso_roll_deg=12), dict(offset_x_m=0.25), dict(distance_m=1.2),
         dict(hfov_deg=75),  # the estimator assumes 60 deg
     ],
@@ -109,13 +112,41 @@ def test_pose_only_accuracy_under_camera_and_torso_changes(camera_kw):
     assert np.all(mae[:3] <= 2.0) and mae[3] <= 0.5, (camera_kw, mae)
 
 
+def _turned_body(torso_yaw_deg: float, use_face: bool, head: dict | None = None) -> HeadAngles:
+    """A tracker sees the person square to the camera for 3 s (its torso reference), then the
+    whole body turned by ``torso_yaw_deg`` for 3 s, the head turned by ``head`` against it."""
+    tracker = HeadTracker(use_face=use_face, smooth=False, calibrate=False)
+    rng = np.random.default_rng(5)
+    for i in range(90):
+        tracker.update(make_landmarks(noise=Noise(), rng=rng, with_face=use_face, t_ms=i * 33))
+    for i in range(90, 180):
+        a = tracker.update(make_landmarks(torso_yaw_deg=torso_yaw_deg, noise=Noise(), rng=rng,
+                                          with_face=use_face, t_ms=i * 33, **(head or {})))
+    return a
+
+
+@pytest.mark.parametrize("use_face", [False, True])
+@pytest.mark.parametrize("torso_yaw_deg", [60.0, -60.0])
+def test_a_whole_body_turn_is_not_a_neck_rotation(torso_yaw_deg, use_face):
+    """Turning the whole body (head straight on the shoulders) must not read as a neck turn:
+    the shoulders' foreshortening against the reference measures the trunk's turn. What is
+    left (the dead zone's ramp, and perspective: the nearer shoulder looks wider, so a 55 deg
+    turn foreshortens like 48) is at most a quarter of the turn."""
+    a = _turned_body(torso_yaw_deg, use_face)
+    assert a.ok and math.copysign(1, a.yaw_deg) == math.copysign(1, torso_yaw_deg)
+    assert abs(a.yaw_deg) < 0.25 * abs(torso_yaw_deg), a
+    # ... and a neck turn back toward the camera on top of it is measured against the shoulders.
+    b = _turned_body(torso_yaw_deg, use_face, dict(yaw_deg=-math.copysign(30.0, torso_yaw_deg)))
+    assert b.yaw_deg == pytest.approx(-math.copysign(30.0, torso_yaw_deg), abs=0.25 * abs(torso_yaw_deg))
+
+
 def test_small_torso_yaw_is_read_as_facing_the_camera():
-    """Documented limit: the real model's shoulder depth is too biased to trust below 15 deg,
-    so a torso turned 8 deg with the head straight reads as the head turned 8 deg."""
-    a = head_angles(make_landmarks(torso_yaw_deg=8), use_face=False)
-    assert a.yaw_deg == pytest.approx(8.0, abs=1.0)
-    b = head_angles(make_landmarks(torso_yaw_deg=40), use_face=False)
-    assert b.yaw_deg == pytest.approx(0.0, abs=1.0)
+    """Documented limit: the real model drags the shoulders with the head (on the renders the
+    span fell to 0.93 of neutral, 22 deg, with the torso still), so foreshortening below 30 deg
+    is ignored: a torso turned 15 deg with the head straight reads as the head turned 15."""
+    assert _turned_body(15.0, use_face=False).yaw_deg == pytest.approx(15.0, abs=1.5)
+    # A single frame has no reference: the torso is taken to face the camera.
+    assert head_angles(make_landmarks(torso_yaw_deg=55), use_face=False).yaw_deg == pytest.approx(55.0, abs=2.0)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -183,18 +214,18 @@ def test_moving_restarts_calibration():
 
 
 def test_neutral_is_applied_as_a_rotation_not_by_subtracting_angles():
-    """Neutral: head pitched 25 deg down. Then turn 40 deg about the HEAD's own up axis.
+    """Neutral: head pitched 18 deg down. Then turn 40 deg about the HEAD's own up axis.
 
     Relative to the neutral that is a pure 40 deg yaw; subtracting Euler angles would get a
     different answer, which this test would catch."""
-    neutral = head_rotation(0, 0, 25)
+    neutral = head_rotation(0, 0, 18)
     turned = neutral @ head_rotation(40, 0, 0)
     yaw, roll, pitch = head_rotation_angles(turned)
-    naive = (yaw - 0, roll - 0, pitch - 25)
+    naive = (yaw - 0, roll - 0, pitch - 18)
     assert max(abs(naive[0] - 40), abs(naive[1]), abs(naive[2])) > 3.0  # the naive way is wrong
 
     tracker = HeadTracker(use_face=False, smooth=False)
-    _feed(tracker, 70, pitch_deg=25)
+    _feed(tracker, 70, pitch_deg=18)
     assert tracker.calibrated
     a = tracker.update(make_landmarks(yaw, roll, pitch, noise=Noise(), t_ms=5000))
     assert a.yaw_deg == pytest.approx(40, abs=1.5)
@@ -284,8 +315,7 @@ def test_losing_the_face_does_not_make_the_angles_jump():
         if frame.face_matrix is not None:
             m = frame.face_matrix.copy()
             m[:3, :3] = bias @ m[:3, :3]
-            frame = PoseFrame(frame.t_ms, frame.width, frame.height, frame.landmarks,
-                              frame.world_landmarks, m)
+            frame = replace(frame, face_matrix=m)
         out.append(tracker.update(frame).yaw_deg)
     lost = [i for i in range(len(yaws)) if make_landmarks(yaw_deg=float(yaws[i]), with_face=True).face_matrix is None]
     assert lost, "the face must be lost somewhere in the sweep"
@@ -296,7 +326,7 @@ def test_losing_the_face_does_not_make_the_angles_jump():
 def test_bad_face_matrix_falls_back_to_pose():
     frame = make_landmarks(yaw_deg=20, with_face=True)
     for bad in (np.full((4, 4), np.nan), np.eye(4) * 3.0):
-        f = PoseFrame(frame.t_ms, frame.width, frame.height, frame.landmarks, frame.world_landmarks, bad)
+        f = replace(frame, face_matrix=bad)
         m = measure(f)
         assert m.ok and m.source == "pose"
         assert head_angles(f).yaw_deg == pytest.approx(20, abs=1.0)
@@ -309,7 +339,7 @@ def _with(frame: PoseFrame, rows: dict[int, tuple]) -> PoseFrame:
     lm = frame.landmarks.copy()
     for idx, values in rows.items():
         lm[idx, : len(values)] = values
-    return PoseFrame(frame.t_ms, frame.width, frame.height, lm, frame.world_landmarks, frame.face_matrix)
+    return replace(frame, landmarks=lm)
 
 
 def test_no_landmarks_is_no_person():
@@ -319,7 +349,7 @@ def test_no_landmarks_is_no_person():
 
 @pytest.mark.parametrize("change", [
     {L.LEFT_SHOULDER: (0.7, 1.15)},  # below the picture, as the model invents them
-    {L.RIGHT_SHOULDER: (0.3, 0.8, 0.0, 0.6)},  # low visibility
+    {L.RIGHT_SHOULDER: (0.3, 0.8, 0.0, 0.3)},  # low visibility
     {L.LEFT_SHOULDER: (float("nan"), 0.8)},
 ])
 def test_shoulders_out_of_view_are_reported(change):
@@ -358,7 +388,7 @@ def _corrupt(draw, frame: PoseFrame) -> PoseFrame:
         else:
             lm[i, 3] = draw(st.floats(-1, 2) | st.just(float("nan")))
     face = draw(st.sampled_from([None, frame.face_matrix, np.full((4, 4), np.nan)]))
-    return PoseFrame(frame.t_ms, frame.width, frame.height, lm, wl, face)
+    return replace(frame, landmarks=lm, world_landmarks=wl, face_matrix=face)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

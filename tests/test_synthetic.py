@@ -430,7 +430,9 @@ def test_motion_scripts_pass_the_response_through():
 # height above the ears most of all): its bounds only catch a sign or axis error (which would
 # give errors of about twice the angle).
 
-_CROSS_CAMERAS = [dict(), dict(camera_roll_deg=15), dict(torso_yaw_deg=-35), dict(offset_x_m=0.25, distance_m=1.2)]
+# A turned torso needs the tracker's reference (tests/test_headpose.py: whole-body turns); a single
+# frame takes the torso to face the camera, so it is not in this single-frame check.
+_CROSS_CAMERAS = [dict(), dict(camera_roll_deg=15), dict(torso_roll_deg=12), dict(offset_x_m=0.25, distance_m=1.2)]
 
 
 @pytest.mark.parametrize("camera_kw", _CROSS_CAMERAS)
