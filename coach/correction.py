@@ -7,18 +7,18 @@ head angles (../shared/data/renders, both characters and their mirror images; `b
 prints the tables):
 
 - the face matrix reads a level head ~6.5 deg chin-down, under-reads chin-down pitch (+40
-  reads +30 relative to that) and turns to the person's right at 60 deg by ~6 deg more than
-  turns to the left (the model is not mirror-symmetric);
+  reads +30 relative to that) and reads a 60 deg turn to the person's right ~6 deg shorter
+  than one to the left (the model is not mirror-symmetric);
 - the head model fitted to the pose landmarks under-reads everything the landmarks do not
-  follow: pitch +-40 reads about +-20, roll 45 reads 31-35, yaw 80 reads 58-70, and near profile
-  it reads 7-10 deg of roll that is not there.
+  follow: pitch +40 reads +21 and -40 reads -20, roll 45 reads 33, yaw 80 reads 63-69, and
+  near profile it reads 7-10 deg of roll that is not there.
 
 An `AngleCorrection` is a smooth map fitted to those measurements: a quadratic polynomial in
 the reported angles (with |yaw| terms, because the two directions of turning differ), fitted
 by ridge regression pulled toward "no correction". Inputs are clipped to the measured range for
 the polynomial and anything beyond passes through one to one, so it never extrapolates wildly.
 It is applied to the angles relative to the *view frame* (the camera, rolled with the shoulder
-line; see `coach.torso.view_axes`): that is what the models see, and it keeps a rolled camera
+line; `coach.torso.torso_axes` with no yaw): that is what the models see, and it keeps a rolled camera
 from changing the result.
 
 Fitted by ``python bench/renders.py --fit`` (it prints the tables below); the bench also prints
