@@ -420,3 +420,40 @@ def test_wrong_shapes_are_no_person(shape):
     frame = make_landmarks()
     bad = PoseFrame(0, 640, 480, np.zeros(shape), frame.world_landmarks)
     assert head_angles(bad).tracking is Tracking.NO_PERSON
+
+
+def test_a_face_far_from_the_pose_estimate_is_not_used():
+    """Near profile the face model sometimes returns an orientation 80-160 deg off (measured on
+    the renders); a face that far from the pose estimate is rejected, the pose carries on."""
+    frame = make_landmarks(yaw_deg=50, with_face=True)
+    good = measure(frame)
+    assert good.source == "face" and not good.face_rejected
+    flipped = frame.face_matrix.copy()
+    flipped[:3, :3] = rotation_from_vector(np.radians([0.0, 110.0, 0.0])) @ flipped[:3, :3]
+    bad = measure(replace(frame, face_matrix=flipped))
+    assert bad.face_rejected and bad.source == "pose"
+    assert head_angles(replace(frame, face_matrix=flipped)).yaw_deg == pytest.approx(50, abs=3.0)
+
+
+def test_a_face_that_leaps_while_the_pose_stays_is_ignored():
+    """One frame whose face reads 35 deg off while the pose fit did not move (under the
+    disagreement limit, so only the jump gives it away) does not move the angles."""
+    tracker = HeadTracker(use_face=True, smooth=False, calibrate=False)
+    for i in range(30):
+        tracker.update(make_landmarks(yaw_deg=20, with_face=True, t_ms=i * 33))
+    frame = make_landmarks(yaw_deg=20, with_face=True, t_ms=30 * 33)
+    leapt = frame.face_matrix.copy()
+    leapt[:3, :3] = rotation_from_vector(np.radians([0.0, 35.0, 0.0])) @ leapt[:3, :3]
+    a = tracker.update(replace(frame, face_matrix=leapt))
+    assert a.yaw_deg == pytest.approx(20, abs=2.0)
+
+
+def test_camera_reference_needs_no_shoulders():
+    """Relative to the camera: a face-only picture (shoulders out of view) is still measured,
+    and a turned body counts fully (the camera does not turn with it)."""
+    closeup = _with(make_landmarks(yaw_deg=25, with_face=True), {L.LEFT_SHOULDER: (0.7, 1.3), L.RIGHT_SHOULDER: (0.3, 1.3)})
+    assert head_angles(closeup).tracking is Tracking.SHOULDERS_NOT_VISIBLE
+    a = head_angles(closeup, reference="camera")
+    assert a.ok and a.yaw_deg == pytest.approx(25, abs=1.0) and math.isnan(a.retraction_cm)
+    turned = head_angles(make_landmarks(yaw_deg=10, torso_yaw_deg=30, with_face=True), reference="camera")
+    assert turned.yaw_deg == pytest.approx(40, abs=1.5)
