@@ -101,8 +101,10 @@ HEAD_MIN_VISIBILITY = 0.5
 #: Below this confidence the angles are reported as `Tracking.LOW_CONFIDENCE`.
 MIN_CONFIDENCE = 0.5
 #: The head model's fit quality falls to 0 at this RMS reprojection error, in head widths.
-#: Correct fits on the renders reach 0.08 head widths (5.7 px of 75) in the hardest combined
-#: poses; the cartoon "people" are rejected by their body shape, not by this.
+#: On the renders the hardest combined poses (turned, tilted and chin up, face lost) fit to
+#: 0.08 head widths (5.7 px of 75): their estimate is 10-20 deg off, but it is the best there
+#: is, so they stay tracked (at 0.15 one of them was dropped). The cartoon "people" are
+#: rejected by their body shape, not by this.
 FIT_RMS_MAX_HEADS = 0.2
 #: Plausible (shoulder midpoint - ear midpoint) distance along the torso's up axis, as a
 #: fraction of the shoulder width, in the image. Real people: 0.48-0.67 (real clips), renders
