@@ -314,6 +314,10 @@ def test_flow_table(stage, event):
     assert screen == flow.screen(stalled=frame is None) and screen.stage is next_stage
     assert screen.paused is (event == "key space")
     assert screen.stalled is (event == "camera lost")
+    if stage is next_stage is Stage.CALIBRATE and frame is not None and key is None:
+        # The card says what stops the calibration: the tracker's hint, or the tracking problem.
+        expected_problem = {"not plausible neutral": HINT, "person lost": tracking_text("no-person")}
+        assert screen.calibration_problem == expected_problem.get(event)
     if event == "camera lost":
         assert screen.status_line == CAMERA_STOPPED_TEXT
     elif event == "person lost" and not flow.paused:
