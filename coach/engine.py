@@ -497,9 +497,10 @@ class Engine:
         if self._hold is not None:
             events += self._end_hold(t_ms, void_fault="head-circle")
         elif self._pending_side is not None and self._pending_hold is not None:
-            # The circle usually starts from the held pose: the hold has just ended counted when
-            # the head left the zone, ~1-3 s before the circle is complete. Its rep is void, so
-            # the hold must not count either (a counted hold is a rep in the history).
+            # The circle usually starts from the held pose: the hold ended, counted, when the head
+            # left the zone, before the circle was caught (a 3 s / 5 s lateral-flexion circle:
+            # 2.0 s / 3.5 s before). Its rep is void, so the hold must not count either (a
+            # counted hold is a rep in the history).
             void = replace(self._pending_hold, counted=False, fault="head-circle")
             events.append(Event(EventKind.HOLD_VOIDED, t_ms, side=void.side, hold=void, fault=void.fault))
         self._pending_side = self._pending_hold = None  # the rep in progress is void
