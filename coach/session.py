@@ -184,14 +184,15 @@ class _Driver:
                     key = self.show(screen, sample)
                 case Coached(index=index, events=events, t0_ms=t0_ms):
                     self.audio.handle_events(events)
-                    record_events(self.history, self.run_ids[index], events, t0_ms=t0_ms)
+                    if index in self.run_ids:  # (a Ctrl-C can land between a step and its actions)
+                        record_events(self.history, self.run_ids[index], events, t0_ms=t0_ms)
                 case Recalibrate():
                     self.reader.recalibrate()
                 case SaveCalibration():
                     self.history.record_calibration(self.sid, self.reader.calibration_info())
                 case StartExercise(index=index, exercise_id=exercise_id, targets=targets):
                     self.run_ids[index] = self.history.start_exercise(self.sid, exercise_id, targets)
-                case FinishExercise(index=index, result=result):
+                case FinishExercise(index=index, result=result) if index in self.run_ids:
                     self.history.finish_exercise(self.run_ids[index], result)
                 case ToggleMute():
                     self.audio.toggle_mute()
