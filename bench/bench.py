@@ -347,7 +347,7 @@ def headless_run(ctx: Context, *, use_face: bool, record: bool, mode: str = "pro
 
     ``mode="process"`` is the run as `coach.session.run_command` builds it for ``--headless
     --video``: the models in a `PoseWorker` process with the face model every ``RUN_FACE_EVERY``
-    frames, decode read-ahead, and two frames in flight (`PosePrefetch`). ``"threads"`` is the
+    frames, decode read-ahead, and two frames in flight (`coach.sources.Prefetched`). ``"threads"`` is the
     previous design, the same with an in-process `PoseTracker` on a prefetch thread (MediaPipe
     keeps the GIL, so it overlaps little). ``"serial"`` is the run before any speed-up (face
     every frame, no worker thread, no decode read-ahead).
@@ -358,8 +358,10 @@ def headless_run(ctx: Context, *, use_face: bool, record: bool, mode: str = "pro
     from coach.exercise import list_exercises
     from coach.history import NullHistory
     from coach.pose_worker import PoseWorker
-    from coach.session import (HEADLESS_READ_AHEAD, HEADLESS_TIMING, RUN_FACE_EVERY, IterSource, PosePrefetch,
-                               SessionConfig, VideoOut, run_session)
+    from coach.display import VideoOut
+    from coach.flow import HEADLESS_TIMING
+    from coach.session import HEADLESS_READ_AHEAD, RUN_FACE_EVERY, SessionConfig, run_session
+    from coach.sources import Prefetched
 
     face_model = ctx.face_model if use_face else None
     if mode == "process":
@@ -374,11 +376,10 @@ def headless_run(ctx: Context, *, use_face: bool, record: bool, mode: str = "pro
         worker_pid = model.pid if mode == "process" else None
         start, start_cpu = time.perf_counter(), cpu_seconds()
         start_worker_cpu = 0.0 if worker_pid is None else cpu_seconds(worker_pid)
-        source = PosePrefetch(IterSource(VideoFileSource(ctx.video, realtime=False, read_ahead=read_ahead)),
-                              model if mode == "process" else model.process)
+        source = Prefetched(VideoFileSource(ctx.video, realtime=False, read_ahead=read_ahead), model)
         out = VideoOut(Path(tmp) / "annotated.mp4", source.fps) if record else None
         try:
-            outcome = run_session(list_exercises(), source, source.pose_fn, audio=audio,
+            outcome = run_session(list_exercises(), source, audio=audio,
                                   history=NullHistory(), config=SessionConfig(timing=HEADLESS_TIMING),
                                   video_out=out, use_face=use_face)
         finally:
@@ -400,7 +401,7 @@ def run_settings(ctx: Context) -> str:
         settings = ", ".join(f"{k}={v}" for k, v in worker.settings.items())
         in_flight = worker.capacity
     return (f"PoseWorker({settings}): the models in a worker process, {in_flight} frames in flight "
-            f"(PosePrefetch), face and census graphs in LIVE_STREAM mode beside the pose graph; "
+            f"(Prefetched), face and census graphs in LIVE_STREAM mode beside the pose graph; "
             f"decode read-ahead {HEADLESS_READ_AHEAD} frames; --out: overlay drawn + mp4v encoded "
             f"on a writer thread; all four exercises (routine), no sound, no history")
 

@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(REPO))
 
-from coach.coaching import Coach  # noqa: E402
+from coach.coaching import Coach, Reader  # noqa: E402
 from coach.exercise import load_exercise  # noqa: E402
 from coach.history import HistoryStore, record_events  # noqa: E402
 from coach.landmarks import PoseFrame  # noqa: E402
@@ -145,7 +145,7 @@ def _run(minutes: float, fps: float, sample_every: int, warmup_min: float, data_
     end_ms = int(minutes * 60_000)
     started = datetime(2026, 1, 5, 8, 0, tzinfo=timezone.utc)
     exercises = {ex_id: load_exercise(ex_id) for ex_id in EXERCISE_IDS}
-    coach = Coach(use_face=False)
+    reader = Reader(use_face=False)  # the calibration carries over from exercise to exercise
     t_ms = 0
     wall0, cpu0 = time.perf_counter(), time.process_time()
     with HistoryStore.open(data_dir) as store:
@@ -154,7 +154,7 @@ def _run(minutes: float, fps: float, sample_every: int, warmup_min: float, data_
             if t_ms >= end_ms:
                 break
             exercise = exercises[exercise_id]
-            coach.start(exercise, t_ms)
+            coach = Coach(exercise, reader=reader, t0_ms=t_ms)
             run_id = store.start_exercise(sid, exercise_id, coach.targets())
             frame: PoseFrame | None = None
             for frame in script.frames(fps, seed=seed + k, t0_ms=t_ms):
@@ -164,14 +164,14 @@ def _run(minutes: float, fps: float, sample_every: int, warmup_min: float, data_
                 result.frames += 1
                 if result.frames % sample_every == 0:
                     result.samples.append((frame.t_ms / 60_000.0, rss_kb()))
-            section = coach.section()
-            store.finish_exercise(run_id, section["reps"], section["tracking_lost_s"])
+            done = coach.result()
+            store.finish_exercise(run_id, done)
             result.exercises += 1
-            for side, n in section["reps"].items():
+            for side, n in done.reps.items():
                 key = f"{exercise_id}:{side}"
                 result.reps[key] = result.reps.get(key, 0) + n
-            result.report_holds += len(section["holds"])
-            result.safety_events += len(section["safety_events"])
+            result.report_holds += len(done.holds)
+            result.safety_events += len(done.safety_events)
             t_ms = (frame.t_ms if frame is not None else t_ms) + int(round(1000.0 / fps))
         store.end_session(sid, started + timedelta(milliseconds=t_ms), "completed")
         result.stored_holds = sum(len(r.holds) for s in store.sessions() for r in s.runs)

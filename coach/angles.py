@@ -20,6 +20,8 @@ from typing import IO, Iterable
 from coach.errors import CoachError
 from coach.headpose import HeadAngles, HeadTracker
 from coach.landmarks import PoseFrame
+from coach.options import AnglesOptions
+from coach.outputs import check_writable
 
 CSV_HEADER = ("t_ms", "yaw_deg", "roll_deg", "pitch_deg", "retraction_cm", "confidence", "tracking")
 
@@ -51,26 +53,25 @@ def write_angles(frames: Iterable[PoseFrame], tracker: HeadTracker, out: IO[str]
     return rows, ok
 
 
-def angles_command(args) -> int:
-    """The `coach angles` subcommand (argparse namespace from `coach.cli`)."""
+def angles_command(args: AnglesOptions) -> int:
+    """The `coach angles` subcommand (typed options from `coach.cli`)."""
     from tqdm import tqdm
 
     from coach.capture import open_source
     from coach.pose import open_tracker
 
     out_path: Path | None = args.out
-    if out_path is not None and not out_path.parent.is_dir():
-        raise CoachError(f"folder {out_path.parent} for --out does not exist")
+    check_writable(out_path, "--out")
     # Open the input before loading the model: a typo in the path fails in milliseconds.
     source = open_source(args.input)
-    head = HeadTracker(use_face=not args.no_face, smooth=not args.no_smooth, calibrate=args.calibrate,
+    head = HeadTracker(use_face=args.use_face, smooth=args.smooth, calibrate=args.calibrate,
                        reference=args.reference)
     try:
         out = sys.stdout if out_path is None else out_path.open("w", encoding="utf-8", newline="")
     except OSError as exc:
         source.close()
         raise CoachError(f"cannot write {out_path}: {exc.strerror}; pick another --out") from None
-    with source, open_tracker(args.model, use_face=not args.no_face) as tracker:
+    with source, open_tracker(args.model, use_face=args.use_face) as tracker:
         bar = tqdm(total=source.frame_count, unit="frame", desc="angles", file=sys.stderr,
                    leave=False, disable=None)
         try:

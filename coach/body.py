@@ -25,10 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coach.landmarks import Landmark, PoseFrame
+from coach.landmarks import MIN_VISIBILITY, Landmark, PoseFrame
 
-#: Below this image-landmark visibility a landmark is treated as not seen.
-MIN_VISIBILITY = 0.5
 #: An arm counts as "down along the body" when the shoulder->wrist direction is within this many
 #: degrees of the torso's down direction ...
 ARM_DOWN_MAX_DEG = 25.0

@@ -1,9 +1,12 @@
 """Frame sources with one interface: webcam, video file, still image.
 
-Every source is an iterable of ``(t_ms, frame_bgr)`` with strictly increasing ``t_ms``, has
-``fps``, ``size`` (width, height) and ``frame_count`` (``None`` for a live camera), and is a
-context manager. Time belongs here, not in the logic modules: a file's timestamps come from its
-frame index and frame rate, a camera's from the monotonic clock at the moment it was grabbed.
+Every source hands out `Sample`s ``(t_ms, frame_bgr, pose)`` with strictly increasing ``t_ms``:
+`FrameSource.read` gives the next one (or None: nothing came in time, or the end), iterating
+gives them all. Sources have ``fps``, ``size`` (width, height) and ``frame_count`` (``None`` for
+a live camera), and are context managers. The sources here leave ``pose`` empty;
+`coach.sources` adds the model's landmarks, `coach.demo` draws a scripted person. Time belongs
+here, not in the logic modules: a file's timestamps come from its frame index and frame rate, a
+camera's from the monotonic clock at the moment it was grabbed.
 
 The camera source runs a reader thread that keeps only the newest frame. OpenCV's own
 ``CAP_PROP_BUFFERSIZE`` is ignored by many backends, so a slow consumer would otherwise be
@@ -12,7 +15,6 @@ handed frames that are seconds old; with a one-slot buffer a slow consumer skips
 
 from __future__ import annotations
 
-import contextlib
 import queue
 import threading
 import time
@@ -23,7 +25,9 @@ from typing import Callable, Iterator, Protocol
 import cv2
 import numpy as np
 
+from coach.cameras import CameraInfo, camera_open_error, list_cameras, opencv_quiet
 from coach.errors import CoachError
+from coach.landmarks import PoseFrame
 from coach.native import stderr_silenced
 
 Clock = Callable[[], float]
@@ -58,21 +62,63 @@ class CameraLost(CoachError):
         self.stalled_s = stalled_s
 
 
+@dataclass(frozen=True)
+class Sample:
+    """One frame of a source.
+
+    Unpacks as ``t_ms, frame_bgr`` for code that only needs the pixels
+    (``for t_ms, image in source``).
+
+    Attributes:
+        t_ms: Timestamp in milliseconds, strictly increasing within a source.
+        frame_bgr: The picture, BGR (never mirrored).
+        pose: The landmarks of this frame, once a model (or a script) has given them.
+    """
+
+    t_ms: int
+    frame_bgr: np.ndarray
+    pose: PoseFrame | None = None
+
+    def __iter__(self) -> Iterator:
+        return iter((self.t_ms, self.frame_bgr))
+
+
 class FrameSource:
-    """Base class: iterate ``(t_ms, frame_bgr)``; ``fps``, ``size``, ``frame_count``; closable.
+    """Base class of every frame source: `read` samples one by one, or iterate them.
+
+    A finite source (file, image, script) implements `_samples`; a live one overrides `read`.
 
     Attributes:
         fps: Nominal frames per second.
         size: ``(width, height)`` in pixels.
         frame_count: Number of frames, or ``None`` for a live source.
+        ended: True once a finite source has handed out its last sample.
     """
 
     fps: float
     size: tuple[int, int]
     frame_count: int | None
+    ended: bool = False
+    _pending: Iterator[Sample] | None = None
 
-    def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
+    def read(self, timeout_s: float | None = None) -> Sample | None:
+        """The next sample; None when none came within ``timeout_s`` (a stalled camera) or
+        at the end (then `ended` is True)."""
+        if self.ended:
+            return None
+        if self._pending is None:
+            self._pending = self._samples()
+        sample = next(self._pending, None)
+        if sample is None:
+            self.ended = True
+        return sample
+
+    def _samples(self) -> Iterator[Sample]:
         raise NotImplementedError
+
+    def __iter__(self) -> Iterator[Sample]:
+        while (sample := self.read()) is not None:
+            yield sample
 
     def close(self) -> None:
         """Release the underlying device or file; safe to call twice."""
@@ -82,18 +128,6 @@ class FrameSource:
 
     def __exit__(self, *exc_info) -> None:
         self.close()
-
-
-@contextlib.contextmanager
-def _opencv_quiet() -> Iterator[None]:
-    # OpenCV logs multi-line WARN/ERROR blocks when a camera index or a file does not open;
-    # we report that ourselves in one line.
-    previous = cv2.utils.logging.getLogLevel()
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
-    try:
-        yield
-    finally:
-        cv2.utils.logging.setLogLevel(previous)
 
 
 def _usable_fps(value: float) -> float:
@@ -235,7 +269,7 @@ class VideoFileSource(FrameSource):
             stop.set()
             thread.join()
 
-    def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
+    def _samples(self) -> Iterator[Sample]:
         start_s: float | None = None
         for index, frame in enumerate(self._frames()):
             t_ms = self.t_ms_of(index)
@@ -248,7 +282,7 @@ class VideoFileSource(FrameSource):
                     self._sleep(wait_s)
                 elif self.drop_late and -wait_s > 1.0 / self.fps:
                     continue  # more than a frame late: skip it, like a live camera
-            yield t_ms, frame
+            yield Sample(t_ms, frame)
 
     def close(self) -> None:
         # The reader thread must stop using the capture before it is released.
@@ -286,10 +320,10 @@ class ImageSource(FrameSource):
         self.size = (int(image.shape[1]), int(image.shape[0]))
         self.frame_count = 1 if repeat_s is None else max(1, int(round(repeat_s * fps)))
 
-    def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
+    def _samples(self) -> Iterator[Sample]:
         for index in range(self.frame_count):
             # A fresh copy each time: consumers (the overlay) may draw on the frame in place.
-            yield int(round(index * 1000.0 / self.fps)), self._image.copy()
+            yield Sample(int(round(index * 1000.0 / self.fps)), self._image.copy())
 
 
 def open_source(path: Path, *, realtime: bool = False, image_repeat_s: float | None = None) -> FrameSource:
@@ -308,68 +342,6 @@ def open_source(path: Path, *, realtime: bool = False, image_repeat_s: float | N
     if cv2.haveImageReader(str(path)):
         return ImageSource(path, repeat_s=image_repeat_s)
     return VideoFileSource(path, realtime=realtime)
-
-
-@dataclass(frozen=True)
-class CameraInfo:
-    """A camera the OS reports: OpenCV index and, where available, its name."""
-
-    index: int
-    name: str | None = None
-
-    def __str__(self) -> str:
-        return f"{self.index} ({self.name})" if self.name else str(self.index)
-
-
-def list_cameras(max_index: int = 10, *, sysfs: Path = Path("/sys/class/video4linux"),
-                 probe: bool | None = None) -> list[CameraInfo]:
-    """List the cameras on this machine.
-
-    On Linux the list comes from sysfs (``videoN/name``), keeping only capture nodes (a UVC
-    camera also registers a metadata node with ``index`` 1); no device is opened. Elsewhere,
-    indices ``0..max_index-1`` are probed by opening them with OpenCV.
-
-    Args:
-        max_index: Highest index (exclusive) considered.
-        sysfs: The video4linux sysfs folder (tests point it at a fake tree).
-        probe: Force probing with OpenCV (``None``: only when sysfs is absent).
-    """
-    if probe is None:
-        probe = not sysfs.is_dir()
-    if not probe:
-        found = []
-        for node in sysfs.glob("video*"):
-            suffix = node.name[len("video"):]
-            if not suffix.isdigit() or int(suffix) >= max_index:
-                continue
-            if _read_text(node / "index") not in (None, "0"):
-                continue
-            found.append(CameraInfo(int(suffix), _read_text(node / "name")))
-        return sorted(found, key=lambda c: c.index)
-    found = []
-    with _opencv_quiet():
-        for index in range(max_index):
-            cap = cv2.VideoCapture(index)
-            if cap.isOpened():
-                found.append(CameraInfo(index))
-            cap.release()
-    return found
-
-
-def _read_text(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace").strip() or None
-    except OSError:
-        return None
-
-
-def camera_open_error(index: int, cameras: list[CameraInfo]) -> CoachError:
-    """The one-line error for a camera that will not open, listing what was found."""
-    if not cameras:
-        return CoachError("no camera found on this machine; use --video FILE, or try `coach demo`")
-    listed = ", ".join(str(c) for c in cameras)
-    return CoachError(f"camera {index} did not open; cameras found: {listed}; "
-                      f"pick one with --camera N (see `coach cameras`)")
 
 
 class CameraSource(FrameSource):
@@ -410,7 +382,7 @@ class CameraSource(FrameSource):
         self.stall_timeout_s = stall_timeout_s
         self._clock = clock
         if capture is None:
-            with _opencv_quiet():
+            with opencv_quiet():
                 capture = cv2.VideoCapture(index)
         if not capture.isOpened():
             capture.release()
@@ -466,14 +438,15 @@ class CameraSource(FrameSource):
         """True when no frame has arrived for ``stall_timeout_s``."""
         return self.stalled_s >= self.stall_timeout_s
 
-    def read(self, timeout_s: float | None = None) -> tuple[int, np.ndarray] | None:
+    def read(self, timeout_s: float | None = None) -> Sample | None:
         """Wait for a frame newer than the last one handed out.
 
         Args:
             timeout_s: Longest wait; ``None`` waits ``stall_timeout_s``.
 
         Returns:
-            ``(t_ms, frame_bgr)``, or ``None`` if nothing new arrived in time (or closed).
+            The sample, or ``None`` if nothing new arrived in time (or closed); a camera never
+            ends, it stalls.
         """
         timeout_s = self.stall_timeout_s if timeout_s is None else timeout_s
         with self._cond:
@@ -488,13 +461,13 @@ class CameraSource(FrameSource):
         if self._last_t_ms is not None and t_ms <= self._last_t_ms:
             t_ms = self._last_t_ms + 1  # two grabs within a millisecond: keep t_ms increasing
         self._last_t_ms = t_ms
-        return t_ms, frame
+        return Sample(t_ms, frame)
 
     def age_ms(self, t_ms: int) -> float:
         """How old a frame with timestamp ``t_ms`` (from this source) is now, in ms."""
         return (self._clock() - self._t0) * 1000.0 - t_ms
 
-    def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
+    def __iter__(self) -> Iterator[Sample]:
         while not self._stop.is_set():
             item = self.read()
             if item is None:

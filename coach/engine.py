@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from coach.body import BodyFeatures
@@ -51,6 +51,9 @@ class EventKind(str, Enum):
     HOLD_MIN_REACHED = "hold-min-reached"  # the hold now counts (>= hold_min_s)
     HOLD_RELEASE = "hold-release"  # hold_max_s reached: tell the person to come back
     HOLD_DONE = "hold-done"  # a hold ended (counted or not); `hold` is filled
+    # A hold that had ended counted is void after all (a head circle before its rep was
+    # counted); `hold` is the record again, now uncounted with the fault that voided it.
+    HOLD_VOIDED = "hold-voided"
     REP_COUNTED = "rep-counted"
     WRONG_SIDE = "wrong-side"
     FAULT = "fault"  # form fault; `fault` names it, `message` says what to fix
@@ -138,7 +141,6 @@ class EngineView:
     faults: tuple[str, ...] = ()  # form faults active now
     hold_counted: bool = False  # the current/last hold already counts (>= hold_min_s)
     wrong_side: bool = False  # the person is working the other side
-    tracking_lost_s: float = 0.0  # total time without usable angles so far
     swept_deg: float = 0.0  # circle guard: net swept angle of the current movement
 
 
@@ -231,7 +233,9 @@ def _axis_value(angles: HeadAngles, axis: str) -> float:
 MIN_CONFIDENCE = 0.5
 
 
-def _usable(angles: HeadAngles | None) -> bool:
+def usable(angles: HeadAngles | None) -> bool:
+    """True when the angles can be coached: tracked, confident and finite. Time with angles
+    that are not usable is "tracking lost" (see `coach.coaching.LostTime`)."""
     return (
         angles is not None
         and angles.ok
@@ -292,7 +296,6 @@ class Engine:
         self._last_ms: int | None = None
         self._last_ok_ms: int | None = None
         self._lost_announced = False
-        self._lost_ms = 0.0
         self._angles: HeadAngles | None = None
         self._in_target = _Debounced(cfg.dwell_s)
         self._in_neutral = _Debounced(cfg.neutral_dwell_s, state=True)
@@ -301,7 +304,7 @@ class Engine:
         self._faults = [_Debounced(cfg.fault_dwell_s) for _ in self.exercise.form]
         self._hold: _Hold | None = None
         self._pending_side: str | None = None  # side of a counted hold awaiting the return
-        self._last_hold_counted = False
+        self._pending_hold: HoldRecord | None = None  # that hold, voided if a head circle comes
         self._speed_hist: deque[tuple[int, float]] = deque()
         self._last_slowly_ms = -math.inf
         self._safety_until_ms: float | None = None
@@ -333,11 +336,6 @@ class Engine:
         return self._phase is Phase.FINISHED
 
     @property
-    def tracking_lost_s(self) -> float:
-        """Total time so far without usable head angles."""
-        return self._lost_ms / 1000.0
-
-    @property
     def safety_stop(self) -> bool:
         """True while the STOP banner of a head circle is up."""
         return self._safety_until_ms is not None
@@ -352,7 +350,7 @@ class Engine:
         """
         t_ms = int(t_ms)
         events = self._end_hold(t_ms, void_fault="interrupted") if self._hold else []
-        self._pending_side = None
+        self._pending_side = self._pending_hold = None
         self._reset_detectors()
         self._last_ms = self._last_ok_ms = t_ms
         if self._phase is not Phase.FINISHED:
@@ -391,16 +389,12 @@ class Engine:
         t_ms = int(t_ms)
         if self._t0_ms is None:
             self._t0_ms = t_ms
-        dt_ms = 0 if self._last_ms is None else max(0, t_ms - self._last_ms)
         self._last_ms = t_ms
         events: list[Event] = []
-        usable = _usable(angles)
-        self._angles = angles if usable else None
+        usable_now = usable(angles)
+        self._angles = angles if usable_now else None
         if self._phase is Phase.FINISHED:
             return events
-        if not usable:
-            self._lost_ms += dt_ms  # counted while calibrating too: it is time the coach was blind
-
         if not calibrated:
             if self._calibrated:  # recalibration started: the rep in progress is abandoned
                 events += self.reset_rep(t_ms)
@@ -414,7 +408,7 @@ class Engine:
             self._last_ok_ms = t_ms
             events.append(Event(EventKind.CALIBRATED, t_ms, message="Calibrated. " + self._fmt(self.exercise.messages.go)))
 
-        if not usable:
+        if not usable_now:
             return events + self._tracking_gap(t_ms)
         assert angles is not None
         dt_ok_ms = t_ms - (self._last_ok_ms if self._last_ok_ms is not None else t_ms)
@@ -451,7 +445,7 @@ class Engine:
                 # paused (IN_TARGET) until the form is fixed, and its record names the fault.
                 events += self._start_hold(t_ms, side, faults)
                 self._phase = Phase.HOLDING if form_ok else Phase.IN_TARGET
-            elif phase is Phase.RETURNING and in_neutral:
+            elif phase is Phase.RETURNING and in_neutral and self._guard.swept_deg < self.config.circle.circling_deg:
                 events += self._arrive_neutral(t_ms)
             elif phase is Phase.MOVING and in_neutral:
                 self._phase = Phase.READY
@@ -502,7 +496,14 @@ class Engine:
         events = [Event(EventKind.SAFETY_STOP, t_ms, side=self.side, message=msg, fault="head-circle")]
         if self._hold is not None:
             events += self._end_hold(t_ms, void_fault="head-circle")
-        self._pending_side = None  # the rep in progress is void
+        elif self._pending_side is not None and self._pending_hold is not None:
+            # The circle usually starts from the held pose: the hold ended, counted, when the head
+            # left the zone, before the circle was caught (a 3 s / 5 s lateral-flexion circle:
+            # 2.0 s / 3.5 s before). Its rep is void, so the hold must not count either (a
+            # counted hold is a rep in the history).
+            void = replace(self._pending_hold, counted=False, fault="head-circle")
+            events.append(Event(EventKind.HOLD_VOIDED, t_ms, side=void.side, hold=void, fault=void.fault))
+        self._pending_side = self._pending_hold = None  # the rep in progress is void
         self._phase = Phase.RETURNING
         self._safety_until_ms = t_ms + self.config.safety_hold_s * 1000.0
         self._in_target.reset()
@@ -648,7 +649,7 @@ class Engine:
             fault=void_fault or h.fault,
             peak_by_axis={k: v for k, v in h.peak_by_axis.items() if math.isfinite(v)},
         )
-        self._last_hold_counted = counted
+        self._pending_hold = record if counted else None
         if counted:
             self._pending_side = h.side
             text = self._fmt(self.exercise.messages.return_)
@@ -665,7 +666,7 @@ class Engine:
         if side is None:
             self._phase = Phase.READY
             return []
-        self._pending_side = None
+        self._pending_side = self._pending_hold = None
         self._reps[side] += 1
         n, total = self._reps[side], self.exercise.reps_per_side
         text = self._fmt(self.exercise.messages.rep, side=side, n=n)
@@ -775,6 +776,5 @@ class Engine:
             faults=tuple(c.fault for c, d in zip(ex.form, self._faults) if d.state),
             hold_counted=bool(h.min_reached) if h else (self._pending_side is not None),
             wrong_side=self._wrong.state,
-            tracking_lost_s=self.tracking_lost_s,
             swept_deg=self._guard.swept_deg,
         )

@@ -26,6 +26,8 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from coach.errors import CoachError
+from coach.options import ExercisesOptions
+from coach.texts import TRACKING_LOST_TEXT
 
 try:  # Python >= 3.11
     import tomllib
@@ -214,7 +216,7 @@ class Messages(_Frozen):
     rep: str
     counted: str = "That counts! Hold on up to {max_s} seconds, or come back slowly"
     circle: str = "STOP! No head circles. Come back to face forward; move side to side only"
-    lost: str = "Tracking lost: keep your head and both shoulders in view"
+    lost: str = TRACKING_LOST_TEXT
     calibrate: str = "Look straight ahead and relax: calibrating"
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
@@ -509,3 +511,21 @@ def side_label(side: str) -> str:
 def other_side(side: str) -> str:
     """The opposite side ('center' stays 'center')."""
     return {"right": "left", "left": "right"}.get(side, side)
+
+
+def exercises_command(opts: ExercisesOptions) -> int:
+    """`coach exercises`: id, name, sides, reps, hold time, targets and form checks of each."""
+    for ex in list_exercises(opts.exercises_dir):
+        sides = ", ".join(side_label(s) or "center" for s in ex.sides)
+        targets = " and ".join(
+            f"{t.axis} {t.direction} >= {t.threshold:g}" + (f" (<= {t.max:g})" if t.max is not None else "")
+            + f" {AXIS_UNITS[t.axis]}"
+            for t in ex.targets
+        )
+        print(f"{ex.order}. {ex.id:<18} {ex.name}")
+        per_side = " per side" if len(ex.sides) > 1 else ""
+        print(f"   sides: {sides}; {ex.reps_per_side} reps{per_side}; hold {ex.hold_min_s:g}-{ex.hold_max_s:g} s")
+        print(f"   target: {targets}")
+        if ex.form:
+            print(f"   form checks: {', '.join(c.fault for c in ex.form)}")
+    return 0

@@ -2,8 +2,8 @@
 
 The live session writes as it goes (`start_session`, `start_exercise`, `add_hold`, ...), each
 call its own transaction, so a crash or ``kill -9`` loses at most the hold in progress; a session
-that was never ended shows as ``interrupted``, not lost. `save_report` stores a whole report
-(from `coach replay` or a headless run) in one transaction.
+that was never ended shows as ``interrupted``, not lost. `record_events` stores what it keeps of
+engine events; `finish_exercise` stores an exercise's `coach.report.ExerciseResult`.
 
 Where the data lives: ``--data-dir``, else ``$COACH_DATA_DIR``, else the platformdirs user data
 dir of "neck-coach". The folder is created user-only (0700) and the database file 0600, because
@@ -26,6 +26,7 @@ from typing import Any, Iterable, Iterator, Mapping, NewType, Protocol, Sequence
 
 from coach.engine import Event, EventKind, HoldRecord
 from coach.errors import CoachError
+from coach.report import ExerciseResult, TimedEvent, best_by_side, hold_json
 
 DATA_DIR_ENV = "COACH_DATA_DIR"
 DB_FILENAME = "history.sqlite3"
@@ -168,13 +169,8 @@ def migrate(conn: sqlite3.Connection, upto: int | None = None) -> int:
 # -- what reads give back --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StoredEvent:
-    """A safety event or a form fault of one exercise run."""
-
-    t_s: float
-    kind: str
-    message: str = ""
+#: A safety event or a form fault of one exercise run, as stored.
+StoredEvent = TimedEvent
 
 
 @dataclass(frozen=True)
@@ -193,15 +189,8 @@ class StoredRun:
     faults: tuple[StoredEvent, ...]
 
     def best_by_side(self) -> dict[str, float]:
-        """The largest peak of the counted holds, per side (sides with none are left out).
-
-        Peaks are compared as magnitudes: a turn to the left has a negative raw yaw.
-        """
-        best: dict[str, float] = {}
-        for hold in self.holds:
-            if hold.counted:
-                best[hold.side] = max(best.get(hold.side, 0.0), abs(hold.peak_deg))
-        return best
+        """The largest peak of the counted holds, per side (see `coach.report.best_by_side`)."""
+        return best_by_side(self.holds)
 
 
 @dataclass(frozen=True)
@@ -233,7 +222,7 @@ class StoredSession:
                     "best_by_side": run.best_by_side(),
                     "targets": run.targets,
                     "tracking_lost_s": run.tracking_lost_s,
-                    "holds": [_hold_to_json(h) for h in run.holds],
+                    "holds": [hold_json(h, rounded=False) for h in run.holds],
                     "safety_events": [
                         {"t_s": e.t_s, "kind": e.kind} for e in run.safety_events
                     ],
@@ -262,15 +251,15 @@ class HistoryWriter(Protocol):
 
     def add_hold(self, run_id: ExerciseRunId, hold: HoldRecord) -> None: ...
 
+    def void_hold(self, run_id: ExerciseRunId, hold: HoldRecord) -> None: ...
+
     def add_safety_event(
         self, run_id: ExerciseRunId, t_s: float, kind: str, message: str = ""
     ) -> None: ...
 
     def add_fault(self, run_id: ExerciseRunId, t_s: float, kind: str, message: str = "") -> None: ...
 
-    def finish_exercise(
-        self, run_id: ExerciseRunId, reps: Mapping[str, int], tracking_lost_s: float
-    ) -> None: ...
+    def finish_exercise(self, run_id: ExerciseRunId, result: ExerciseResult) -> None: ...
 
     def end_session(self, sid: SessionId, ended_at: datetime, ended_by: str) -> None: ...
 
@@ -397,6 +386,15 @@ class HistoryStore:
         with self._write("save a hold") as conn:
             _insert_hold(conn, run_id, hold)
 
+    def void_hold(self, run_id: ExerciseRunId, hold: HoldRecord) -> None:
+        """Mark a stored hold (same side and start) as not counted, with ``hold``'s fault."""
+        with self._write("void a hold") as conn:
+            conn.execute(
+                "UPDATE holds SET counted = 0, fault = ? WHERE id = (SELECT id FROM holds"
+                " WHERE run_id = ? AND side = ? AND start_s = ? ORDER BY id DESC LIMIT 1)",
+                (hold.fault, int(run_id), str(hold.side), float(hold.start_s)),
+            )
+
     def add_safety_event(
         self, run_id: ExerciseRunId, t_s: float, kind: str, message: str = ""
     ) -> None:
@@ -409,66 +407,16 @@ class HistoryStore:
         with self._write("save a fault") as conn:
             _insert_event(conn, run_id, "fault", t_s, kind, message)
 
-    def finish_exercise(
-        self, run_id: ExerciseRunId, reps: Mapping[str, int], tracking_lost_s: float
-    ) -> None:
-        """Record the final reps per side and the time tracking was lost for one exercise."""
+    def finish_exercise(self, run_id: ExerciseRunId, result: ExerciseResult) -> None:
+        """Record an exercise's result: the final reps per side and the time tracking was lost
+        (its holds and events were stored as they happened, see `record_events`)."""
         with self._write("finish an exercise") as conn:
-            _finish_run(conn, run_id, reps, tracking_lost_s)
+            _finish_run(conn, run_id, result.reps, result.tracking_lost_s)
 
     def end_session(self, sid: SessionId, ended_at: datetime, ended_by: str) -> None:
         """Record how and when a session ended (``ended_by`` one of `ENDED_BY`)."""
         with self._write("end the session") as conn:
             _end_session(conn, sid, ended_at, ended_by)
-
-    def save_report(
-        self,
-        report: Mapping[str, Any],
-        *,
-        started_at: datetime,
-        source: str,
-        ended_at: datetime | None = None,
-        ended_by: str = "completed",
-        calibration: Mapping[str, Any] | None = None,
-    ) -> SessionId:
-        """Store a whole report (`coach replay`, headless `coach run`) in one transaction.
-
-        Args:
-            report: One exercise's report (``{"exercise", "reps", "holds", "safety_events",
-                "faults", "tracking_lost_s"}``) or a routine report holding such reports in a
-                list under ``"exercises"``.
-            started_at: When the session started (the CLI passes now()).
-            source: Where the frames came from, e.g. the log or video path.
-            ended_at: When it ended; defaults to ``started_at``.
-            ended_by: One of `ENDED_BY`.
-            calibration: The neutral calibration, if known.
-
-        Raises:
-            HistoryError: The report is malformed or the database cannot be written; nothing
-                is stored then.
-        """
-        sections = _report_sections(report)
-        with self._write("save the report") as conn:
-            sid = _insert_session(conn, started_at, source)
-            if calibration is not None:
-                conn.execute(
-                    "UPDATE sessions SET calibration = ? WHERE id = ?", (_dumps(calibration), sid)
-                )
-            for section in sections:
-                run_id = _insert_run(conn, sid, section["exercise"], section.get("targets") or {})
-                for hold in section.get("holds", ()):
-                    _insert_hold(conn, run_id, _hold_from_json(hold))
-                for ev in section.get("safety_events", ()):
-                    _insert_event(
-                        conn, run_id, "safety", ev["t_s"], ev["kind"], ev.get("message", "")
-                    )
-                for ev in section.get("faults", ()):
-                    _insert_event(
-                        conn, run_id, "fault", ev["t_s"], ev["kind"], ev.get("message", "")
-                    )
-                _finish_run(conn, run_id, section["reps"], section.get("tracking_lost_s", 0.0))
-            _end_session(conn, sid, ended_at or started_at, ended_by)
-            return sid
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -600,9 +548,9 @@ def delete_history(data_dir: Path | None = None) -> list[Path]:
 def record_events(
     history: HistoryWriter, run_id: ExerciseRunId, events: Iterable[Event], *, t0_ms: int
 ) -> None:
-    """Store what the history keeps of engine events, as `coach.report.build_report` reports
-    them: finished holds, safety stops, form faults and wrong-side turns (as a "wrong-side"
-    fault). Each is its own transaction, written as it happens.
+    """Store what the history keeps of engine events, as `coach.report.ExerciseResult` reports
+    them: finished holds (and holds voided after all), safety stops, form faults and wrong-side
+    turns (as a "wrong-side" fault). Each is its own transaction, written as it happens.
 
     Args:
         history: The store (or a `SafeHistory`/`NullHistory`).
@@ -614,6 +562,8 @@ def record_events(
         t_s = (ev.t_ms - t0_ms) / 1000.0
         if ev.kind is EventKind.HOLD_DONE and ev.hold is not None:
             history.add_hold(run_id, ev.hold)
+        elif ev.kind is EventKind.HOLD_VOIDED and ev.hold is not None:
+            history.void_hold(run_id, ev.hold)
         elif ev.kind is EventKind.SAFETY_STOP:
             history.add_safety_event(run_id, t_s, ev.fault or "safety", ev.message)
         elif ev.kind is EventKind.FAULT:
@@ -654,6 +604,9 @@ class NullHistory:
     def add_hold(self, run_id: ExerciseRunId, hold: HoldRecord) -> None:
         return None
 
+    def void_hold(self, run_id: ExerciseRunId, hold: HoldRecord) -> None:
+        return None
+
     def add_safety_event(
         self, run_id: ExerciseRunId, t_s: float, kind: str, message: str = ""
     ) -> None:
@@ -662,9 +615,7 @@ class NullHistory:
     def add_fault(self, run_id: ExerciseRunId, t_s: float, kind: str, message: str = "") -> None:
         return None
 
-    def finish_exercise(
-        self, run_id: ExerciseRunId, reps: Mapping[str, int], tracking_lost_s: float
-    ) -> None:
+    def finish_exercise(self, run_id: ExerciseRunId, result: ExerciseResult) -> None:
         return None
 
     def end_session(self, sid: SessionId, ended_at: datetime, ended_by: str) -> None:
@@ -735,6 +686,9 @@ class SafeHistory:
     def add_hold(self, run_id: ExerciseRunId, hold: HoldRecord) -> None:
         self._call("add_hold", run_id, hold)
 
+    def void_hold(self, run_id: ExerciseRunId, hold: HoldRecord) -> None:
+        self._call("void_hold", run_id, hold)
+
     def add_safety_event(
         self, run_id: ExerciseRunId, t_s: float, kind: str, message: str = ""
     ) -> None:
@@ -743,10 +697,8 @@ class SafeHistory:
     def add_fault(self, run_id: ExerciseRunId, t_s: float, kind: str, message: str = "") -> None:
         self._call("add_fault", run_id, t_s, kind, message)
 
-    def finish_exercise(
-        self, run_id: ExerciseRunId, reps: Mapping[str, int], tracking_lost_s: float
-    ) -> None:
-        self._call("finish_exercise", run_id, reps, tracking_lost_s)
+    def finish_exercise(self, run_id: ExerciseRunId, result: ExerciseResult) -> None:
+        self._call("finish_exercise", run_id, result)
 
     def end_session(self, sid: SessionId, ended_at: datetime, ended_by: str) -> None:
         self._call("end_session", sid, ended_at, ended_by)
@@ -918,56 +870,3 @@ def _reps_from_holds(holds: Sequence[HoldRecord]) -> dict[str, int]:
         if hold.counted:
             reps[hold.side] += 1
     return reps
-
-
-def _hold_to_json(hold: HoldRecord) -> dict[str, Any]:
-    return {
-        "side": hold.side,
-        "start_s": hold.start_s,
-        "held_s": hold.held_s,
-        "peak_deg": hold.peak_deg,
-        "counted": hold.counted,
-        "fault": hold.fault,
-        "peak_by_axis": dict(hold.peak_by_axis),
-    }
-
-
-def _hold_from_json(obj: Mapping[str, Any]) -> HoldRecord:
-    return HoldRecord(
-        side=str(obj["side"]),
-        start_s=float(obj["start_s"]),
-        held_s=float(obj["held_s"]),
-        peak_deg=float(obj["peak_deg"]),
-        counted=bool(obj["counted"]),
-        fault=obj.get("fault"),
-        peak_by_axis={str(k): float(v) for k, v in (obj.get("peak_by_axis") or {}).items()},
-    )
-
-
-def _report_sections(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The per-exercise reports inside ``report``, checked enough to store them whole."""
-    sections = report.get("exercises") if isinstance(report, Mapping) else None
-    if sections is None:
-        sections = [report]
-    if not isinstance(sections, Sequence) or isinstance(sections, (str, bytes)):
-        raise HistoryError("cannot save the report: 'exercises' must be a list of reports")
-    for i, section in enumerate(sections):
-        where = f"report section {i}" if len(sections) > 1 else "report"
-        try:
-            if not isinstance(section.get("exercise"), str):
-                raise KeyError("exercise")
-            if not isinstance(section.get("reps"), Mapping):
-                raise KeyError("reps")
-            for hold in section.get("holds", ()):
-                _hold_from_json(hold)
-            for ev in list(section.get("safety_events", ())) + list(section.get("faults", ())):
-                if not isinstance(ev["kind"], str):
-                    raise TypeError("kind")
-                float(ev["t_s"])
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise HistoryError(
-                f"cannot save the {where}: missing or invalid field {exc} "
-                "(expected the report format of `coach replay`)"
-            ) from exc
-    return list(sections)
-

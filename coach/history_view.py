@@ -1,14 +1,29 @@
-"""Views of the stored history: the `coach history` table and the `coach export --csv` files."""
+"""Views of the stored history: `coach history` (its table), `coach progress` and
+`coach export --csv`."""
 
 from __future__ import annotations
 
 import csv
+import json
+from datetime import datetime
 from pathlib import Path
 from typing import Callable, Sequence
 
 from coach.errors import CoachError
-from coach.history import StoredSession
-from coach.progress import SIDE_ORDER, ProgressAxis, exercise_info, format_value, hold_peak
+from coach.exercise import load_exercise
+from coach.history import HistoryStore, StoredSession, delete_history, resolve_db_path
+from coach.options import ExportOptions, HistoryOptions, ProgressOptions
+from coach.progress import (
+    SIDE_ORDER,
+    ProgressAxis,
+    compute_progress,
+    exercise_info,
+    format_progress,
+    format_value,
+    hold_peak,
+    plot_progress,
+)
+from coach.targets import suggest_targets
 
 
 def _side_pair(values: dict[str, float | int], fmt: Callable[[float], str]) -> str:
@@ -107,3 +122,78 @@ def export_csv(sessions: Sequence[StoredSession], out_dir: Path) -> list[Path]:
     except OSError as exc:
         raise CoachError(f"cannot write CSV files into {out_dir}: {exc.strerror or exc}") from None
     return paths
+
+
+# -- the commands --------------------------------------------------------------------------------
+
+
+def stored_sessions(data_dir: Path | None, last: int | None = None) -> list[StoredSession]:
+    """The stored sessions; an absent database is an empty history (reading never creates it)."""
+    if not resolve_db_path(data_dir).exists():
+        return []
+    with HistoryStore.open(data_dir) as store:
+        return store.sessions(last=last)
+
+
+def history_command(opts: HistoryOptions) -> int:
+    """`coach history`: the table (or JSON) of past sessions, where they are, or delete them."""
+    path = resolve_db_path(opts.data_dir)
+    if opts.where:
+        state = "exists" if path.exists() else "not created yet"
+        print(f"{path} ({state})")
+        return 0
+    if opts.delete_all:
+        if not opts.yes:
+            n = len(stored_sessions(opts.data_dir))
+            raise CoachError(f"this deletes all {n} session(s) in {path} for good; add --yes to confirm")
+        removed = delete_history(opts.data_dir)
+        print(f"deleted {len(removed)} file(s): " + ", ".join(str(p) for p in removed)
+              if removed else f"no history at {path}: nothing to delete")
+        return 0
+    if opts.last is not None and opts.last < 1:
+        raise CoachError(f"--last must be at least 1, got {opts.last}")
+    sessions = stored_sessions(opts.data_dir, opts.last)
+    if opts.json:
+        print(json.dumps([s.to_json() for s in sessions], indent=2))
+    else:
+        print(format_history_table(sessions))
+    return 0
+
+
+def progress_command(opts: ProgressOptions) -> int:
+    """`coach progress`: range of motion, symmetry and adherence over time, and the suggested
+    next targets (optionally as a chart)."""
+    sessions = stored_sessions(opts.data_dir)
+    if opts.exercise is not None and opts.exercise not in {r.exercise_id for s in sessions for r in s.runs}:
+        load_exercise(opts.exercise)  # an unknown id: error listing the known ones
+    # Adherence counts weeks up to today, so a recent gap shows.
+    report = compute_progress(sessions, exercise_id=opts.exercise, until=datetime.now().date())
+    if opts.exercise is not None and not report.weeks:
+        print(f"No sessions of {opts.exercise} in the history yet.")
+    else:
+        print(format_progress(report))
+        _print_target_suggestions(opts.data_dir, [e.exercise_id for e in report.exercises])
+    if opts.plot is not None:
+        plot_progress(report, opts.plot)
+        print(f"chart written to {opts.plot}")
+    return 0
+
+
+def _print_target_suggestions(data_dir: Path | None, exercise_ids: list[str]) -> None:
+    if not exercise_ids:
+        return
+    print("\nSuggested next targets (`coach run --adaptive` coaches with them):")
+    with HistoryStore.open(data_dir) as store:
+        for exercise_id in exercise_ids:
+            try:
+                exercise = load_exercise(exercise_id)
+            except CoachError:
+                continue  # an exercise file since removed: nothing to suggest for
+            print(f"  {exercise.name}: {suggest_targets(store, exercise).describe()}")
+
+
+def export_command(opts: ExportOptions) -> int:
+    """`coach export --csv DIR`: sessions.csv, holds.csv and events.csv."""
+    paths = export_csv(stored_sessions(opts.data_dir), opts.csv)
+    print("wrote " + ", ".join(str(p) for p in paths))
+    return 0

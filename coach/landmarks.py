@@ -22,6 +22,9 @@ import numpy as np
 from coach.errors import CoachError
 
 NUM_POSE_LANDMARKS = 33
+#: Below this visibility an image landmark counts as not seen (setup check, body features,
+#: skeleton drawing): MediaPipe's own default threshold for drawing landmarks.
+MIN_VISIBILITY = 0.5
 
 
 class Landmark(IntEnum):

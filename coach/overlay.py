@@ -2,7 +2,7 @@
 
 Drawing only. Every function takes a frame and read-only state (`EngineView`, `PoseFrame`,
 `OverlayStatus`, `Card`) and returns new pixels; nothing here decides, counts or reads the clock
-(like supervision's annotators, the logic lives elsewhere: `coach.engine`, `coach.session`).
+(like supervision's annotators, the logic lives elsewhere: `coach.engine`, `coach.flow`).
 
 Readability at 2 m: the live window upscales small frames (`LIVE_MIN_HEIGHT`) before drawing, all
 sizes scale with the frame height, and text is drawn with a dark outline so it stays legible
@@ -25,7 +25,10 @@ import cv2
 import numpy as np
 
 from coach.engine import EngineView, Gauge, Message, Priority
-from coach.landmarks import Landmark, PoseFrame
+from coach.exercise import side_label
+from coach.landmarks import MIN_VISIBILITY, Landmark, PoseFrame
+from coach.report import ExerciseRun
+from coach.texts import PAIN_STOP_TEXT, SAFETY_TEXT, TRACKING_LOST_TEXT
 
 # The live window upscales frames smaller than this before drawing, so text stays crisp and
 # readable from 2 m; a headless recording keeps the input's size (cheaper, and the same look).
@@ -54,18 +57,6 @@ PRIORITY_COLOURS: Mapping[Priority, tuple[int, int, int]] = MappingProxyType({
     Priority.PRAISE: GREEN,
 })
 
-SAFETY_TEXT: tuple[str, ...] = (
-    "Check with a physician before starting these exercises.",
-    "See a provider if pain lasts longer than 1-2 weeks, or with tingling or numbness "
-    "in an arm, or loss of coordination.",
-)
-
-PAIN_STOP_TEXT: tuple[str, ...] = (
-    "Stop this exercise now and rest. Do not push through pain.",
-    "See a provider if the pain lasts longer than 1-2 weeks, or if you notice tingling or "
-    "numbness in an arm, or loss of coordination.",
-)
-
 # Which side of the person each skeleton landmark belongs to, for the R/L labels.
 _HEAD_POINTS = (
     Landmark.NOSE, Landmark.LEFT_EYE, Landmark.RIGHT_EYE, Landmark.LEFT_EAR, Landmark.RIGHT_EAR,
@@ -83,8 +74,6 @@ _SKELETON_EDGES = (
     (Landmark.LEFT_ELBOW, Landmark.LEFT_WRIST),
     (Landmark.RIGHT_ELBOW, Landmark.RIGHT_WRIST),
 )
-# Below this visibility a landmark is not drawn: a guessed point drawn confidently misleads.
-_MIN_VISIBILITY = 0.5
 
 
 @dataclass(frozen=True)
@@ -131,20 +120,6 @@ class Card:
     highlight: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True)
-class ExerciseResultView:
-    """What the per-exercise result card and the summary show for one exercise."""
-
-    name: str
-    reps: dict[str, int]
-    reps_target: int
-    best_by_side: dict[str, float]  # best counted peak per side (deg, or cm for chin tucks)
-    unit: str
-    faults: int
-    safety_events: int
-    ended: str  # "done", "skipped", "pain-stop", "quit", "not started"
-
-
 # --------------------------------------------------------------------------------------------
 # Public drawing API
 # --------------------------------------------------------------------------------------------
@@ -186,7 +161,7 @@ def render(
     _draw_top_bar(img, view.exercise_name if view else "", status, s)
     line = status.status_line
     if line is None and view is not None and not view.tracking_ok:
-        line = "Tracking lost: keep your head and shoulders in view"
+        line = TRACKING_LOST_TEXT
     if line:
         _draw_status_line(img, line, s)
     if status.paused:
@@ -403,11 +378,11 @@ def draw_stick_figure(pose: PoseFrame, *, background: int = 235) -> np.ndarray:
     # Face features where the landmarks put them, so a turn, tilt or nod is plain to see; a
     # feature turned away from the camera (low visibility) is behind the head and not drawn.
     for idx in (Landmark.LEFT_EAR, Landmark.RIGHT_EAR):
-        if pts[idx] is not None and vis[idx] >= 0.5:
+        if pts[idx] is not None and vis[idx] >= MIN_VISIBILITY:
             cv2.circle(img, pts[idx], max(3, int(11 * s)), (150, 170, 210), -1, cv2.LINE_AA)
             cv2.circle(img, pts[idx], max(3, int(11 * s)), body, max(1, int(3 * s)), cv2.LINE_AA)
     for idx in (Landmark.LEFT_EYE, Landmark.RIGHT_EYE):
-        if pts[idx] is not None and vis[idx] >= 0.5:
+        if pts[idx] is not None and vis[idx] >= MIN_VISIBILITY:
             cv2.circle(img, pts[idx], max(2, int(8 * s)), (40, 40, 40), -1, cv2.LINE_AA)
     if pts[Landmark.MOUTH_LEFT] is not None and pts[Landmark.MOUTH_RIGHT] is not None:
         cv2.line(img, pts[Landmark.MOUTH_LEFT], pts[Landmark.MOUTH_RIGHT], (60, 60, 170),
@@ -445,13 +420,6 @@ def calibration_card(progress: float, problem: str | None = None) -> Card:
         highlight=(2,) if problem else (),
         tone=Priority.FORM if problem else Priority.GUIDANCE,
     )
-
-
-def side_label(side: str | None) -> str:
-    """The person's side in words for cards and banners ("RIGHT", "LEFT", "centre")."""
-    if side in ("right", "left"):
-        return side.upper()
-    return "centre"
 
 
 def instruction_card(
@@ -497,29 +465,30 @@ def _fmt_reps(reps: dict[str, int], target: int) -> str:
     return "  ".join(f"{side.capitalize()} {n}/{target}" for side, n in reps.items())
 
 
-def result_card(result: ExerciseResultView) -> Card:
+def result_card(run: ExerciseRun) -> Card:
     """The result screen after one exercise."""
+    result = run.result
     lines = [
         f"Reps: {_fmt_reps(result.reps, result.reps_target)}",
-        f"Best range: {_fmt_best(result.best_by_side, result.unit)}",
-        f"Form faults: {result.faults}    Safety stops: {result.safety_events}",
+        f"Best range: {_fmt_best(result.best_by_side(), result.unit)}",
+        f"Form faults: {len(result.faults)}    Safety stops: {len(result.safety_events)}",
     ]
-    if result.ended == "pain-stop":
+    if run.ended == "pain-stop":
         lines.extend(PAIN_STOP_TEXT)
     done = all(n >= result.reps_target for n in result.reps.values())
-    tone = Priority.SAFETY if result.ended == "pain-stop" else (
+    tone = Priority.SAFETY if run.ended == "pain-stop" else (
         Priority.PRAISE if done else Priority.GUIDANCE)
-    return Card(f"{result.name}: {'done' if done else result.ended}", tuple(lines), tone=tone)
+    return Card(f"{result.name}: {'done' if done else run.ended}", tuple(lines), tone=tone)
 
 
-def summary_card(results: Sequence[ExerciseResultView], *, saved_to: str = "") -> Card:
+def summary_card(runs: Sequence[ExerciseRun], *, saved_to: str = "") -> Card:
     """The session summary: one line per exercise."""
-    lines = [f"{r.name}: {_fmt_reps(r.reps, r.reps_target)}  ({r.ended})" for r in results]
+    lines = [f"{r.result.name}: {_fmt_reps(r.result.reps, r.result.reps_target)}  ({r.ended})" for r in runs]
     if not lines:
         lines = ["No exercise was started."]
     if saved_to:
         lines.append(f"Saved: {saved_to}")
-    if any(r.ended == "pain-stop" for r in results):
+    if any(r.ended == "pain-stop" for r in runs):
         lines.extend(PAIN_STOP_TEXT)
     return Card("Session summary", tuple(lines), footer="q or Esc closes", tone=Priority.PRAISE)
 
@@ -553,8 +522,9 @@ def _scale(img: np.ndarray) -> float:
 
 
 def _pixel_points(landmarks: np.ndarray, shape: tuple[int, ...], mirror: bool,
-                  min_visibility: float = _MIN_VISIBILITY):
-    """Display pixel of each landmark, or None where it is not finite, not visible or far off."""
+                  min_visibility: float = MIN_VISIBILITY):
+    """Display pixel of each landmark, or None where it is not finite, not visible or far off
+    (a guessed point drawn confidently misleads)."""
     h, w = shape[:2]
     lm = np.asarray(landmarks, dtype=float)
     x = 1.0 - lm[:, 0] if mirror else lm[:, 0]

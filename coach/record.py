@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-import numpy as np
-
-from coach.capture import CameraLost, CameraSource, FrameSource, open_source
+from coach.capture import CameraLost, CameraSource, FrameSource, Sample, open_source
 from coach.errors import CoachError
 from coach.landmarks import write_log
+from coach.options import RecordOptions
+from coach.outputs import check_writable
 
 
 @dataclass(frozen=True)
@@ -40,15 +40,15 @@ def _check_seconds(seconds: float | None) -> None:
         raise CoachError(f"--seconds must be > 0, got {seconds:g}")
 
 
-def _limit(frames: Iterable[tuple[int, np.ndarray]], seconds: float | None) -> Iterator[tuple[int, np.ndarray]]:
+def _limit(samples: Iterable[Sample], seconds: float | None) -> Iterator[Sample]:
     """Stop after ``seconds`` of stream time, measured from the first frame."""
     first: int | None = None
-    for t_ms, frame in frames:
+    for sample in samples:
         if first is None:
-            first = t_ms
-        if seconds is not None and t_ms - first >= seconds * 1000.0:
+            first = sample.t_ms
+        if seconds is not None and sample.t_ms - first >= seconds * 1000.0:
             return
-        yield t_ms, frame
+        yield sample
 
 
 def record(source: FrameSource, tracker, out_path: Path, *, seconds: float | None = None,
@@ -86,8 +86,8 @@ def record(source: FrameSource, tracker, out_path: Path, *, seconds: float | Non
     with out, tqdm(total=total, unit="frame", desc="recording", disable=disable,
                    file=sys.stderr, leave=False) as bar:
         try:
-            for t_ms, image in _limit(source, seconds):
-                pose = tracker.process(t_ms, image)
+            for sample in _limit(source, seconds):
+                pose = tracker.process(sample.t_ms, sample.frame_bgr)
                 # One line per call, so the count is exact whenever Ctrl-C lands.
                 frames += write_log((pose,), out)
                 detected += pose.detected
@@ -100,11 +100,10 @@ def record(source: FrameSource, tracker, out_path: Path, *, seconds: float | Non
                         interrupted=interrupted, camera_lost=lost)
 
 
-def record_command(args) -> int:
-    """The `coach record` subcommand (argparse namespace from `coach.cli`)."""
+def record_command(args: RecordOptions) -> int:
+    """The `coach record` subcommand (typed options from `coach.cli`)."""
     _check_seconds(args.seconds)
-    if not args.out.parent.is_dir():
-        raise CoachError(f"folder {args.out.parent} for --out does not exist")
+    check_writable(args.out, "--out")
     # Open the input before loading the model: a typo in the path fails in milliseconds.
     if args.camera is not None:
         source: FrameSource = CameraSource(args.camera)
@@ -112,7 +111,7 @@ def record_command(args) -> int:
         source = open_source(args.input)
     from coach.pose import open_tracker  # mediapipe loads in ~1 s: only once the input is good
 
-    with source, open_tracker(args.model, use_face=not args.no_face) as tracker:
+    with source, open_tracker(args.model, use_face=args.use_face) as tracker:
         result = record(source, tracker, args.out, seconds=args.seconds)
     how = " (stopped by Ctrl-C)" if result.interrupted else ""
     how = " (camera stopped sending frames)" if result.camera_lost else how

@@ -34,12 +34,19 @@ class CircleGuardConfig:
             is caught before it is complete, well above 270 so partial arcs are allowed.
         max_circle_s: A sweep older than this is forgotten: the guard is about one continuous
             movement, not a slow drift over minutes.
+        circling_deg: A sweep this far round is a circle in progress: the engine counts no rep
+            meanwhile. A circle started from a held pose passes the main axis' neutral half-way
+            round (a lateral-flexion circle has roll 0 at 90 deg, chin down), which would
+            otherwise count the rep just before the circle is caught. A return sweeps little
+            (scripted sessions with 0.3 deg jitter: <= 5.5 deg, 12 deg for the levator
+            stretch's two-step return).
     """
 
     enter_radius_deg: float = 14.0
     exit_radius_deg: float = 9.0
     detect_deg: float = 320.0
     max_circle_s: float = 20.0
+    circling_deg: float = 60.0
 
     def __post_init__(self) -> None:
         if not 0 < self.exit_radius_deg <= self.enter_radius_deg <= 60:
@@ -48,6 +55,8 @@ class CircleGuardConfig:
             raise ValueError(f"detect_deg must be in (180, 720], got {self.detect_deg}")
         if not 1 <= self.max_circle_s <= 120:
             raise ValueError(f"max_circle_s must be in [1, 120], got {self.max_circle_s}")
+        if not 0 < self.circling_deg < self.detect_deg:
+            raise ValueError(f"circling_deg must be in (0, detect_deg), got {self.circling_deg}")
 
 
 class _PlaneSweep:

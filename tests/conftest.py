@@ -1,7 +1,9 @@
 """Shared fixtures: where the real models and clips are (../shared), and how to fail without them.
 
 Tests that need the real model or clips take the `model_dir` / `shared_data` fixtures. Outside
-CI they skip when ../shared is absent; under CI (CI=true) they FAIL, because CI has them.
+CI they skip when ../shared is absent; under CI (CI=true) they FAIL, because CI has them. Every
+such test must carry the ``model`` marker (``-m "not model"`` runs the rest): collection stops
+with an error naming any test that takes the fixtures without it.
 """
 
 from __future__ import annotations
@@ -40,3 +42,16 @@ def model_dir() -> Path:
     if not (d / "pose_landmarker_full.task").is_file():
         _missing(f"model folder {d}")
     return d
+
+
+REAL_DATA_FIXTURES = ("model_dir", "shared_data")
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    """Refuse to run a test that loads a real model or clip without the ``model`` marker."""
+    unmarked = [item.nodeid for item in items
+                if any(f in getattr(item, "fixturenames", ()) for f in REAL_DATA_FIXTURES)
+                and item.get_closest_marker("model") is None]
+    if unmarked:
+        raise pytest.UsageError("tests that use the real models or clips need @pytest.mark.model: "
+                                + ", ".join(unmarked))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
 import threading
 
@@ -15,6 +16,7 @@ from coach.audio import (
     Cue,
     FakeBackend,
     NullBackend,
+    SoundDeviceBackend,
     cue_waveform,
     make_audio,
 )
@@ -149,24 +151,33 @@ def test_no_portaudio_falls_back_to_silence_with_one_warning(monkeypatch):
     assert len(lines) == 1 and lines[0].startswith("warning:") and "PortAudio" in lines[0]
 
 
-def test_no_output_device_falls_back_to_silence(monkeypatch):
-    class _NoDevice:
-        @staticmethod
-        def query_devices(kind=None):
-            raise RuntimeError("Error querying device -1")
-
-    monkeypatch.setitem(sys.modules, "sounddevice", _NoDevice)
+def test_no_output_device_falls_back_to_silence_with_the_real_sounddevice():
+    """The real sounddevice and PortAudio (CI installs libportaudio2): on a machine without an
+    output device, as CI's containers are, the coach goes silent after one warning line; with
+    a device it plays through it without a word."""
+    try:
+        import sounddevice as sd
+    except (ImportError, OSError) as exc:
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(f"sounddevice/PortAudio must load under CI: {exc}", pytrace=False)
+        pytest.skip(f"no PortAudio here: {exc}")
+    try:
+        outputs = sum(1 for d in sd.query_devices() if d["max_output_channels"] > 0)
+    except sd.PortAudioError:
+        outputs = 0
     warn = io.StringIO()
     audio = make_audio(mute=False, voice=False, warn=warn)
     audio.close()
-    assert isinstance(audio.backend, NullBackend)
-    assert warn.getvalue().count("\n") == 1 and "no audio output device" in warn.getvalue()
+    if outputs == 0:
+        assert isinstance(audio.backend, NullBackend)
+        lines = warn.getvalue().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("warning: no sound: no audio output device"), lines
+    else:
+        assert isinstance(audio.backend, SoundDeviceBackend) and warn.getvalue() == ""
 
 
 def test_voice_speaks_through_the_system_tts_when_there_is_no_tone_device(tmp_path, monkeypatch):
     """No PortAudio, but a TTS command on PATH: cues are spoken (the command gets the words)."""
-    import os
-
     spoken = tmp_path / "spoken.txt"
     tts = tmp_path / "bin" / "espeak-ng"
     tts.parent.mkdir()

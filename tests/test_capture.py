@@ -9,9 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coach.capture import (
-    CameraInfo, CameraLost, CameraSource, ImageSource, VideoFileSource, list_cameras, open_source,
-)
+from coach.cameras import CameraInfo, list_cameras
+from coach.capture import CameraLost, CameraSource, ImageSource, VideoFileSource, open_source
 from coach.errors import CoachError
 from fake_camera import FakeCapture, frame_number
 
@@ -36,6 +35,7 @@ class FakeClock:
 
 # -- video file -----------------------------------------------------------------------------------
 
+@pytest.mark.model
 def test_video_file_properties_and_every_frame(shared_data):
     with VideoFileSource(shared_data / "webcam_person_then_cartoon.mov") as src:
         assert src.size == (960, 540)
@@ -46,7 +46,7 @@ def test_video_file_properties_and_every_frame(shared_data):
     stamps = [t for t, _ in items]
     assert stamps[0] == 0 and all(b > a for a, b in zip(stamps, stamps[1:]))
     assert stamps[-1] == round(168 * 1000 / src.fps)
-    assert items[0][1].shape == (540, 960, 3) and items[0][1].dtype == np.uint8
+    assert items[0].frame_bgr.shape == (540, 960, 3) and items[0].frame_bgr.dtype == np.uint8
 
 
 def realtime_stamps(clip: Path, clock: FakeClock, *, work_s: float, until_ms: int) -> tuple[list[int], float]:
@@ -61,6 +61,7 @@ def realtime_stamps(clip: Path, clock: FakeClock, *, work_s: float, until_ms: in
     return got, src.fps
 
 
+@pytest.mark.model
 def test_video_realtime_paces_at_file_rate(shared_data):
     clock = FakeClock()
     got, fps = realtime_stamps(shared_data / "face_closeup_turns.mp4", clock, work_s=0.0, until_ms=959)
@@ -68,6 +69,7 @@ def test_video_realtime_paces_at_file_rate(shared_data):
     assert clock.slept_s == pytest.approx(23 / fps, abs=0.002)
 
 
+@pytest.mark.model
 def test_video_realtime_drops_frames_for_a_slow_consumer(shared_data):
     clock = FakeClock()
     frame_s = 1 / 23.976  # the clip's rate: the consumer takes three frame intervals per frame
@@ -76,6 +78,7 @@ def test_video_realtime_drops_frames_for_a_slow_consumer(shared_data):
     assert np.diff(got).min() > 1000 / fps  # frames were skipped, not delivered late
 
 
+@pytest.mark.model
 def test_video_fast_mode_never_sleeps(shared_data):
     clock = FakeClock()
     with VideoFileSource(shared_data / "face_closeup_turns.mp4", clock=clock, sleep=clock.sleep) as src:
@@ -103,6 +106,7 @@ def test_directory_is_not_a_video(tmp_path):
 
 # -- image ----------------------------------------------------------------------------------------
 
+@pytest.mark.model
 def test_open_source_picks_image_or_video(shared_data):
     with open_source(shared_data / "astronaut.png") as img:
         assert isinstance(img, ImageSource) and img.size == (512, 512) and img.frame_count == 1
@@ -111,12 +115,13 @@ def test_open_source_picks_image_or_video(shared_data):
         assert isinstance(vid, VideoFileSource) and vid.size == (640, 360)
 
 
+@pytest.mark.model
 def test_image_repeat_hands_out_fresh_copies(shared_data):
     src = ImageSource(shared_data / "astronaut.png", repeat_s=1.0, fps=10)
     items = list(src)
     assert [t for t, _ in items] == list(range(0, 1000, 100))
-    items[0][1][:] = 0  # a consumer drawing on one frame must not change the next
-    assert items[1][1].any()
+    items[0].frame_bgr[:] = 0  # a consumer drawing on one frame must not change the next
+    assert items[1].frame_bgr.any()
 
 
 def test_corrupt_image_is_coach_error(tmp_path):
@@ -149,14 +154,14 @@ def test_reader_thread_drops_stale_frames():
 
 def test_camera_timestamps_strictly_increase():
     with CameraSource(0, capture=FakeCapture(fps=200)) as cam:
-        stamps = [item[0] for _, item in zip(range(30), cam)]
+        stamps = [item.t_ms for _, item in zip(range(30), cam)]
     assert all(b > a for a, b in zip(stamps, stamps[1:]))
 
 
 def test_camera_lost_then_resumes():
     fake = FakeCapture(fps=100)
     with CameraSource(0, capture=fake, stall_timeout_s=0.2) as cam:
-        before = [item[0] for _, item in zip(range(3), cam)]
+        before = [item.t_ms for _, item in zip(range(3), cam)]
         fake.unplugged.set()
         with pytest.raises(CameraLost) as lost:
             for _ in cam:
@@ -164,7 +169,7 @@ def test_camera_lost_then_resumes():
         assert lost.value.stalled_s >= 0.15 and cam.stalled
         assert "camera 0" in str(lost.value) and "plugged" in str(lost.value)
         fake.unplugged.clear()
-        after = [item[0] for _, item in zip(range(3), cam)]  # iterating again resumes
+        after = [item.t_ms for _, item in zip(range(3), cam)]  # iterating again resumes
         assert not cam.stalled
     assert len(after) == 3 and after[0] > before[-1] + 150
 

@@ -171,8 +171,8 @@ def _check(frames: list[PoseFrame], yaws: list[float | None]) -> None:
     if possible_s + LAG_S < EXERCISE.hold_min_s:
         assert reps == 0, f"phantom rep: the head was never held {EXERCISE.hold_min_s} s (at most {possible_s:.1f} s)"
         assert not any(h.counted for h in holds_done), "phantom counted hold"
-    report = coach.section()
-    assert math.isfinite(report["tracking_lost_s"]) and report["tracking_lost_s"] >= 0
+    report = coach.result()
+    assert math.isfinite(report.tracking_lost_s) and report.tracking_lost_s >= 0
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -191,7 +191,7 @@ def test_the_harness_sees_a_real_rep_and_the_ground_truth_allows_it():
     coach = Coach(EXERCISE, use_face=False)
     for frame in frames:
         coach.process(frame)
-    assert coach.section()["reps"]["right"] == 1
+    assert coach.result().reps["right"] == 1
 
 
 def test_flipping_yaw_every_frame_and_dithering_at_the_threshold_count_nothing():

@@ -112,6 +112,7 @@ def results(inputs) -> dict[str, subprocess.CompletedProcess]:
 
 
 @pytest.mark.parametrize("name,argv,expect", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.model
 def test_bad_input_is_one_line_and_non_zero(results, name, argv, expect):
     res = results[name]
     assert res.returncode != 0, f"exit 0 for bad input; stdout: {res.stdout[-300:]!r}"

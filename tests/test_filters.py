@@ -34,6 +34,18 @@ def test_step_response_is_smooth_monotone_and_settles():
     assert 0.0 < settled < 0.5
 
 
+@pytest.mark.parametrize("cutoff_hz", [None, 0.5, 1.0, 2.0])
+def test_at_rest_the_cutoff_sets_the_time_constant(cutoff_hz):
+    """With beta 0 the filter is a first-order low-pass: a step is 1 - 1/e (63 %) through after
+    tau = 1 / (2 pi f_c) - 0.16 s at the default 1 Hz - and 86 % after 2 tau."""
+    fps = 1000.0  # fine steps: the discrete filter follows the continuous response
+    f = OneEuroFilter(beta=0.0) if cutoff_hz is None else OneEuroFilter(min_cutoff_hz=cutoff_hz, beta=0.0)
+    tau_s = 1.0 / (2.0 * math.pi * (1.0 if cutoff_hz is None else cutoff_hz))
+    out = _run(f, [0.0] * 10 + [1.0] * int(3 * tau_s * fps), fps=fps)[10:]
+    assert out[int(round(tau_s * fps)) - 1] == pytest.approx(1.0 - math.exp(-1.0), abs=0.01)
+    assert out[int(round(2 * tau_s * fps)) - 1] == pytest.approx(1.0 - math.exp(-2.0), abs=0.01)
+
+
 def test_small_steps_are_smoothed_harder_than_large_ones():
     # A jitter-sized 0.5 degree step is followed slowly; a 45 degree turn quickly.
     def first_frame_fraction(size):

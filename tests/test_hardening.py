@@ -10,7 +10,8 @@ The other faults of item 4 are covered where their handling lives (see the repor
 camera unplugged in test_session.py, model in test_models.py / test_cli_errors.py, exercise
 files in test_exercise.py, history in test_history.py).
 
-No camera and no model: scripted motion drawn as a stick figure (`ScriptSource`).
+No camera and no model: scripted motion drawn as a stick figure (`ScriptSource`), or plain frames
+given to a scripted pose model (`ScriptModel`) through the real `coach.sources.Tracked`.
 """
 
 from __future__ import annotations
@@ -23,8 +24,11 @@ import pytest
 from coach import motion, overlay
 from coach.audio import AudioCues, FakeBackend
 from coach.exercise import load_exercise
+from coach.flow import HEADLESS_TIMING
 from coach.history import HistoryStore, NullHistory, SafeHistory
-from coach.session import HEADLESS_TIMING, ScriptSource, SessionConfig, run_session
+from coach.session import SessionConfig, run_session
+from coach.sources import Tracked
+from scripted import ScriptModel, ScriptSource
 
 FPS = 15.0
 TWO_PEOPLE = "2 people in view: coaching the person in the middle"
@@ -41,7 +45,7 @@ class Window:
         self.shown += 1
         if self.shown == self.interrupt_at:
             raise KeyboardInterrupt
-        # The summary is held with 50 ms waits (`_Session.show_summary`); frames use 1 ms.
+        # The summary is held with 50 ms waits (`session._Driver.hold_summary`); frames use 1 ms.
         if self.interrupt_on_summary and wait_ms == 50:
             raise KeyboardInterrupt
         return None
@@ -80,10 +84,10 @@ def _rotation(reps: int = 2):
     return load_exercise("neck-rotation").model_copy(update={"reps_per_side": reps})
 
 
-def _run(source, pose_fn, *, history=None, window=None, exercises=None):
+def _run(source, *, history=None, window=None, exercises=None):
     audio = AudioCues(FakeBackend())
     try:
-        return run_session(exercises or [_rotation()], source, pose_fn, audio=audio,
+        return run_session(exercises or [_rotation()], source, audio=audio,
                            history=history or NullHistory(), window=window,
                            config=SessionConfig(timing=HEADLESS_TIMING, summary_hold_s=0.1,
                                                 wait_for_close=False), use_face=False)
@@ -106,14 +110,14 @@ def test_two_people_in_view_is_said_on_screen_while_coaching(screens):
     """From 6 s to 9 s a second person is in view (the model reports people=2 and the coached
     person's landmarks): the coaching screen says so, and stops saying so when they leave."""
     script = motion.lead_in(LEAD_S) + REP_R
-    source = ScriptSource(script, FPS, draw=False)
     crowd_ms = (6000, 9000)
 
-    def pose_fn(t_ms, frame):
-        pose = source.pose_fn(t_ms, frame)
-        return replace(pose, people=2) if crowd_ms[0] <= t_ms < crowd_ms[1] else pose
+    class Crowd(ScriptModel):
+        def process(self, t_ms, frame):
+            pose = super().process(t_ms, frame)
+            return replace(pose, people=2) if crowd_ms[0] <= t_ms < crowd_ms[1] else pose
 
-    outcome = _run(source, pose_fn, window=Window())
+    outcome = _run(Tracked(ScriptSource(script, FPS, draw=False), Crowd(script, FPS)), window=Window())
     frames = screens[: outcome.frames]
     t_ms = [int(round(i * 1000 / FPS)) for i in range(len(frames))]
     coached = [(t, line) for t, (kind, line) in zip(t_ms, frames) if kind == "coach"]
@@ -135,8 +139,7 @@ def test_person_leaves_mid_hold_and_returns(screens):
     left_mid_hold = motion.rep_script("neck-rotation", motion.RepPlan("right", hold_s=6.0, dropout_at_s=2.0,
                                                                         dropout_s=3.0))
     script = motion.lead_in(LEAD_S) + left_mid_hold + REP_R
-    source = ScriptSource(script, FPS, draw=False)
-    outcome = _run(source, source.pose_fn, window=Window())
+    outcome = _run(ScriptSource(script, FPS, draw=False), window=Window())
     rep = outcome.report
     assert rep["reps"] == {"right": 1, "left": 0}
     *interrupted, resumed = rep["holds"]
@@ -153,24 +156,31 @@ def test_person_leaves_mid_hold_and_returns(screens):
 # -- Ctrl-C at any moment ---------------------------------------------------------------------------
 
 
-class _Interrupting(ScriptSource):
-    """A script whose camera read or model call raises KeyboardInterrupt at a given frame."""
+class _InterruptingCamera(ScriptSource):
+    """A script whose camera read raises KeyboardInterrupt at a given read."""
 
-    def __init__(self, script, *, read_at: int | None = None, pose_at: int | None = None) -> None:
+    def __init__(self, script, read_at: int | None) -> None:
         super().__init__(script, FPS, draw=False)
-        self.read_at, self.pose_at, self.reads, self.poses = read_at, pose_at, 0, 0
+        self.read_at, self.reads = read_at, 0
 
-    def read(self):
+    def read(self, timeout_s=None):
         self.reads += 1
         if self.reads == self.read_at:
             raise KeyboardInterrupt
-        return super().read()
+        return super().read(timeout_s)
 
-    def pose_fn(self, t_ms, frame):
-        self.poses += 1
-        if self.poses == self.pose_at:
+
+class _InterruptingModel(ScriptModel):
+    """The script's pose model, raising KeyboardInterrupt at a given call."""
+
+    def __init__(self, script, pose_at: int | None) -> None:
+        super().__init__(script, FPS)
+        self.pose_at = pose_at
+
+    def process(self, t_ms, frame):
+        if self.calls + 1 == self.pose_at:
             raise KeyboardInterrupt
-        return super().pose_fn(t_ms, frame)
+        return super().process(t_ms, frame)
 
 
 def _frame_at(t_s: float) -> int:
@@ -192,11 +202,11 @@ HOLD_L_MID_S = LEAD_S + REP_R.duration_s + 1.5 + 3.0  # 3 s into the left hold (
 )
 def test_ctrl_c_at_any_moment_saves_what_was_done(tmp_path, screens, moment, kw, stage_title, reps):
     script = motion.lead_in(LEAD_S) + REP_R + REP_L + motion.lead_in(3.0)
-    window = Window(interrupt_at=kw.pop("window_at", None))
-    source = _Interrupting(script, **kw)
+    window = Window(interrupt_at=kw.get("window_at"))
+    source = Tracked(_InterruptingCamera(script, kw.get("read_at")), _InterruptingModel(script, kw.get("pose_at")))
     history = SafeHistory.open(tmp_path)
     try:
-        outcome = _run(source, source.pose_fn, history=history, window=window)
+        outcome = _run(source, history=history, window=window)
     finally:
         history.close()
     assert outcome.ended_by == "interrupted"
@@ -216,16 +226,16 @@ def test_ctrl_c_at_any_moment_saves_what_was_done(tmp_path, screens, moment, kw,
         assert run.reps == reps
         assert [h.side for h in run.holds if h.counted] == ["right"], "the hold before Ctrl-C is stored"
     else:
-        assert stored.runs == [] or all(r.holds == [] for r in stored.runs)
+        assert stored.runs == (), "no exercise was started: nothing but the session is stored"
 
 
 def test_ctrl_c_on_the_summary_keeps_the_finished_session(tmp_path, screens):
     script = motion.lead_in(LEAD_S) + REP_R + REP_L
-    source = ScriptSource(script, FPS, draw=False)
     window = Window(interrupt_on_summary=True)
     history = SafeHistory.open(tmp_path)
     try:
-        outcome = _run(source, source.pose_fn, history=history, window=window, exercises=[_rotation(1)])
+        outcome = _run(ScriptSource(script, FPS, draw=False), history=history, window=window,
+                       exercises=[_rotation(1)])
     finally:
         history.close()
     assert outcome.ended_by == "completed" and outcome.report["reps"] == {"right": 1, "left": 1}

@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import stat
 import tempfile
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -28,6 +29,8 @@ from coach.history import (
     delete_history,
     migrate,
 )
+from coach.report import ExerciseResult
+from history_seed import store_report
 
 T0 = datetime(2026, 3, 2, 8, 30, tzinfo=timezone.utc)
 
@@ -65,7 +68,7 @@ def test_live_writes_read_back_exactly(tmp_path_factory, holds):
             store.add_hold(run, h)
         store.add_safety_event(run, 12.5, "head-circle")
         store.add_fault(run, 3.25, "pitch-during-rotation", "keep your chin level")
-        store.finish_exercise(run, {"right": 7, "left": 6}, 1.75)
+        store.finish_exercise(run, ExerciseResult("neck-rotation", reps={"right": 7, "left": 6}, tracking_lost_s=1.75))
         store.end_session(sid, T0 + timedelta(minutes=12), "quit")
     with HistoryStore.open(d) as store:
         [s] = store.sessions()
@@ -138,14 +141,31 @@ REPORT = {
 }
 
 
-def test_save_report_single_and_routine(tmp_path):
+def test_a_voided_hold_is_stored_uncounted(tmp_path):
+    """A head circle after a counted hold (before its rep) voids the stored hold: the history
+    then agrees with the report and counts no rep from it."""
+    counted = _hold("right", 64.0)
+    with HistoryStore.open(tmp_path) as store:
+        sid = store.start_session(T0, "camera 0")
+        run = store.start_exercise(sid, "neck-rotation", {"yaw": 60.0})
+        store.add_hold(run, _hold("left", 61.0))
+        store.add_hold(run, counted)
+        store.void_hold(run, replace(counted, counted=False, fault="head-circle"))
+        [s] = store.sessions()
+    first, second = s.runs[0].holds
+    assert first.counted and first.fault is None  # only the voided hold changes
+    assert (second.side, second.peak_deg, second.counted, second.fault) == ("right", 64.0, False, "head-circle")
+    assert s.runs[0].reps == {"left": 1, "right": 0}  # cut off: reps from the counted holds
+
+
+def test_store_report_helper_round_trip(tmp_path):
     chin = {"exercise": "chin-tuck", "reps": {"center": 1}, "safety_events": [], "faults": [],
             "holds": [{"side": "center", "start_s": 1, "held_s": 6, "peak_deg": 2.4, "counted": True}],
             "tracking_lost_s": 0}
     with HistoryStore.open(tmp_path) as store:
-        store.save_report(REPORT, started_at=T0, source="log.jsonl")
-        store.save_report({"exercises": [REPORT, chin]}, started_at=T0 + timedelta(days=1),
-                          source="video.mp4", ended_by="pain-stop")
+        store_report(store, REPORT, started_at=T0, source="log.jsonl")
+        store_report(store, {"exercises": [REPORT, chin]}, started_at=T0 + timedelta(days=1),
+                     source="video.mp4", ended_by="pain-stop")
         single, routine = store.sessions()
     assert single.status == "completed" and routine.status == "pain-stop"
     assert [r.exercise_id for r in routine.runs] == ["neck-rotation", "chin-tuck"]
@@ -157,17 +177,6 @@ def test_save_report_single_and_routine(tmp_path):
     assert run.best_by_side() == {"right": 66.0, "left": 58.5}
     assert run.tracking_lost_s == 0.4
     assert routine.runs[1].holds[0].peak_deg == 2.4
-
-
-def test_malformed_report_stores_nothing(tmp_path):
-    bad = json.loads(json.dumps(REPORT))
-    del bad["holds"][2]["peak_deg"]
-    with HistoryStore.open(tmp_path) as store:
-        with pytest.raises(HistoryError, match="peak_deg"):
-            store.save_report(bad, started_at=T0, source="x")
-        with pytest.raises(HistoryError, match="reps"):
-            store.save_report({"exercise": "chin-tuck"}, started_at=T0, source="x")
-        assert store.sessions() == []
 
 
 # -- migrations and schema versions -------------------------------------------------------------
@@ -343,7 +352,7 @@ def test_safe_history_keeps_going_after_a_lock_and_remembers_why(tmp_path):
     safe.add_hold(run, _hold("left", 59))  # must not raise
     other.execute("ROLLBACK")
     safe.add_hold(run, _hold("right", 62))
-    safe.finish_exercise(run, {"right": 2, "left": 1}, 0.0)
+    safe.finish_exercise(run, ExerciseResult("neck-rotation", reps={"right": 2, "left": 1}))
     safe.end_session(sid, T0, "completed")
     assert not safe.ok and isinstance(safe.error, HistoryError)
     assert "locked" in str(safe.error)
@@ -372,7 +381,7 @@ def test_safe_history_open_failure_and_null_history(tmp_path):
 def test_delete_history_removes_every_file(tmp_path):
     d = tmp_path / "data"
     store = HistoryStore.open(d)
-    store.save_report(REPORT, started_at=T0, source="x")
+    store_report(store, REPORT, started_at=T0, source="x")
     assert (d / f"{DB_FILENAME}-wal").exists()
     store.close()
     (d / f"{DB_FILENAME}-wal").write_bytes(b"left over")  # as if a crash left it behind
@@ -397,7 +406,7 @@ def _run_cli(capsys, *argv: str) -> tuple[int, str, str]:
 
 def _seed_two(store: HistoryStore) -> None:
     """Two sessions: a finished replay report and a live session cut off mid-exercise."""
-    store.save_report(REPORT, started_at=T0, source="log.jsonl")
+    store_report(store, REPORT, started_at=T0, source="log.jsonl")
     sid = store.start_session(T0 + timedelta(days=1), "camera 0")
     run = store.start_exercise(sid, "chin-tuck", {"retraction": 1.5})
     store.add_hold(run, HoldRecord("center", 1, 6, 2.4, True, None, {"retraction": 2.4}))
@@ -493,13 +502,12 @@ def test_cli_export_csv(tmp_path, capsys):
 
 
 def test_live_recording_stores_what_the_report_says(tmp_path):
-    """Events written as they happen (record_events) and the finished report (save_report) give
-    the same stored exercise: the live session and `coach replay` agree in the history."""
+    """Events written as they happen (record_events) and the exercise's result (what the report
+    and `coach replay` say) agree in the history, to the hold."""
     from coach.engine import Engine
     from coach.exercise import load_exercise
     from coach.history import record_events
     from coach.motion import RepPlan, session_script
-    from coach.report import build_report
 
     ex = load_exercise("neck-rotation")
     # right twice: the second is a wrong-side turn (sides alternate)
@@ -508,22 +516,23 @@ def test_live_recording_stores_what_the_report_says(tmp_path):
     engine, events = Engine(ex), []
     for t_ms, angles in session_script("neck-rotation", plans).angles(30):
         events += engine.step(t_ms, angles, None, calibrated=True)
-    report = build_report(ex, events)
-    assert report["faults"] and any(not h["counted"] for h in report["holds"])  # a varied session
+    result = ExerciseResult.from_events(ex, events)
+    assert result.faults and any(not h.counted for h in result.holds)  # a varied session
 
     with HistoryStore.open(tmp_path) as store:
         sid = store.start_session(T0, "live")
         run = store.start_exercise(sid, ex.id, {"yaw": 60.0})
         record_events(store, run, events, t0_ms=0)
-        store.finish_exercise(run, report["reps"], report["tracking_lost_s"])
+        store.finish_exercise(run, result)
         store.end_session(sid, T0, "completed")
-        store.save_report(report, started_at=T0, source="replay")
-        live, saved = [s.runs[0] for s in store.sessions()]
-    assert live.holds == saved.holds and len(live.holds) == len(report["holds"])
-    assert live.reps == saved.reps == report["reps"]
-    assert [(e.t_s, e.kind) for e in live.faults] == [(e.t_s, e.kind) for e in saved.faults]
+        [live] = [s.runs[0] for s in store.sessions()]
+    # Holds the script performed: right, left 3 s (short), left with a pitch fault, left; the
+    # second right and the half-way right turn never reach the zone of the side due.
+    assert live.holds == result.holds and [h.counted for h in live.holds] == [True, False, False, True]
+    assert live.reps == result.reps == {"right": 1, "left": 1}
+    assert [(e.t_s, e.kind) for e in live.faults] == [(e.t_s, e.kind) for e in result.faults]
     assert {"wrong-side", "pitch-during-rotation"} <= {e.kind for e in live.faults}
-    assert [(e.t_s, e.kind) for e in live.safety_events] == [(e.t_s, e.kind) for e in saved.safety_events]
+    assert [(e.t_s, e.kind) for e in live.safety_events] == [(e.t_s, e.kind) for e in result.safety_events]
 
 
 @pytest.mark.slow
@@ -532,13 +541,15 @@ def test_history_json_after_two_headless_sessions(tmp_path, capsys):
     `coach history --json`: both are listed, with the counts their reports give."""
     from coach.audio import AudioCues, NullBackend
     from coach.exercise import load_exercise
-    from coach.session import HEADLESS_TIMING, DemoPlan, ScriptSource, SessionConfig, demo_script, run_session
+    from coach.demo import DemoPlan, ScriptSource, demo_script
+    from coach.flow import HEADLESS_TIMING
+    from coach.session import SessionConfig, run_session
 
     def headless(plans, exercises):
         source = ScriptSource(demo_script(plans, HEADLESS_TIMING))
         history, audio = SafeHistory.open(tmp_path), AudioCues(NullBackend())
         try:
-            outcome = run_session(exercises, source, source.pose_fn, audio=audio, history=history,
+            outcome = run_session(exercises, source, audio=audio, history=history,
                                   config=SessionConfig(timing=HEADLESS_TIMING, summary_hold_s=0),
                                   use_face=False)
         finally:
@@ -576,8 +587,9 @@ def test_history_json_after_two_headless_sessions(tmp_path, capsys):
 def test_live_session_without_a_usable_history_is_still_coached_and_summarised(tmp_path, failure):
     from coach.audio import AudioCues, NullBackend
     from coach.exercise import load_exercise
-    from coach.session import (HEADLESS_TIMING, DemoPlan, ScriptSource, SessionConfig, demo_script,
-                               format_session_summary, run_session)
+    from coach.demo import DemoPlan, ScriptSource, demo_script
+    from coach.flow import HEADLESS_TIMING
+    from coach.session import SessionConfig, format_session_summary, run_session
 
     other = None
     if failure == "unwritable-folder":
@@ -602,7 +614,7 @@ def test_live_session_without_a_usable_history_is_still_coached_and_summarised(t
     audio = AudioCues(NullBackend())
     try:
         outcome = run_session([load_exercise("neck-rotation").model_copy(update={"reps_per_side": 1})],
-                              source, source.pose_fn, audio=audio, history=history,
+                              source, audio=audio, history=history,
                               config=SessionConfig(timing=HEADLESS_TIMING, summary_hold_s=0), use_face=False)
     finally:
         audio.close()
@@ -627,7 +639,7 @@ def test_live_session_without_a_usable_history_is_still_coached_and_summarised(t
 def test_reading_while_a_live_session_holds_the_write_lock(tmp_path):
     """`coach history` in another terminal during a session: WAL readers never wait."""
     with HistoryStore.open(tmp_path) as store:
-        store.save_report(REPORT, started_at=T0, source="x")
+        store_report(store, REPORT, started_at=T0, source="x")
     writer = sqlite3.connect(tmp_path / DB_FILENAME, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")
     writer.execute("INSERT INTO sessions (started_at, started_utc, source) VALUES ('a', 'a', 'live')")

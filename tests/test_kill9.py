@@ -59,8 +59,9 @@ LIVE_CHILD = textwrap.dedent(
     from coach.audio import AudioCues, NullBackend
     from coach.exercise import load_exercise
     from coach.history import SafeHistory
-    from coach.session import (DEMO_FPS, HEADLESS_TIMING, DemoPlan, ScriptSource, SessionConfig,
-                               demo_script, run_session)
+    from coach.demo import DEMO_FPS, DemoPlan, ScriptSource, demo_script
+    from coach.flow import HEADLESS_TIMING
+    from coach.session import SessionConfig, run_session
 
     data_dir = Path(sys.argv[1])
     script = demo_script([DemoPlan("neck-rotation", ("right", "left"), 3, "pitch", circles=0)],
@@ -70,16 +71,16 @@ LIVE_CHILD = textwrap.dedent(
     freeze_ms = starts[3] + 2000  # 2 s into the 4th hold (the mistake's hold is the 1st)
 
     class FreezingSource(ScriptSource):
-        def read(self):
-            got = super().read()
-            if got is not None and got[0] >= freeze_ms:
+        def read(self, timeout_s=None):
+            got = super().read(timeout_s)
+            if got is not None and got.t_ms >= freeze_ms:
                 print("READY", flush=True)
                 time.sleep(600)  # the process dies here, mid-hold
             return got
 
     source = FreezingSource(script)
     run_session([load_exercise("neck-rotation").model_copy(update={"reps_per_side": 3})],
-                source, source.pose_fn, audio=AudioCues(NullBackend()), history=SafeHistory.open(data_dir),
+                source, audio=AudioCues(NullBackend()), history=SafeHistory.open(data_dir),
                 config=SessionConfig(timing=HEADLESS_TIMING, summary_hold_s=0, source="camera 0"),
                 use_face=False)
     print("NOT KILLED", flush=True)

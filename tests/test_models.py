@@ -68,6 +68,7 @@ def test_unknown_kind_is_value_error(clean_env):
         models.resolve_model("hands")
 
 
+@pytest.mark.model
 def test_shared_models_pass_bundle_check(model_dir):
     assert models.bundle_problem(model_dir / POSE, "pose") is None
     assert models.bundle_problem(model_dir / FACE, "face") is None
@@ -75,6 +76,7 @@ def test_shared_models_pass_bundle_check(model_dir):
     assert "missing" in models.bundle_problem(model_dir / FACE, "pose")
 
 
+@pytest.mark.model
 def test_explicit_file_beats_env_and_cache(clean_env, model_dir, tmp_path, monkeypatch):
     other = _copy_models(model_dir, tmp_path / "other")
     monkeypatch.setenv(models.ENV_MODEL_DIR, str(other))
@@ -86,22 +88,26 @@ def test_explicit_file_beats_env_and_cache(clean_env, model_dir, tmp_path, monke
     assert models.resolve_model("face", explicit, download=False) == other / FACE
 
 
+@pytest.mark.model
 def test_explicit_folder(clean_env, model_dir):
     assert models.resolve_model("pose", model_dir, download=False) == model_dir / POSE
     assert models.resolve_model("face", model_dir, download=False) == model_dir / FACE
 
 
+@pytest.mark.model
 def test_explicit_file_of_wrong_kind(clean_env, model_dir):
     with pytest.raises(CoachError, match="not a pose model bundle"):
         models.resolve_model("pose", model_dir / FACE, download=False)
 
 
+@pytest.mark.model
 def test_env_dir_beats_cache(clean_env, model_dir, monkeypatch):
     _copy_models(model_dir, clean_env)
     monkeypatch.setenv(models.ENV_MODEL_DIR, str(model_dir))
     assert models.resolve_model("pose", download=False) == model_dir / POSE
 
 
+@pytest.mark.model
 def test_cache_used_when_no_explicit_or_env(clean_env, model_dir):
     _copy_models(model_dir, clean_env)
     assert models.resolve_model("face", download=False) == clean_env / FACE
@@ -125,6 +131,7 @@ def test_env_dir_that_is_not_a_folder(clean_env, tmp_path, monkeypatch):
         models.resolve_model("pose", download=False)
 
 
+@pytest.mark.model
 def test_download_from_local_server(clean_env, model_dir, tmp_path, monkeypatch):
     served = _copy_models(model_dir, tmp_path / "www" / "models")
     with serve(served.parent) as url:
@@ -141,6 +148,7 @@ def test_download_from_local_server(clean_env, model_dir, tmp_path, monkeypatch)
 
 
 @pytest.mark.parametrize("keep_fraction", [0.5, 0.999])
+@pytest.mark.model
 def test_truncated_download_is_rejected_and_not_cached(clean_env, model_dir, tmp_path, monkeypatch,
                                                        keep_fraction):
     www = tmp_path / "www" / "models"
@@ -156,6 +164,7 @@ def test_truncated_download_is_rejected_and_not_cached(clean_env, model_dir, tmp
     assert not clean_env.exists() or list(clean_env.iterdir()) == []
 
 
+@pytest.mark.model
 def test_corrupt_member_bytes_are_rejected(model_dir, tmp_path):
     bad = tmp_path / POSE
     data = bytearray((model_dir / POSE).read_bytes())
@@ -168,6 +177,7 @@ def test_corrupt_member_bytes_are_rejected(model_dir, tmp_path):
     assert "corrupt" in models.bundle_problem(bad, "pose")
 
 
+@pytest.mark.model
 def test_corrupt_cached_file_gives_delete_hint(clean_env, model_dir):
     clean_env.mkdir(parents=True)
     (clean_env / POSE).write_bytes(b"PK\x03\x04" + b"\x00" * 2_000_000)
@@ -195,6 +205,7 @@ def test_http_404_is_reported(clean_env, tmp_path, monkeypatch):
             models.resolve_model("pose", progress=False)
 
 
+@pytest.mark.model
 def test_download_that_fails_the_load_check_is_not_cached(clean_env, model_dir, tmp_path, monkeypatch):
     served = _copy_models(model_dir, tmp_path / "www" / "models")
     calls = []
@@ -211,6 +222,7 @@ def test_download_that_fails_the_load_check_is_not_cached(clean_env, model_dir, 
     assert list(clean_env.iterdir()) == []
 
 
+@pytest.mark.model
 def test_real_load_check(model_dir, tmp_path):
     from coach.pose import check_loads
 

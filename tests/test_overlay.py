@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from coach.engine import EngineView, Gauge, Message, Phase, Priority
+from coach.engine import EngineView, Gauge, HoldRecord, Message, Phase, Priority
 from coach.landmarks import Landmark, PoseFrame
+from coach.report import ExerciseResult, ExerciseRun, TimedEvent
 from coach import overlay
 from coach.overlay import (
     LIVE_MIN_HEIGHT,
     OverlayStatus,
-    ExerciseResultView,
     gauge_fraction,
     instruction_card,
     pain_stop_card,
@@ -188,10 +188,12 @@ def test_instruction_card_has_the_safety_text_and_the_first_side():
 def test_pain_stop_and_result_cards():
     pain = " ".join(pain_stop_card().lines)
     assert "1-2 weeks" in pain and "numbness" in pain
-    res = ExerciseResultView("Neck rotation", {"right": 4, "left": 3}, 10, {"right": 64.2}, "deg", 1, 0,
-                             "pain-stop")
+    hold = HoldRecord("right", 1.0, 6.0, 64.2, True)
+    res = ExerciseRun(ExerciseResult("neck-rotation", "Neck rotation", {"right": 4, "left": 3}, 10, (hold,),
+                                     faults=(TimedEvent(2.0, "pitch-during-rotation"),)), "pain-stop")
     card = result_card(res)
     assert "Right 4/10  Left 3/10" in card.lines[0]
+    assert card.lines[1] == "Best range: right 64.2 deg" and card.lines[2].startswith("Form faults: 1 ")
     assert any("1-2 weeks" in line for line in card.lines)
     assert card.tone is Priority.SAFETY
     summary = summary_card([res], saved_to="/tmp/x.sqlite")

@@ -23,6 +23,7 @@ def _decode_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == "coach-video-decode" and t.is_alive()]
 
 
+@pytest.mark.model
 def test_read_ahead_gives_the_same_frames(shared_data):
     with VideoFileSource(shared_data / CLIP) as plain:
         expected = list(plain)
@@ -38,6 +39,7 @@ def test_read_ahead_gives_the_same_frames(shared_data):
     assert not _decode_threads()
 
 
+@pytest.mark.model
 def test_read_ahead_close_mid_file_stops_the_reader(shared_data):
     src = VideoFileSource(shared_data / CLIP, read_ahead=2)
     it = iter(src)
@@ -49,6 +51,7 @@ def test_read_ahead_close_mid_file_stops_the_reader(shared_data):
     assert next(it, None) is None  # a closed source hands out nothing more
 
 
+@pytest.mark.model
 def test_read_ahead_passes_decode_errors_to_the_consumer(shared_data):
     class BrokenCapture:
         def read(self):
@@ -68,6 +71,7 @@ def test_read_ahead_passes_decode_errors_to_the_consumer(shared_data):
     assert not _decode_threads()
 
 
+@pytest.mark.model
 def test_read_ahead_must_not_be_negative(shared_data):
     with pytest.raises(ValueError, match="read_ahead"):
         VideoFileSource(shared_data / CLIP, read_ahead=-1)

@@ -91,6 +91,7 @@ def test_is_upright(lm, upright):
     assert is_upright(lm, 960, 540) is upright
 
 
+@pytest.mark.model
 def test_constructor_validates_ranges(model_dir):
     with pytest.raises(ValueError, match="num_poses"):
         PoseTracker(model_dir / POSE, num_poses=0)
@@ -109,6 +110,7 @@ def astronaut(shared_data) -> np.ndarray:
     return img
 
 
+@pytest.mark.model
 def test_astronaut_has_person_with_shoulders_and_face(model_dir, astronaut):
     with PoseTracker(model_dir / POSE, model_dir / FACE) as tracker:
         frame = tracker.process(0, astronaut)
@@ -127,6 +129,7 @@ def test_astronaut_has_person_with_shoulders_and_face(model_dir, astronaut):
     assert frame.face_matrix[2, 3] < 0  # translation z: negative = in front of the camera
 
 
+@pytest.mark.model
 def test_arrays_are_read_only(model_dir, astronaut):
     with PoseTracker(model_dir / POSE) as tracker:
         frame = tracker.process(0, astronaut)
@@ -135,6 +138,7 @@ def test_arrays_are_read_only(model_dir, astronaut):
         frame.landmarks[0, 0] = 1.0
 
 
+@pytest.mark.model
 def test_mirrored_frame_gives_mirrored_landmarks(model_dir, astronaut):
     flipped = astronaut[:, ::-1]  # a strided view: the tracker must handle non-contiguous input
     with PoseTracker(model_dir / POSE, model_dir / FACE) as a:
@@ -155,12 +159,14 @@ def test_mirrored_frame_gives_mirrored_landmarks(model_dir, astronaut):
     assert rot_err < 0.1
 
 
+@pytest.mark.model
 def test_timestamps_strictly_increase_even_when_repeated(model_dir, astronaut):
     with PoseTracker(model_dir / POSE) as tracker:
         stamps = [tracker.process(t, astronaut).t_ms for t in (0, 0, 0, 5, 3, 100)]
     assert stamps == [0, 1, 2, 5, 6, 100]
 
 
+@pytest.mark.model
 def test_person_then_cartoon(model_dir, shared_data):
     clip = shared_data / "webcam_person_then_cartoon.mov"
     # Person sits still for the first ~2.7 s (72 frames at 26.4 fps); the cartoon title after
@@ -175,6 +181,7 @@ def test_person_then_cartoon(model_dir, shared_data):
     assert all(f.people == 0 and not f.detected and f.face_matrix is None for f in cartoon_part)
 
 
+@pytest.mark.model
 def test_cartoon_pose_is_hallucinated_without_upright_filter(model_dir, shared_data):
     """Guards the reason for is_upright: without it the model reports people in the cartoon."""
     frames = read_frames(shared_data / "webcam_person_then_cartoon.mov", range(96, 128, 2))
@@ -183,6 +190,7 @@ def test_cartoon_pose_is_hallucinated_without_upright_filter(model_dir, shared_d
     assert seen > 0
 
 
+@pytest.mark.model
 def test_face_every_reuses_matrix_between_runs(model_dir, astronaut):
     with PoseTracker(model_dir / POSE, model_dir / FACE, face_every=3) as tracker:
         frames = [tracker.process(t, astronaut) for t in range(0, 200, 33)]
@@ -191,12 +199,14 @@ def test_face_every_reuses_matrix_between_runs(model_dir, astronaut):
     assert frames[3].face_matrix is not frames[0].face_matrix
 
 
+@pytest.mark.model
 def test_bad_frame_rejected(model_dir):
     with PoseTracker(model_dir / POSE) as tracker:
         with pytest.raises(ValueError, match="uint8"):
             tracker.process(0, np.zeros((10, 10), np.uint8))
 
 
+@pytest.mark.model
 def test_closed_tracker_raises(model_dir, astronaut):
     tracker = PoseTracker(model_dir / POSE)
     tracker.close()
@@ -220,6 +230,7 @@ def test_missing_model_file(tmp_path):
         PoseTracker(tmp_path / "nope.task")
 
 
+@pytest.mark.model
 def test_bad_face_model_closes_pose_and_raises(model_dir, tmp_path):
     bad = tmp_path / "face.task"
     bad.write_bytes(b"junk")
@@ -236,6 +247,7 @@ def two_people(astronaut: np.ndarray, mirrored: bool = False) -> np.ndarray:
 
 
 @pytest.mark.parametrize("mirrored", [False, True])
+@pytest.mark.model
 def test_two_people_coaches_the_central_larger_one(model_dir, astronaut, mirrored):
     scene = two_people(astronaut, mirrored)
     single = cv2.copyMakeBorder(astronaut, 0, 0, 128, 128, cv2.BORDER_CONSTANT, value=(128, 128, 128))
@@ -257,6 +269,7 @@ def test_two_people_coaches_the_central_larger_one(model_dir, astronaut, mirrore
     assert all(f.people == 1 for f in alone[-4:])
 
 
+@pytest.mark.model
 def test_num_poses_one_never_reports_a_crowd(model_dir, astronaut):
     with PoseTracker(model_dir / POSE, num_poses=1) as tracker:
         frames = [tracker.process(t, two_people(astronaut)) for t in range(0, 100, 33)]

@@ -14,6 +14,7 @@ import pytest
 from coach.cli import main
 from coach.history import HistoryStore
 from coach.progress import compute_progress, format_progress, plot_progress
+from history_seed import store_report
 
 START = datetime(2026, 9, 7, 7, 30, tzinfo=timezone(timedelta(hours=2)))  # a Monday
 #: Session days (offsets from START) over six weeks; week 4 (days 21-27) is skipped on purpose.
@@ -62,7 +63,7 @@ def seed_history(store: HistoryStore, seed: int = 7) -> None:
         sections.append({"exercise": "levator-scapulae", "reps": {"right": 8, "left": 8},
                          "holds": lev, "safety_events": [], "faults": [], "tracking_lost_s": 0.0})
         started = START + timedelta(days=day, minutes=rng.randint(-60, 600))
-        store.save_report({"exercises": sections}, started_at=started, source="seed",
+        store_report(store, {"exercises": sections}, started_at=started, source="seed",
                           ended_at=started + timedelta(minutes=25))
 
 
@@ -138,7 +139,7 @@ def test_adherence_counts_sessions_per_week_with_empty_weeks(seeded):
 
 def test_filter_by_exercise(seeded):
     with HistoryStore.open(seeded) as store:
-        store.save_report({"exercise": "chin-tuck", "reps": {"center": 1}, "safety_events": [],
+        store_report(store, {"exercise": "chin-tuck", "reps": {"center": 1}, "safety_events": [],
                            "faults": [], "tracking_lost_s": 0,
                            "holds": [{"side": "center", "start_s": 0, "held_s": 6, "peak_deg": 2.2,
                                       "counted": True}]},

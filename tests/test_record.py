@@ -9,8 +9,9 @@ import sys
 import time
 
 import numpy as np
+import pytest
 
-from coach.capture import CameraLost, FrameSource, VideoFileSource
+from coach.capture import CameraLost, FrameSource, Sample, VideoFileSource
 from coach.landmarks import PoseFrame, read_log
 from coach.pose import PoseTracker
 from coach.record import record
@@ -37,9 +38,9 @@ class ScriptedSource(FrameSource):
         self.n, self.then = n, then
         self.fps, self.size, self.frame_count = 25.0, (32, 24), None
 
-    def __iter__(self):
+    def _samples(self):
         for i in range(self.n):
-            yield i * 40, np.zeros((24, 32, 3), np.uint8)
+            yield Sample(i * 40, np.zeros((24, 32, 3), np.uint8))
         if self.then is not None:
             raise self.then
 
@@ -64,6 +65,7 @@ def test_not_a_video_is_one_line(tmp_path):
     assert_one_line_error(proc, "cannot read", "clip.mp4")
 
 
+@pytest.mark.model
 def test_out_folder_missing_is_one_line(tmp_path, shared_data):
     proc = run_cli("record", str(shared_data / "astronaut.png"), "--out", str(tmp_path / "no" / "x.jsonl"))
     assert_one_line_error(proc, "does not exist")
@@ -75,12 +77,14 @@ def test_camera_that_does_not_exist(tmp_path):
     assert "no camera found" in proc.stderr or "camera 97 did not open" in proc.stderr
 
 
+@pytest.mark.model
 def test_bad_seconds(tmp_path, shared_data):
     proc = run_cli("record", str(shared_data / "astronaut.png"), "--seconds", "0",
                    "--out", str(tmp_path / "x.jsonl"))
     assert_one_line_error(proc, "--seconds")
 
 
+@pytest.mark.model
 def test_unloadable_model_is_one_line(tmp_path, shared_data):
     bad = tmp_path / "pose_landmarker_full.task"
     bad.write_bytes(b"\0" * 100)
@@ -122,6 +126,7 @@ def test_seconds_limits_stream_time(tmp_path):
 
 # -- real model ----------------------------------------------------------------------------------
 
+@pytest.mark.model
 def test_record_real_clip_first_second(tmp_path, model_dir, shared_data):
     out = tmp_path / "log.jsonl"
     with VideoFileSource(shared_data / "webcam_person_then_cartoon.mov") as src, \
@@ -136,6 +141,7 @@ def test_record_real_clip_first_second(tmp_path, model_dir, shared_data):
     assert frames[0].landmarks.shape == (33, 4) and frames[0].world_landmarks.shape == (33, 3)
 
 
+@pytest.mark.model
 def test_cli_records_image(tmp_path, model_dir, shared_data):
     out = tmp_path / "astro.jsonl"
     proc = run_cli("record", str(shared_data / "astronaut.png"), "--out", str(out),
@@ -147,6 +153,7 @@ def test_cli_records_image(tmp_path, model_dir, shared_data):
     assert frame.detected and frame.face_matrix is not None and frame.t_ms == 0
 
 
+@pytest.mark.model
 def test_sigint_during_cli_recording_keeps_log(tmp_path, model_dir, shared_data):
     out = tmp_path / "log.jsonl"
     proc = subprocess.Popen(

@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 
 from coach.cli import main
-from coach.coaching import Coach
+from coach.coaching import Coach, LostTime, Reader
 from coach.engine import Engine
 from coach.exercise import load_exercise
 from coach.landmarks import write_log
 from coach.motion import EXERCISE_IDS, RepPlan, Script, head_circles, lead_in, session_script
-from coach.report import build_report
+from coach.report import ExerciseResult
 from coach.synthetic import Noise
 
 
@@ -43,29 +43,26 @@ def replay(tmp_path: Path, exercise_id: str, script: Script, *, fps: float = 15.
 def chain(exercise_id: str, script: Script, *, fps: float = 10.0, seed: int = 0, **frame_kw) -> dict:
     """The same chain without the JSON round trip (for the variants)."""
     coach = Coach(load_exercise(exercise_id), use_face=False)
-    return coach.run(script.frames(fps, seed=seed, **frame_kw))
+    return coach.run(script.frames(fps, seed=seed, **frame_kw)).to_json()
 
 
 @functools.lru_cache(maxsize=16)
 def tracked(script: Script, fps: float, seed: int = 0, noise: Noise | None = None) -> tuple:
     """The exercise-independent half of the chain (HeadTracker + body features), run once per
     script and shared by the four exercises' engines: the tracker dominates the cost."""
-    coach = Coach(use_face=False)
-    out = []
-    for frame in script.frames(fps, seed=seed, noise=noise):
-        angles = coach.update(frame)
-        out.append((frame.t_ms, angles, coach.body, coach.calibrated))
-    return tuple(out)
+    reader = Reader(use_face=False)
+    return tuple(reader.read(frame) for frame in script.frames(fps, seed=seed, noise=noise))
 
 
 def engine_report(exercise_id: str, stream: tuple) -> dict:
     """The exercise half of the chain on a `tracked` stream (what `Coach.step` does)."""
     ex = load_exercise(exercise_id)
-    engine = Engine(ex)
+    engine, lost = Engine(ex), LostTime()
     events = []
-    for t_ms, angles, body, calibrated in stream:
-        events += engine.step(t_ms, angles, body, calibrated)
-    return build_report(ex, events, t0_ms=stream[0][0], tracking_lost_s=engine.tracking_lost_s)
+    for r in stream:
+        events += engine.step(r.t_ms, r.angles, r.body, r.calibrated)
+        lost.update(r.t_ms, r.usable)
+    return ExerciseResult.from_events(ex, events, t0_ms=stream[0].t_ms, tracking_lost_s=lost.total_s).to_json()
 
 
 def first_side(exercise_id: str) -> str:

@@ -1,13 +1,14 @@
 """Personal targets in the live session: shown before each exercise, used with --adaptive or a
 profile, never beyond the exercise file's safe maximum; a bad profile is one line of error.
 
-No camera and no model: the session runs on scripted motion (`ScriptSource`), and the `coach run`
-tests swap the model and the camera for the same script.
+The session runs on scripted motion (`ScriptSource`: no camera, no model); the `coach run`
+flag tests run the real command headless on the real clip with the real model.
 """
 
 from __future__ import annotations
 
-import contextlib
+import json
+import os
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -17,8 +18,10 @@ from coach.audio import AudioCues, FakeBackend
 from coach.cli import main
 from coach.engine import HoldRecord
 from coach.exercise import AXIS_LIMITS, load_exercise
+from coach.flow import HEADLESS_TIMING, FlowTiming
 from coach.history import HistoryStore, SafeHistory
-from coach.session import HEADLESS_TIMING, ScriptSource, SessionConfig, plan_targets, run_session
+from coach.session import SessionConfig, plan_targets, run_session
+from scripted import ScriptSource
 
 FPS = 15.0
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=timezone.utc)
@@ -55,7 +58,7 @@ def _session(data_dir, reach: float, **plan_kw):
     audio = AudioCues(FakeBackend())
     try:
         plans = plan_targets(exercises, history, **plan_kw)
-        outcome = run_session(exercises, source, source.pose_fn, audio=audio, history=history,
+        outcome = run_session(exercises, source, audio=audio, history=history,
                               config=SessionConfig(timing=HEADLESS_TIMING), use_face=False, targets=plans)
     finally:
         audio.close()
@@ -111,7 +114,6 @@ def test_a_profile_target_is_used_even_with_adaptive(tmp_path):
 def test_the_instruction_card_shows_the_targets_before_the_exercise(tmp_path, monkeypatch):
     """Live timing: the instruction card (before coaching starts) carries the suggestion."""
     from coach import overlay
-    from coach.session import FlowTiming
 
     _seed(tmp_path, 75.0)
     shown: list[str] = []
@@ -140,7 +142,7 @@ def test_the_instruction_card_shows_the_targets_before_the_exercise(tmp_path, mo
     audio = AudioCues(FakeBackend())
     try:
         plans = plan_targets(exercises, history)
-        run_session(exercises, source, source.pose_fn, audio=audio, history=history, window=Window(),
+        run_session(exercises, source, audio=audio, history=history, window=Window(),
                     config=SessionConfig(timing=timing, summary_hold_s=0, wait_for_close=False),
                     use_face=False, targets=plans)
     finally:
@@ -155,34 +157,35 @@ def test_the_instruction_card_shows_the_targets_before_the_exercise(tmp_path, mo
 # -- the command line ------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def scripted_run(monkeypatch):
-    """`coach run` with the model and the camera replaced by one scripted 70 deg right turn."""
-    from coach import pose_worker, session
-
-    script = _script(1.0)
-    source = ScriptSource(script, FPS, draw=False)
-
-    class Tracker:
-        process = staticmethod(source.pose_fn)
-
-    monkeypatch.setattr(pose_worker, "open_worker", lambda *a, **kw: contextlib.nullcontext(Tracker()))
-    monkeypatch.setattr(session, "_open_source", lambda args: source)
-    monkeypatch.delenv("COACH_DATA_DIR", raising=False)
+# A man talking, head roughly still, shoulders in view, for 16 s: the coach calibrates on him
+# and starts the exercise (the webcam clip's person leaves before the calibration is done).
+CLIP = "real/noddingpigeon_head_stationary.mp4"
 
 
-def _cli_run(tmp_path, *extra):
+def _cli_run(tmp_path, clip, *extra):
+    """`coach run` headless on the real clip with the real model; returns (exit code, report)."""
     report = tmp_path / "report.json"
-    code = main(["run", "--exercise", "neck-rotation", "--headless", "--camera", "0", "--no-face",
+    code = main(["run", "--exercise", "neck-rotation", "--headless", "--video", str(clip), "--no-face",
                  "--data-dir", str(tmp_path), "--report", str(report), *extra])
-    import json
-
     return code, json.loads(report.read_text())
 
 
-def test_coach_run_adaptive_flag(tmp_path, scripted_run, capsys):
+@pytest.fixture
+def real_clip(shared_data, model_dir, monkeypatch):
+    clip = shared_data / CLIP
+    if not clip.is_file():
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(f"{clip} is missing under CI; ../shared/data must provide it", pytrace=False)
+        pytest.skip(f"{clip} not available")
+    monkeypatch.setenv("COACH_MODEL_DIR", str(model_dir))
+    monkeypatch.delenv("COACH_DATA_DIR", raising=False)
+    return clip
+
+
+@pytest.mark.model
+def test_coach_run_adaptive_flag(tmp_path, real_clip, capsys):
     _seed(tmp_path, 75.0)
-    code, report = _cli_run(tmp_path, "--adaptive")
+    code, report = _cli_run(tmp_path, real_clip, "--adaptive")
     out = capsys.readouterr().out
     assert code == 0
     assert report["targets"]["source"] == "history" and report["targets"]["thresholds"]["yaw"] > 75.0
@@ -192,13 +195,16 @@ def test_coach_run_adaptive_flag(tmp_path, scripted_run, capsys):
         assert store.sessions()[-1].runs[0].targets["yaw"] == report["targets"]["thresholds"]["yaw"]
 
 
-def test_coach_run_profile_flag(tmp_path, scripted_run, capsys):
+@pytest.mark.model
+def test_coach_run_profile_flag(tmp_path, real_clip, capsys):
     profile_file = tmp_path / "limited.toml"
     profile_file.write_text("[targets.neck-rotation]\nyaw = 40\n", encoding="utf-8")
-    code, report = _cli_run(tmp_path, "--profile", str(profile_file))
+    code, report = _cli_run(tmp_path, real_clip, "--profile", str(profile_file))
     assert code == 0 and report["targets"]["thresholds"] == {"yaw": 40.0}
     assert report["targets"]["source"] == "profile"
     assert "fixed in your profile" in capsys.readouterr().out
+    with HistoryStore.open(tmp_path) as store:
+        assert store.sessions()[-1].runs[0].targets == {"yaw": 40.0}  # the engine coached with it
 
 
 @pytest.mark.parametrize(
@@ -211,7 +217,7 @@ def test_coach_run_profile_flag(tmp_path, scripted_run, capsys):
         (None, "profile not found"),
     ],
 )
-def test_coach_run_bad_profile_is_one_line_and_non_zero(tmp_path, scripted_run, capsys, text, expect):
+def test_coach_run_bad_profile_is_one_line_and_non_zero(tmp_path, capsys, text, expect):
     profile_file = tmp_path / "profile.toml"
     if text is not None:
         profile_file.write_text(text, encoding="utf-8")
