@@ -89,8 +89,9 @@ FACE_OFFSET_TAU_S = 1.0
 NEUTRAL_MAX_YAW_DEG = 12.0
 NEUTRAL_MAX_ROLL_DEG = 10.0
 NEUTRAL_MAX_PITCH_DEG = 20.0
-#: What the calibration screen says while the head is not at a plausible neutral.
-LOOK_STRAIGHT_AHEAD = "Look straight ahead: face the screen, head level"
+#: What the calibration screen says (under "Look straight ahead...") while the head is not at a
+#: plausible neutral.
+LOOK_STRAIGHT_AHEAD = "Your head is turned or tilted: face the screen, head level"
 
 
 def plausible_neutral(rotation: np.ndarray) -> bool:

@@ -141,8 +141,8 @@ def test_replay_calibrates_on_the_neutral_not_on_the_held_turn(clips):
     t_ms = 0
     for f in _hold(turned, 3.0, t_ms) + _hold(rest, 3.0, 3000) + _hold(turned, 1.0, 6000):
         coach.process(f)
-    info = coach.calibration_info()
+    info = coach.reader.calibration_info()
     assert info["calibrated"]
     assert abs(info["head"]["yaw_deg"] - rest_yaw) < 3.0
     # The held turn, measured from that neutral, reads as a left turn of about the raw angle.
-    assert coach.tracker.update(replace(turned, t_ms=7100)).yaw_deg < -30
+    assert coach.reader.tracker.update(replace(turned, t_ms=7100)).yaw_deg < -30
