@@ -7,26 +7,16 @@ yaw > 0 head turned to the person's RIGHT; roll > 0 right ear toward right shoul
 pitch > 0 flexion (chin down); retraction_cm > 0 head moved straight back.
 
 One frame is measured by `coach.headframe` (re-exported here: `measure`, `head_angles`,
-`HeadAngles`, `Tracking`, ...); every number was measured on the real models:
-
-1. **Head orientation, as the models report it** (`coach.headfit`): the face matrix, and a head
-   model fitted to the pose model's image landmarks.
-2. **Their response undone** (`coach.correction`): each source's reported angles, relative to
-   the view frame (the camera rolled with the shoulder line), are mapped to true angles by a
-   fit to rendered humans with exact head angles. This fixes the face model's chin-down
-   under-read and the pose fit's under-read near profile.
-3. **Which source**: the face, unless it is missing or implausible: more than
-   `FACE_MAX_DISAGREEMENT_DEG` from the pose estimate (near profile the face model sometimes
-   returns an orientation 80-160 deg off).
-4. **Relative to the torso** (`coach.torso`): the shoulder line gives roll; the trunk's yaw
-   comes from the shoulders' foreshortening against a reference (the tracker's), not from the
-   world landmarks' depth, which turns with the head.
+`HeadAngles`, `Tracking`, ...): the face matrix or the head fitted to the pose landmarks, the
+models' measured response undone (`coach.correction`), relative to the shoulders (`coach.torso`).
+Every number there and here was measured on the real models.
 
 `HeadTracker` adds what needs time (``frame.t_ms``, never a clock): a face that jumps is
 rejected, the face-to-pose offset learned just before the face is lost keeps the angles
-continuous through profile, the torso's yaw against its reference is smoothed far more than the
-head (shoulders move slowly), the neutral calibration (only from a plausible neutral) and One
-Euro smoothing.
+continuous through profile, the trunk's yaw from the shoulders' foreshortening against a
+reference (not from the world landmarks' depth, which turns with the head), smoothed far more
+than the head (shoulders move slowly), the neutral calibration (only from a plausible neutral)
+and One Euro smoothing.
 """
 
 from __future__ import annotations

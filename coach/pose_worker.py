@@ -104,7 +104,7 @@ class PoseWorker:
 
     ``process`` runs one frame and waits for it. ``submit``/``collect`` keep up to ``slots``
     frames in flight, so the caller can coach one frame while the model sees the next (see
-    `coach.session.PosePrefetch`). Results come back in submission order.
+    `coach.sources.Prefetched`). Results come back in submission order.
 
     Example:
         >>> with PoseWorker(pose_path, face_path, face_every=2) as worker:  # doctest: +SKIP
