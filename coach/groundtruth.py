@@ -20,9 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.correction import MEASURED, Corrections
+from coach.capture import ImageSource
+from coach.correction import MEASURED, NO_CORRECTION, Corrections
 from coach.headpose import HeadTracker, head_angles, measure
 from coach.landmarks import PoseFrame
+from coach.pose import open_tracker
 
 #: Frames per image (a still video): the landmarks settle after the second frame.
 REPEATS = 3
@@ -75,9 +77,6 @@ def run_renders(renders_dir: Path, model_dir: Path, *, mirror: bool = True,
     Raises:
         CoachError: the models cannot be loaded; FileNotFoundError: no render folder.
     """
-    from coach.capture import ImageSource
-    from coach.pose import open_tracker
-
     folders = render_folders(renders_dir)
     if not folders:
         raise FileNotFoundError(f"no render folder with a truth.json under {renders_dir}")
@@ -227,8 +226,6 @@ def reported_pairs(samples: Iterable[RenderSample], source: str) -> tuple[np.nda
     correction (what `coach.correction.AngleCorrection.fit` needs). Outliers (`OUTLIER_DEG`)
     are left out.
     """
-    from coach.correction import NO_CORRECTION
-
     reported, truth, chars = [], [], []
     for s in samples:
         m = measure(s.frame, True, corrections=NO_CORRECTION)
