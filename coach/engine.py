@@ -1,8 +1,10 @@
 """The rep/hold state machine: torso-relative head angles in, coaching events out.
 
-CONTRACT (used by overlay, audio, session and history; keep these types and their fields, you
-may add fields with defaults): `Phase`, `EventKind`, `Event`, `Gauge`, `Message`, `EngineView`.
-The engine never draws, speaks or reads the clock: time is always an argument.
+The engine never draws, speaks or reads the clock: time is always an argument. Its types (the
+CONTRACT with overlay, audio, session and history) are in `coach.engine_types`, the per-frame
+tests of the angles against the exercise and the dwell that debounces them in `coach.checks`, and
+its texts in `coach.prompts`. The types, `usable` and `MIN_CONFIDENCE` are re-exported here:
+callers import them from `coach.engine`.
 """
 
 from __future__ import annotations
@@ -11,200 +13,33 @@ import math
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from enum import Enum
 
 from coach.body import BodyFeatures
-from coach.exercise import (
-    AXIS_LIMITS,
-    AXIS_UNITS,
-    AngleLimit,
-    ArmDown,
-    Exercise,
-    HandBehindHead,
-    ShoulderHike,
-    other_side,
-    side_label,
+from coach.checks import (  # noqa: F401  (MIN_CONFIDENCE and usable are re-exported)
+    MIN_CONFIDENCE,
+    Debounced,
+    axis_value,
+    neutral_raw,
+    target_raw,
+    usable,
+    violated,
+    zone_gauges,
 )
+from coach.engine_types import (  # noqa: F401  (re-exported: callers import these from here)
+    EngineConfig,
+    EngineView,
+    Event,
+    EventKind,
+    Gauge,
+    HoldRecord,
+    Message,
+    Phase,
+    Priority,
+)
+from coach.exercise import Exercise, other_side, side_label
 from coach.headpose import HeadAngles
-from coach.safety import CircleGuard, CircleGuardConfig
-
-
-class Phase(str, Enum):
-    """Where the person is in the current rep."""
-
-    WAITING_CALIBRATION = "waiting-calibration"
-    READY = "ready"
-    MOVING = "moving"
-    IN_TARGET = "in-target"
-    HOLDING = "holding"
-    RETURNING = "returning"
-    REP_DONE = "rep-done"
-    FINISHED = "finished"  # all reps on all sides done
-
-
-class EventKind(str, Enum):
-    """What happened. Audio maps each kind to a distinct cue; history stores holds and safety."""
-
-    CALIBRATED = "calibrated"
-    HOLD_STARTED = "hold-started"
-    HOLD_TICK = "hold-tick"  # once per whole second of a running hold
-    HOLD_MIN_REACHED = "hold-min-reached"  # the hold now counts (>= hold_min_s)
-    HOLD_RELEASE = "hold-release"  # hold_max_s reached: tell the person to come back
-    HOLD_DONE = "hold-done"  # a hold ended (counted or not); `hold` is filled
-    # A hold that had ended counted is void after all (a head circle before its rep was
-    # counted); `hold` is the record again, now uncounted with the fault that voided it.
-    HOLD_VOIDED = "hold-voided"
-    REP_COUNTED = "rep-counted"
-    WRONG_SIDE = "wrong-side"
-    FAULT = "fault"  # form fault; `fault` names it, `message` says what to fix
-    SAFETY_STOP = "safety-stop"  # e.g. a full head circle; `fault` = "head-circle"
-    TRACKING_LOST = "tracking-lost"
-    TRACKING_RESTORED = "tracking-restored"
-    SIDE_DONE = "side-done"
-    EXERCISE_DONE = "exercise-done"
-
-
-class Priority(int, Enum):
-    """Message priority: only the highest-priority current message is shown/spoken."""
-
-    PRAISE = 0
-    GUIDANCE = 1
-    FORM = 2
-    SAFETY = 3
-
-
-@dataclass(frozen=True)
-class HoldRecord:
-    """One hold, as it goes into the report and the history."""
-
-    side: str  # "right", "left" or "center"
-    start_s: float  # seconds since the exercise started
-    held_s: float
-    peak_deg: float  # peak of the exercise's main target axis (cm for retraction)
-    counted: bool
-    fault: str | None = None
-    peak_by_axis: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Event:
-    """Something the engine noticed at time ``t_ms``."""
-
-    kind: EventKind
-    t_ms: int
-    side: str | None = None
-    message: str = ""
-    fault: str | None = None  # fault/safety kind, e.g. "pitch-during-rotation", "head-circle"
-    value: float | None = None  # e.g. hold seconds for HOLD_TICK
-    hold: HoldRecord | None = None  # for HOLD_DONE
-
-
-@dataclass(frozen=True)
-class Gauge:
-    """One axis the overlay draws: current value and the target zone."""
-
-    axis: str  # "yaw", "roll", "pitch" or "retraction"
-    unit: str  # "deg" or "cm"
-    value: float | None  # None when tracking is lost
-    target_min: float  # the zone that counts, in the axis' signed units for the current side
-    target_max: float
-    limit_min: float  # whole gauge range
-    limit_max: float
-
-
-@dataclass(frozen=True)
-class Message:
-    """The one coaching message to show now."""
-
-    text: str
-    priority: Priority
-
-
-@dataclass(frozen=True)
-class EngineView:
-    """A read-only snapshot of the engine for the overlay (and tests)."""
-
-    exercise_id: str
-    exercise_name: str
-    phase: Phase
-    side: str | None  # the side to work now ("right", "left", "center"); None when finished
-    reps: dict[str, int]  # per side
-    reps_target: int  # per side
-    hold_s: float  # current hold time (0 when not holding)
-    hold_min_s: float
-    hold_max_s: float
-    gauges: tuple[Gauge, ...]
-    message: Message | None
-    safety_stop: bool  # a STOP banner is active
-    tracking_ok: bool
-    instruction: str = ""
-    faults: tuple[str, ...] = ()  # form faults active now
-    hold_counted: bool = False  # the current/last hold already counts (>= hold_min_s)
-    wrong_side: bool = False  # the person is working the other side
-    swept_deg: float = 0.0  # circle guard: net swept angle of the current movement
-
-
-# -- the state machine ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EngineConfig:
-    """Timing and tolerances of the state machine (the exercise file holds the angles).
-
-    Attributes:
-        dwell_s: A target-zone change must persist this long before it is believed; together
-            with the enter/exit hysteresis of the targets this prevents phantom holds from
-            jitter at a zone edge.
-        neutral_dwell_s: The same for arriving at / leaving the neutral zone.
-        fault_dwell_s: A form fault must persist this long to be reported (and to clear).
-        grace_s: Tracking drop-outs up to this long do not end a hold; the gap counts as held.
-        wrong_side_fraction: Moving the main axis this fraction of its threshold toward the
-            other side is "wrong side".
-        speed_window_s: Speed is measured over this window (long enough to average out jitter).
-        flash_s: How long event messages (praise, "hold longer", "slowly") stay on screen.
-        safety_hold_s: Minimum time the STOP banner stays up after a head circle.
-        fault_repeat_s: Minimum time between two "too fast" reports.
-        circle: Circle guard tuning.
-    """
-
-    dwell_s: float = 0.25
-    neutral_dwell_s: float = 0.3
-    fault_dwell_s: float = 0.3
-    grace_s: float = 0.5
-    wrong_side_fraction: float = 0.6
-    speed_window_s: float = 0.25
-    flash_s: float = 2.5
-    safety_hold_s: float = 3.0
-    fault_repeat_s: float = 3.0
-    circle: CircleGuardConfig = field(default_factory=CircleGuardConfig)
-
-    def __post_init__(self) -> None:
-        for name in ("dwell_s", "neutral_dwell_s", "fault_dwell_s", "grace_s", "speed_window_s"):
-            if not 0.0 <= getattr(self, name) <= 5.0:
-                raise ValueError(f"{name} must be in [0, 5] s, got {getattr(self, name)}")
-        if not 0.1 <= self.wrong_side_fraction <= 1.0:
-            raise ValueError(f"wrong_side_fraction must be in [0.1, 1], got {self.wrong_side_fraction}")
-
-
-class _Debounced:
-    """A boolean that follows its raw input only after the input has differed for a dwell time."""
-
-    def __init__(self, dwell_s: float, state: bool = False) -> None:
-        self._dwell_ms = dwell_s * 1000.0
-        self.state = state
-        self._since_ms: int | None = None
-
-    def update(self, t_ms: int, raw: bool) -> bool:
-        if raw == self.state:
-            self._since_ms = None
-        elif self._since_ms is None:
-            self._since_ms = t_ms
-        if self._since_ms is not None and t_ms - self._since_ms >= self._dwell_ms:
-            self.state, self._since_ms = raw, None
-        return self.state
-
-    def reset(self, state: bool = False) -> None:
-        self.state, self._since_ms = state, None
+from coach.prompts import fill, phase_guidance
+from coach.safety import CircleGuard
 
 
 @dataclass
@@ -220,28 +55,6 @@ class _Hold:
     fault: str | None = None
     peak: float = -math.inf
     peak_by_axis: dict[str, float] = field(default_factory=dict)
-
-
-_AXIS_FIELD = {"yaw": "yaw_deg", "roll": "roll_deg", "pitch": "pitch_deg", "retraction": "retraction_cm"}
-
-
-def _axis_value(angles: HeadAngles, axis: str) -> float:
-    return float(getattr(angles, _AXIS_FIELD[axis]))
-
-
-#: Below this confidence the angles are not coached (HeadAngles' documented threshold).
-MIN_CONFIDENCE = 0.5
-
-
-def usable(angles: HeadAngles | None) -> bool:
-    """True when the angles can be coached: tracked, confident and finite. Time with angles
-    that are not usable is "tracking lost" (see `coach.coaching.LostTime`)."""
-    return (
-        angles is not None
-        and angles.ok
-        and angles.confidence >= MIN_CONFIDENCE
-        and all(math.isfinite(_axis_value(angles, a)) for a in _AXIS_FIELD)
-    )
 
 
 class Engine:
@@ -297,11 +110,11 @@ class Engine:
         self._last_ok_ms: int | None = None
         self._lost_announced = False
         self._angles: HeadAngles | None = None
-        self._in_target = _Debounced(cfg.dwell_s)
-        self._in_neutral = _Debounced(cfg.neutral_dwell_s, state=True)
-        self._wrong = _Debounced(cfg.dwell_s)
+        self._in_target = Debounced(cfg.dwell_s)
+        self._in_neutral = Debounced(cfg.neutral_dwell_s, state=True)
+        self._wrong = Debounced(cfg.dwell_s)
         self._wrong_announced = False
-        self._faults = [_Debounced(cfg.fault_dwell_s) for _ in self.exercise.form]
+        self._faults = [Debounced(cfg.fault_dwell_s) for _ in self.exercise.form]
         self._hold: _Hold | None = None
         self._pending_side: str | None = None  # side of a counted hold awaiting the return
         self._pending_hold: HoldRecord | None = None  # that hold, voided if a head circle comes
@@ -422,7 +235,7 @@ class Engine:
             return events + self._head_circle(t_ms)
 
         side = self.side or self.exercise.sides[0]
-        in_neutral = self._in_neutral.update(t_ms, self._neutral_raw(angles))
+        in_neutral = self._in_neutral.update(t_ms, neutral_raw(self.exercise, angles))
         if self._safety_until_ms is not None:
             # STOP stays up for a while and until the person is back at neutral.
             if t_ms >= self._safety_until_ms and in_neutral:
@@ -431,7 +244,7 @@ class Engine:
             self._in_target.reset()
             return events
 
-        in_target = self._in_target.update(t_ms, self._target_raw(angles, side))
+        in_target = self._in_target.update(t_ms, target_raw(self.exercise, angles, side, staying=self._in_target.state))
         events += self._check_speed(t_ms, angles)
         events += self._check_wrong_side(t_ms, angles, side, in_target, in_neutral)
         faults = self._check_form(t_ms, angles, body, side, in_target)
@@ -511,26 +324,12 @@ class Engine:
             f.reset()
         return events
 
-    def _target_raw(self, angles: HeadAngles, side: str) -> bool:
-        staying = self._in_target.state
-        for t in self.exercise.targets:
-            v = _axis_value(angles, t.axis) * t.sign(side)
-            slack = t.hysteresis if staying else 0.0
-            if v < t.threshold - slack:
-                return False
-            if t.max is not None and v > t.max + slack:
-                return False
-        return True
-
-    def _neutral_raw(self, angles: HeadAngles) -> bool:
-        return all(abs(_axis_value(angles, a)) <= lim for a, lim in self.exercise.neutral.limits().items())
-
     def _check_speed(self, t_ms: int, angles: HeadAngles) -> list[Event]:
         speed = self.exercise.speed
         if speed is None:
             return []
         hist = self._speed_hist
-        hist.append((t_ms, _axis_value(angles, speed.axis)))
+        hist.append((t_ms, axis_value(angles, speed.axis)))
         window_ms = self.config.speed_window_s * 1000.0
         while len(hist) > 2 and t_ms - hist[1][0] >= window_ms:
             hist.popleft()
@@ -554,7 +353,7 @@ class Engine:
             return []
         main = self.exercise.main_target
         other = other_side(side)
-        toward_other = _axis_value(angles, main.axis) * main.sign(other)
+        toward_other = axis_value(angles, main.axis) * main.sign(other)
         raw = not in_target and toward_other >= self.config.wrong_side_fraction * main.threshold
         wrong = self._wrong.update(t_ms, raw)
         if not wrong or self._wrong_announced or self._phase in (Phase.HOLDING, Phase.RETURNING):
@@ -564,35 +363,12 @@ class Engine:
         self._flash_message(t_ms, text, Priority.GUIDANCE)
         return [Event(EventKind.WRONG_SIDE, t_ms, side=side, message=text)]
 
-    def _violated(self, check, angles: HeadAngles, body: BodyFeatures | None, side: str) -> bool:
-        """True only when a fault is measured; unknown (no body data) is not a fault."""
-        if isinstance(check, AngleLimit):
-            v = _axis_value(angles, check.axis)
-            return (check.min is not None and v < check.min) or (check.max is not None and v > check.max)
-        if body is None:
-            return False
-        sides = self._body_sides(check.side, side)
-        if isinstance(check, ShoulderHike):
-            hikes = [h for s in sides if (h := body.shoulder_hike_cm(s)) is not None]
-            return bool(hikes) and max(hikes) > check.max_cm
-        if isinstance(check, ArmDown):
-            return any(body.arm_down(s) is False for s in sides)
-        if isinstance(check, HandBehindHead):
-            return any(body.hand_behind_head(s) is False for s in sides)
-        return False
-
-    @staticmethod
-    def _body_sides(which: str, side: str) -> tuple[str, ...]:
-        if side == "center" or which == "both":
-            return ("right", "left")
-        return (side,) if which == "same" else (other_side(side),)
-
     def _check_form(self, t_ms: int, angles: HeadAngles, body: BodyFeatures | None, side: str,
                     in_target: bool) -> list[Event]:
         events = []
         for check, deb in zip(self.exercise.form, self._faults):
             was = deb.state
-            now = deb.update(t_ms, in_target and self._violated(check, angles, body, side))
+            now = deb.update(t_ms, in_target and violated(check, angles, body, side))
             if now and not was:
                 text = self._fmt(check.message)
                 events.append(Event(EventKind.FAULT, t_ms, side=side, message=text, fault=check.fault))
@@ -614,7 +390,7 @@ class Engine:
         ex = self.exercise
         events: list[Event] = []
         for t in ex.targets:
-            v = _axis_value(angles, t.axis) * t.sign(side)
+            v = axis_value(angles, t.axis) * t.sign(side)
             h.peak_by_axis[t.axis] = max(h.peak_by_axis.get(t.axis, -math.inf), v)
         h.peak = h.peak_by_axis[ex.main_target.axis]
         if not form_ok:
@@ -685,15 +461,7 @@ class Engine:
 
     def _fmt(self, template: str, side: str | None = None, n: int | None = None) -> str:
         side = side or self.side or self.exercise.sides[0]
-        ex = self.exercise
-        return template.format(
-            side=side_label(side),
-            other=side_label(other_side(side)),
-            n=n if n is not None else self._reps.get(side, 0),
-            total=ex.reps_per_side,
-            min_s=f"{ex.hold_min_s:g}",
-            max_s=f"{ex.hold_max_s:g}",
-        )
+        return fill(self.exercise, template, side, n if n is not None else self._reps.get(side, 0))
 
     def _flash_message(self, t_ms: int, text: str, priority: Priority) -> None:
         self._flash = (Message(text, priority), t_ms + self.config.flash_s * 1000.0)
@@ -710,49 +478,14 @@ class Engine:
                 break
         if self._flash is not None and t_ms <= self._flash[1]:
             candidates.append(self._flash[0])
-        phase = self._phase
-        guidance = None
-        if phase is Phase.WAITING_CALIBRATION:
-            guidance = msgs.calibrate
-        elif self._angles is None and self._lost_announced:
-            guidance = msgs.lost
-        elif phase is Phase.READY:
-            guidance = msgs.go
-        elif phase is Phase.MOVING:
-            guidance = msgs.further
-        elif phase in (Phase.IN_TARGET, Phase.HOLDING):
-            guidance = msgs.release if self._hold and self._hold.released else msgs.hold
-        elif phase is Phase.RETURNING:
-            guidance = msgs.return_
-        elif phase is Phase.FINISHED:
-            guidance = f"{ex.name}: done"
+        guidance = phase_guidance(ex, self._phase, lost=self._angles is None and self._lost_announced,
+                                  released=bool(self._hold and self._hold.released))
         if guidance:
             candidates.append(Message(self._fmt(guidance), Priority.GUIDANCE))
         if not candidates:
             return None
         # max() keeps the first of equal priorities: a fresh flash beats the standing guidance.
         return max(candidates, key=lambda m: m.priority)
-
-    def _gauges(self) -> tuple[Gauge, ...]:
-        side = self.side or self.exercise.sides[0]
-        gauges: dict[str, Gauge] = {}
-
-        def value(axis: str) -> float | None:
-            return _axis_value(self._angles, axis) if self._angles is not None else None
-
-        for t in self.exercise.targets:
-            lo, hi = t.zone(side)
-            gauges[t.axis] = Gauge(t.axis, AXIS_UNITS[t.axis], value(t.axis), lo, hi, *AXIS_LIMITS[t.axis])
-        # Form-limited axes: the zone drawn is the allowed range (limits on one axis merge).
-        for check in self.exercise.form:
-            if not isinstance(check, AngleLimit) or check.axis in {t.axis for t in self.exercise.targets}:
-                continue
-            lim_lo, lim_hi = AXIS_LIMITS[check.axis]
-            old = gauges.get(check.axis)
-            lo = check.min if check.min is not None else (old.target_min if old else lim_lo)
-            hi = check.max if check.max is not None else (old.target_max if old else lim_hi)
-            gauges[check.axis] = Gauge(check.axis, AXIS_UNITS[check.axis], value(check.axis), lo, hi, lim_lo, lim_hi)
-        return tuple(gauges.values())
 
     def view(self) -> EngineView:
         """A read-only snapshot for the overlay: phase, side, reps, hold time, gauges, message."""
@@ -768,7 +501,7 @@ class Engine:
             hold_s=(h.good_ms / 1000.0) if h else 0.0,
             hold_min_s=ex.hold_min_s,
             hold_max_s=ex.hold_max_s,
-            gauges=self._gauges(),
+            gauges=zone_gauges(self.exercise, self.side or self.exercise.sides[0], self._angles),
             message=self._message(),
             safety_stop=self.safety_stop,
             tracking_ok=self._angles is not None,
