@@ -340,7 +340,7 @@ class Flow:
         self._lost.update(t_ms, reading.usable)
         self._status = None if reading.usable else tracking_text(reading.angles.tracking.value)
         if self._status is None and reading.people > 1:
-            # The model follows one of them (`coach.pose.choose_person`): say which one.
+            # The model follows one of them (`coach.people.choose_person`): say which one.
             self._status = people_text(reading.people)
         timing = self._timing
         actions: list[Action] = []
