@@ -17,11 +17,16 @@ import sys
 from pathlib import Path
 from typing import IO, Iterable
 
+import cv2
+from tqdm import tqdm
+
+from coach.capture import open_source
 from coach.errors import CoachError
 from coach.headpose import HeadAngles, HeadTracker
 from coach.landmarks import PoseFrame
 from coach.options import AnglesOptions
 from coach.outputs import check_writable
+from coach.pose import open_tracker
 
 CSV_HEADER = ("t_ms", "yaw_deg", "roll_deg", "pitch_deg", "retraction_cm", "confidence", "tracking")
 
@@ -55,11 +60,6 @@ def write_angles(frames: Iterable[PoseFrame], tracker: HeadTracker, out: IO[str]
 
 def angles_command(args: AnglesOptions) -> int:
     """The `coach angles` subcommand (typed options from `coach.cli`)."""
-    from tqdm import tqdm
-
-    from coach.capture import open_source
-    from coach.pose import open_tracker
-
     out_path: Path | None = args.out
     check_writable(out_path, "--out")
     # Open the input before loading the model: a typo in the path fails in milliseconds.
@@ -94,8 +94,6 @@ def rotate_keep_all(image, angle_deg: float):
 
     Used to check camera-roll invariance (tests, bench): the camera tilted, the person not.
     """
-    import cv2
-
     h, w = image.shape[:2]
     m = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), angle_deg, 1.0)
     cos, sin = abs(m[0, 0]), abs(m[0, 1])

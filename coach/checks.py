@@ -12,7 +12,7 @@ import math
 
 from coach.body import BodyFeatures
 from coach.engine_types import Gauge
-from coach.exercise import (
+from coach.exercise_model import (
     AXIS_LIMITS,
     AXIS_UNITS,
     AngleLimit,

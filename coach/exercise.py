@@ -24,6 +24,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from platformdirs import user_config_dir
 from pydantic import BaseModel, ValidationError
 
 from coach.errors import CoachError
@@ -34,6 +35,7 @@ from coach.exercise_model import (  # noqa: F401  (re-exported: the exercise sta
     ArmDown,
     Axis,
     Exercise,
+    FormCheck,
     HandBehindHead,
     ShoulderHike,
     Target,
@@ -180,8 +182,6 @@ def parse_exercise(text: str, source: str) -> Exercise:
 
 
 def _user_config_exercises_dir() -> Path:
-    from platformdirs import user_config_dir
-
     return Path(user_config_dir("neck-coach")) / "exercises"
 
 

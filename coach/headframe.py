@@ -293,8 +293,11 @@ def measure(frame: PoseFrame, use_face: bool = True, *, reference: Reference = "
         sh_mid_px = (sh[:, :2] * size).mean(axis=0)
         up_img = np.array([view[0, 1], view[1, 1]])  # torso up in image x, y (y down)
         up_img = up_img / (np.linalg.norm(up_img) or 1.0)
-        neck = float((ear_mid_px - sh_mid_px) @ up_img) / shoulders.span_px
-        plausible = NECK_HEIGHT_RANGE[0] <= neck <= NECK_HEIGHT_RANGE[1]
+        # A fuzzed frame can carry NaN ears that the head fit above left out: not plausible.
+        plausible = bool(np.all(np.isfinite(ear_mid_px)))
+        if plausible:
+            neck = float((ear_mid_px - sh_mid_px) @ up_img) / shoulders.span_px
+            plausible = NECK_HEIGHT_RANGE[0] <= neck <= NECK_HEIGHT_RANGE[1]
 
     pose_axes = pose_reported = face_axes = face_reported = None
     if fit is not None:

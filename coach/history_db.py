@@ -15,6 +15,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+import platformdirs
+
 from coach.errors import CoachError
 
 DATA_DIR_ENV = "COACH_DATA_DIR"
@@ -160,8 +162,6 @@ def default_data_dir() -> Path:
     env = os.environ.get(DATA_DIR_ENV)
     if env:
         return Path(env).expanduser()
-    import platformdirs  # lazy: only the history commands need it
-
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 

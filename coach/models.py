@@ -31,6 +31,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable
 
+import platformdirs
+from tqdm import tqdm
+
 from coach.errors import CoachError
 
 # Called with (bundle path, kind) on a fresh download before it is moved into the cache; raises
@@ -96,8 +99,6 @@ def cache_dir() -> Path:
     override = os.environ.get(ENV_CACHE_DIR)
     if override:
         return Path(override).expanduser()
-    import platformdirs  # lazy: only needed when the cache is actually consulted
-
     return Path(platformdirs.user_cache_dir("neck-coach")) / "models"
 
 
@@ -287,7 +288,6 @@ def _download(kind: str, dest: Path, *, progress: bool, load_check: LoadCheck | 
 
 def _fetch(url: str, out, *, kind: str, progress: bool) -> str:
     """Copy ``url`` into the open file ``out``; return the sha256 hex digest."""
-    from tqdm import tqdm  # lazy: only a download needs it
 
     sha = hashlib.sha256()
     received = 0

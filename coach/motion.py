@@ -20,7 +20,7 @@ from typing import Literal, Union
 
 import numpy as np
 
-from coach.headpose import HeadAngles
+from coach.headpose import HeadAngles, Tracking
 from coach.landmarks import PoseFrame
 from coach.synthetic import BodyPose, Camera, Noise, Response, make_frame
 
@@ -211,8 +211,6 @@ class Script:
             seed: Seed of the optional jitter.
             jitter_deg: Gaussian noise added to each angle (degrees; a tenth of it in cm).
         """
-        from coach.headpose import Tracking
-
         rng = np.random.default_rng(seed)
         for s in self.samples(fps):
             if not s.detected:

@@ -17,6 +17,7 @@ import numpy as np
 
 from coach.errors import CoachError
 from coach.landmarks import NUM_POSE_LANDMARKS, PoseFrame
+from coach.models import resolve_models
 from coach.native import stderr_silenced
 from coach.people import choose_person, is_upright, match_face  # also imported from here by tests
 
@@ -473,7 +474,5 @@ def open_tracker(
     Raises:
         CoachError: no usable model could be found, downloaded or loaded.
     """
-    from coach.models import resolve_models
-
     pose_path, face_path = resolve_models(model, use_face, download=download, load_check=check_loads)
     return PoseTracker(pose_path, face_path, num_poses=num_poses, face_every=face_every)

@@ -21,8 +21,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.figure import Figure
+
 from coach.engine import HoldRecord
 from coach.errors import CoachError
+from coach.exercise import AXIS_UNITS, load_exercise
 from coach.history import StoredRun, StoredSession
 
 SIDE_ORDER = ("right", "left", "center")
@@ -46,8 +51,6 @@ class ProgressAxis:
 
 def progress_axis_of(exercise: object) -> ProgressAxis:
     """The progress axis of an `coach.exercise.Exercise` (first open-ended target, else main)."""
-    from coach.exercise import AXIS_UNITS
-
     targets = exercise.targets  # type: ignore[attr-defined]
     target = next((t for t in targets if t.max is None), targets[0])
     return ProgressAxis(target.axis, AXIS_UNITS[target.axis], target.threshold, targets[0].axis)
@@ -55,8 +58,6 @@ def progress_axis_of(exercise: object) -> ProgressAxis:
 
 def exercise_info(exercise_id: str) -> tuple[str, ProgressAxis]:
     """The display name and progress axis of an exercise id (a deleted file still works)."""
-    from coach.exercise import load_exercise
-
     try:
         ex = load_exercise(exercise_id)
     except CoachError:
@@ -289,9 +290,6 @@ def plot_progress(report: ProgressReport, path: Path) -> Path:
     """
     if not report.weeks:
         raise CoachError("no sessions in the history yet: nothing to plot")
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-    from matplotlib.figure import Figure
 
     n = len(report.exercises)
     fig = Figure(figsize=(12, 3.2 * n + 3.0), dpi=100, layout="constrained")

@@ -11,11 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from tqdm import tqdm
+
 from coach.capture import CameraLost, CameraSource, FrameSource, Sample, open_source
 from coach.errors import CoachError
 from coach.landmarks import write_log
 from coach.options import RecordOptions
 from coach.outputs import check_writable
+from coach.pose import open_tracker
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,6 @@ def record(source: FrameSource, tracker, out_path: Path, *, seconds: float | Non
     Raises:
         CoachError: the output file cannot be written.
     """
-    from tqdm import tqdm  # lazy: the CLI imports this module only for `coach record`
-
     out_path = Path(out_path)
     _check_seconds(seconds)
     total = source.frame_count
@@ -109,7 +110,6 @@ def record_command(args: RecordOptions) -> int:
         source: FrameSource = CameraSource(args.camera)
     else:
         source = open_source(args.input)
-    from coach.pose import open_tracker  # mediapipe loads in ~1 s: only once the input is good
 
     with source, open_tracker(args.model, use_face=args.use_face) as tracker:
         result = record(source, tracker, args.out, seconds=args.seconds)

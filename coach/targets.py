@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Mapping, Protocol
 
+from platformdirs import user_config_dir
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from coach.errors import CoachError
@@ -231,8 +232,6 @@ class Profile(BaseModel):
 
 def default_profile_path() -> Path:
     """``<user config dir>/neck-coach/profile.toml``."""
-    from platformdirs import user_config_dir
-
     return Path(user_config_dir("neck-coach", appauthor=False)) / PROFILE_FILENAME
 
 

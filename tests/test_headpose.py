@@ -302,6 +302,27 @@ def test_smoothing_reduces_rest_jitter():
     assert np.all(b[20:].std(axis=0) < a[20:].std(axis=0) / 2)
 
 
+@pytest.mark.parametrize("tremor_hz, keep_lo, keep_hi", [(2.0, 0.15, 0.35), (0.1, 0.9, 1.05)])
+def test_the_coach_smoothing_cut_off_damps_tremor_and_passes_slow_turns(tremor_hz, keep_lo, keep_hi):
+    """The tracker's own One Euro settings, end to end: a small 2 Hz head tremor keeps about a
+    quarter of its size (a first-order low-pass at the 0.5 Hz cut-off keeps 1/sqrt(1 + 4^2) =
+    0.24; halved to 0.25 Hz it would keep 0.12, doubled 0.45), while a slow 0.1 Hz movement
+    passes whole. Exact landmarks, so only the filter acts."""
+    tracker = HeadTracker(use_face=False, calibrate=False)
+    amp_deg, n = 0.3, 300  # tiny: the speed term (beta) barely raises the cut-off
+    t_s = np.arange(n) / 30.0
+    wave = amp_deg * np.sin(2 * np.pi * tremor_hz * t_s)
+    yaw = np.array([tracker.update(make_landmarks(yaw_deg=float(w), t_ms=int(round(t * 1000)))).yaw_deg
+                    for t, w in zip(t_s, wave)])
+    settled = slice(n // 2, n) if tremor_hz > 1 else slice(0, n)
+    # The amplitude at the tremor's frequency (a least-squares sine fit), raw vs smoothed.
+    basis = np.stack([np.sin(2 * np.pi * tremor_hz * t_s), np.cos(2 * np.pi * tremor_hz * t_s),
+                      np.ones(n)], axis=1)[settled]
+    coef = np.linalg.lstsq(basis, yaw[settled], rcond=None)[0]
+    kept = float(np.hypot(coef[0], coef[1])) / amp_deg
+    assert keep_lo <= kept <= keep_hi, kept
+
+
 def test_losing_the_face_does_not_make_the_angles_jump():
     """The face model and the pose fit disagree by a few degrees on real people; when the face
     is lost (large yaw) the tracker carries the learned offset over to the pose estimate."""
