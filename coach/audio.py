@@ -126,9 +126,13 @@ def cue_waveform(cue: Cue, sample_rate_hz: int = SAMPLE_RATE_HZ) -> np.ndarray:
 class Backend(Protocol):
     """Where cues go. `play` is only ever called from the worker thread."""
 
-    def play(self, cue: Cue, waveform: np.ndarray, text: str | None) -> None: ...
+    def play(self, cue: Cue, waveform: np.ndarray, text: str | None) -> None:
+        """Play one cue: its tone ``waveform`` and, where the backend can speak, ``text``."""
+        ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Release the audio device; later `play` calls are not made."""
+        ...
 
 
 class NullBackend:

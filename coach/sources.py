@@ -37,6 +37,7 @@ class Tracked(FrameSource):
 
     @property
     def ended(self) -> bool:
+        """True once the underlying source has no more frames."""
         return self.source.ended
 
     def _track(self, sample: Sample) -> Sample:
@@ -45,6 +46,7 @@ class Tracked(FrameSource):
         return Sample(pose.t_ms, sample.frame_bgr, pose)
 
     def read(self, timeout_s: float | None = None) -> Sample | None:
+        """The next sample with its landmarks, or ``None`` when no frame came in ``timeout_s``."""
         sample = self.source.read(timeout_s)
         return None if sample is None else self._track(sample)
 
@@ -54,6 +56,7 @@ class Tracked(FrameSource):
             yield self._track(sample)
 
     def close(self) -> None:
+        """Close the underlying source (the model is the caller's to close)."""
         self.source.close()
 
 
