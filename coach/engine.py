@@ -158,12 +158,13 @@ class Engine:
     def reset_rep(self, t_ms: int) -> list[Event]:
         """Abandon the rep in progress (after a pause or a recalibration).
 
-        A running hold ends uncounted with fault ``"interrupted"``; detectors restart so the
-        time spent paused is not read as movement or as held time.
+        A running hold ends uncounted with fault ``"interrupted"``, and a hold that had ended
+        counted but whose rep waited for the return to neutral is voided (``HOLD_VOIDED``) with
+        the same fault; detectors restart so the time spent paused is not read as movement or
+        as held time.
         """
         t_ms = int(t_ms)
-        events = self._end_hold(t_ms, void_fault="interrupted") if self._hold else []
-        self._pending_side = self._pending_hold = None
+        events = self._end_hold(t_ms, void_fault="interrupted") if self._hold else self._void_pending(t_ms, "interrupted")
         self._reset_detectors()
         self._last_ms = self._last_ok_ms = t_ms
         if self._phase is not Phase.FINISHED:
@@ -304,19 +305,27 @@ class Engine:
         self._speed_hist.clear()
         return events
 
+    def _void_pending(self, t_ms: int, fault: str) -> list[Event]:
+        """Drop the rep in progress. A hold that already ended counted, its rep awaiting the
+        return to neutral, is voided too: a counted hold is a rep in the report and history,
+        so the two must not disagree."""
+        events = []
+        if self._pending_side is not None and self._pending_hold is not None:
+            void = replace(self._pending_hold, counted=False, fault=fault)
+            events.append(Event(EventKind.HOLD_VOIDED, t_ms, side=void.side, hold=void, fault=void.fault))
+        self._pending_side = self._pending_hold = None
+        return events
+
     def _head_circle(self, t_ms: int) -> list[Event]:
         msg = self.exercise.messages.circle
         events = [Event(EventKind.SAFETY_STOP, t_ms, side=self.side, message=msg, fault="head-circle")]
         if self._hold is not None:
             events += self._end_hold(t_ms, void_fault="head-circle")
-        elif self._pending_side is not None and self._pending_hold is not None:
+        else:
             # The circle usually starts from the held pose: the hold ended, counted, when the head
             # left the zone, before the circle was caught (a 3 s / 5 s lateral-flexion circle:
-            # 2.0 s / 3.5 s before). Its rep is void, so the hold must not count either (a
-            # counted hold is a rep in the history).
-            void = replace(self._pending_hold, counted=False, fault="head-circle")
-            events.append(Event(EventKind.HOLD_VOIDED, t_ms, side=void.side, hold=void, fault=void.fault))
-        self._pending_side = self._pending_hold = None  # the rep in progress is void
+            # 2.0 s / 3.5 s before).
+            events += self._void_pending(t_ms, "head-circle")
         self._phase = Phase.RETURNING
         self._safety_until_ms = t_ms + self.config.safety_hold_s * 1000.0
         self._in_target.reset()

@@ -387,6 +387,22 @@ def test_reset_rep_abandons_the_hold():
     assert engine.phase is Phase.READY
 
 
+def test_reset_rep_voids_a_counted_hold_whose_rep_waited_for_the_return():
+    """Paused (or recalibrated) after "That counts!" but before coming back to neutral: the rep
+    is dropped, so the hold it came from is voided too; report and history agree."""
+    ex = load_exercise("neck-rotation")
+    engine = Engine(ex)
+    _, before = run("neck-rotation", lead_in() + Script((Move(BodyPose(yaw_deg=70.0), 1.5), Hold(6.0),
+                                                        Move(BodyPose(yaw_deg=30.0), 0.5), Hold(1.0))), engine=engine)
+    assert engine.view().hold_counted and engine.reps == {"right": 0, "left": 0}
+    events = engine.reset_rep(30_000)
+    assert [e.kind for e in events] == [EventKind.HOLD_VOIDED]
+    assert events[0].hold.counted is False and events[0].hold.fault == "interrupted"
+    result = ExerciseResult.from_events(ex, before + events)
+    assert [h.counted for h in result.holds] == [False] and sum(result.reps.values()) == 0
+    assert engine.reset_rep(31_000) == []  # nothing left to void
+
+
 def test_skip_finishes():
     engine = Engine(load_exercise("chin-tuck"))
     events = engine.skip(0)
