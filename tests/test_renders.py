@@ -66,6 +66,21 @@ def test_mirror_pairs_agree(fused_raw, band, bound_deg):
     assert np.all(st.mirror <= bound_deg), st.mirror
 
 
+def test_combined_poses_turn_and_chin_down_read_within_6_deg(fused_raw):
+    """Yaw, roll and pitch together. Turn + chin DOWN (+ tilt) is the levator-scapulae stretch:
+    every such image reads within 6 deg on every axis. Turn + tilt + chin UP has no exercise
+    and three of its images lose the face (the pose-only fit is off by up to 20 there), so it
+    is only held to the band's mean."""
+    combined = [r for r in fused_raw if sum(a != 0 for a in r.sample.truth) >= 2]
+    down = [r for r in combined if r.sample.truth[2] > 0]
+    assert len(down) >= 16
+    for r in down:
+        err = np.abs(np.subtract(r.angles, r.sample.truth))
+        assert np.all(err <= 6.0), (r.sample.character, r.sample.file, r.sample.mirrored, r.angles)
+    st = band_stats(fused_raw, "combined")
+    assert st.tracked == 1.0 and np.all(st.mae <= 3.5), st.mae
+
+
 def test_near_profile_reads_near_80_not_50(fused_raw):
     """A head turned 80 deg must read near 80 on both sides, not the ~50 of the old estimator."""
     at_80 = [r for r in fused_raw if abs(r.sample.truth[0]) == 80]
