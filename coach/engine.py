@@ -164,7 +164,10 @@ class Engine:
         as held time.
         """
         t_ms = int(t_ms)
-        events = self._end_hold(t_ms, void_fault="interrupted") if self._hold else self._void_pending(t_ms, "interrupted")
+        if self._hold:
+            events = self._end_hold(t_ms, void_fault="interrupted")
+        else:
+            events = self._void_pending(t_ms, "interrupted")
         self._reset_detectors()
         self._last_ms = self._last_ok_ms = t_ms
         if self._phase is not Phase.FINISHED:

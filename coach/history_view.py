@@ -14,20 +14,20 @@ from coach.exercise import load_exercise
 from coach.history import HistoryStore, StoredSession, delete_history, resolve_db_path
 from coach.options import ExportOptions, HistoryOptions, ProgressOptions
 from coach.progress import (
-    SIDE_ORDER,
     ProgressAxis,
     compute_progress,
     exercise_info,
     format_progress,
     format_value,
     hold_peak,
-    plot_progress,
+    side_key,
 )
+from coach.progress_plot import plot_progress
 from coach.targets import suggest_targets
 
 
 def _side_pair(values: dict[str, float | int], fmt: Callable[[float], str]) -> str:
-    sides = sorted(values, key=lambda s: SIDE_ORDER.index(s) if s in SIDE_ORDER else 9)
+    sides = sorted(values, key=side_key)
     if sides == ["center"]:
         return fmt(values["center"])
     if not sides:

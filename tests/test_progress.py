@@ -13,7 +13,8 @@ import pytest
 
 from coach.cli import main
 from coach.history import HistoryStore
-from coach.progress import compute_progress, format_progress, plot_progress
+from coach.progress import compute_progress, format_progress
+from coach.progress_plot import plot_progress
 from history_seed import store_report
 
 START = datetime(2026, 9, 7, 7, 30, tzinfo=timezone(timedelta(hours=2)))  # a Monday
