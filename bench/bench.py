@@ -341,7 +341,8 @@ def section_range(ctx: Context) -> None:
     print_range(ctx.video.parent / "real", ctx.model_dir)
 
 
-def headless_run(ctx: Context, *, use_face: bool, record: bool, mode: str = "process") -> Timing:
+def headless_run(ctx: Context, *, use_face: bool, record: bool, mode: str = "process",
+                 flip_test: bool = False) -> Timing:
     """The whole `coach run --headless` (guided session: pose, chain, overlay, report, history
     writes; with ``record`` also the annotated mp4 of ``--out``), models built outside the timing.
 
@@ -350,7 +351,7 @@ def headless_run(ctx: Context, *, use_face: bool, record: bool, mode: str = "pro
     frames, decode read-ahead, and two frames in flight (`coach.sources.Prefetched`). ``"threads"`` is the
     previous design, the same with an in-process `PoseTracker` on a prefetch thread (MediaPipe
     keeps the GIL, so it overlaps little). ``"serial"`` is the run before any speed-up (face
-    every frame, no worker thread, no decode read-ahead).
+    every frame, no worker thread, no decode read-ahead). ``flip_test`` is ``--flip-test``.
     """
     import tempfile
 
@@ -365,7 +366,7 @@ def headless_run(ctx: Context, *, use_face: bool, record: bool, mode: str = "pro
 
     face_model = ctx.face_model if use_face else None
     if mode == "process":
-        model = PoseWorker(ctx.pose_model, face_model, face_every=RUN_FACE_EVERY)
+        model = PoseWorker(ctx.pose_model, face_model, face_every=RUN_FACE_EVERY, flip_test=flip_test)
     elif mode == "threads":
         model = PoseTracker(ctx.pose_model, face_model, face_every=RUN_FACE_EVERY)
     else:
@@ -411,6 +412,7 @@ RUN_FACE = "coach run --headless (face; report only)"
 RUN_FACE_OUT = "coach run --headless --out (face)"
 RUN_NOFACE = "coach run --headless --no-face (report only)"
 RUN_NOFACE_OUT = "coach run --headless --no-face --out"
+RUN_FLIP = "coach run --headless --flip-test (face)"
 
 
 def section_run(ctx: Context) -> Measured:
@@ -426,6 +428,8 @@ def section_run(ctx: Context) -> Measured:
         RUN_NOFACE_OUT: lambda: headless_run(ctx, use_face=False, record=True),
         RUN_FACE: lambda: headless_run(ctx, use_face=True, record=False),
         RUN_FACE_OUT: lambda: headless_run(ctx, use_face=True, record=True),
+        # Opt-in, not held to the goal: it runs the models twice per frame.
+        RUN_FLIP: lambda: headless_run(ctx, use_face=True, record=False, flip_test=True),
         "  before: model on a thread (in-process)": (
             lambda: headless_run(ctx, use_face=True, record=False, mode="threads")),
         "  before: face every frame, serial": (

@@ -2,12 +2,16 @@
 
     COACH_MODEL_DIR=../shared/models python bench/renders.py            # the accuracy tables
     COACH_MODEL_DIR=../shared/models python bench/renders.py --fit      # refit coach.correction
+    COACH_MODEL_DIR=../shared/models python bench/renders.py --flip-test  # also the flip test
 
 Runs the real pose + face models on every render and its mirror image, then prints per band
 (yaw |y| <= 45, 45-80, roll sweep, pitch sweep, combined poses) and per axis the mean absolute
 error, the largest error, the tracked fraction, the cross-axis error (error on the axes the band
 does not move) and the mirror-pair disagreement, for the fused and the pose-only path, raw
 (torso-relative, no neutral) and calibrated against the character's neutral render.
+
+``--flip-test`` also prints the tables of the flip test (``coach angles --flip-test``: each
+image's landmarks averaged with those of its mirror image, `coach.landmarks.flip_average`).
 
 ``--fit`` fits the two `coach.correction.AngleCorrection` tables to these renders, prints their
 leave-one-character-out error (a new person's error) and the Python to paste into
@@ -21,6 +25,7 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +34,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from coach.correction import MEASURED, NO_CORRECTION, AngleCorrection, Corrections  # noqa: E402
-from coach.groundtruth import BANDS, RenderSample, band_stats, evaluate, reported_pairs, run_renders  # noqa: E402
+from coach.groundtruth import (  # noqa: E402
+    BANDS, RenderSample, band_stats, evaluate, flip_tested, reported_pairs, run_renders,
+)
 from coach.landmarks import PoseFrame  # noqa: E402
 
 
@@ -81,36 +88,45 @@ def print_tables(samples: list[RenderSample], corrections: Corrections | dict[st
 
 
 def leave_one_out(samples: list[RenderSample], ridge: float) -> dict[str, Corrections]:
-    """Per character, the corrections fitted on the OTHER characters only."""
+    """Per character, the corrections fitted on the OTHER characters only (flip test too)."""
     out = {}
+    flipped = flip_tested(samples)
     for c in sorted({s.character for s in samples}):
-        others = [s for s in samples if s.character != c]
-        fits = {src: AngleCorrection.fit(*reported_pairs(others, src)[:2], ridge) for src in ("face", "pose")}
-        out[c] = Corrections(face=fits["face"], pose=fits["pose"])
+        def fitted(group: list[RenderSample], symmetric: bool) -> Corrections:
+            others = [s for s in group if s.character != c]
+            return Corrections(*(AngleCorrection.fit(*reported_pairs(others, src)[:2], ridge, symmetric)
+                                 for src in ("face", "pose")))
+        out[c] = replace(fitted(samples, False), flip_tested=fitted(flipped, True))
     return out
 
 
 def fit(samples: list[RenderSample], ridge: float) -> Corrections:
-    """Fit both corrections; print the leave-one-character-out error and the Python literal."""
+    """Fit the corrections, plain and flip test; print their leave-one-character-out error and the Python."""
+    plain = _fit_sources(samples, ridge, symmetric=False, prefix="")
+    flipped = _fit_sources(flip_tested(samples), ridge, symmetric=True, prefix="FLIP_")
+    return replace(plain, flip_tested=flipped)
+
+
+def _fit_sources(samples: list[RenderSample], ridge: float, *, symmetric: bool, prefix: str) -> Corrections:
     fitted = {}
     for source in ("face", "pose"):
         reported, truth, chars = reported_pairs(samples, source)
         chars = np.array(chars)
         cv_err = []
         for c in sorted(set(chars)):
-            corr = AngleCorrection.fit(reported[chars != c], truth[chars != c], ridge)
+            corr = AngleCorrection.fit(reported[chars != c], truth[chars != c], ridge, symmetric)
             cv_err.append(corr.apply(reported[chars == c]) - truth[chars == c])
         cv = np.abs(np.vstack(cv_err))
         raw = np.abs(reported - truth)
-        fitted[source] = AngleCorrection.fit(reported, truth, ridge)
+        fitted[source] = AngleCorrection.fit(reported, truth, ridge, symmetric)
         fit_err = np.abs(fitted[source].apply(reported) - truth)
-        print(f"  {source}: n={len(truth)}  MAE y/r/p uncorrected {raw.mean(0).round(2)}  "
+        print(f"  {prefix.lower()}{source}: n={len(truth)}  MAE y/r/p uncorrected {raw.mean(0).round(2)}  "
               f"fitted {fit_err.mean(0).round(2)}  leave-one-character-out {cv.mean(0).round(2)} "
               f"(max {cv.max(0).round(1)})")
     print("\n# paste into coach/correction.py:")
     for source in ("face", "pose"):
         rows = ",\n    ".join(f"({', '.join(f'{v:.5f}' for v in row)})" for row in fitted[source].coef)
-        print(f"_{source.upper()}_COEF = (\n    {rows},\n)")
+        print(f"_{prefix}{source.upper()}_COEF = (\n    {rows},\n)")
     return Corrections(face=fitted["face"], pose=fitted["pose"])
 
 
@@ -126,18 +142,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cv", action="store_true",
                         help="also print the tables with each character corrected by a fit on the others")
     parser.add_argument("--uncorrected", action="store_true", help="also print the tables without corrections")
+    parser.add_argument("--flip-test", action="store_true",
+                        help="also print the tables of the flip test (image and mirror image averaged)")
     args = parser.parse_args(argv)
     samples = load_samples(args.renders, args.models, args.cache)
     print("== head angles on rendered humans (ground truth) ==")
     if args.uncorrected:
         print_tables(samples, NO_CORRECTION, " -- WITHOUT corrections")
-    if args.fit:
-        corrections = fit(samples, args.ridge)
-        print_tables(samples, corrections, " -- with the NEW fit")
-    else:
-        print_tables(samples)
-    if args.cv:
-        print_tables(samples, leave_one_out(samples, args.ridge), " -- leave-one-character-out corrections")
+    corrections = fit(samples, args.ridge) if args.fit else MEASURED
+    label = " -- with the NEW fit" if args.fit else ""
+    groups = [(samples, "")] + ([(flip_tested(samples), " -- FLIP TEST")] if args.flip_test else [])
+    for group, what in groups:
+        print_tables(group, corrections, what + label)
+        if args.cv:
+            print_tables(group, leave_one_out(samples, args.ridge), what + " -- leave-one-character-out corrections")
     return 0
 
 

@@ -71,7 +71,7 @@ def angles_command(args: AnglesOptions) -> int:
     except OSError as exc:
         source.close()
         raise CoachError(f"cannot write {out_path}: {exc.strerror}; pick another --out") from None
-    with source, open_tracker(args.model, use_face=args.use_face) as tracker:
+    with source, open_tracker(args.model, use_face=args.use_face, flip_test=args.flip_test) as tracker:
         bar = tqdm(total=source.frame_count, unit="frame", desc="angles", file=sys.stderr,
                    leave=False, disable=None)
         try:

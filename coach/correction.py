@@ -39,6 +39,8 @@ _SCALE_DEG = 60.0
 FEATURE_NAMES = ("1", "y", "r", "p", "|y|", "y|y|", "yr", "yp", "rp", "rr", "pp", "|y|r", "|y|p")
 _IDENTITY_COEF = np.zeros((len(FEATURE_NAMES), 3))
 _IDENTITY_COEF[1, 0] = _IDENTITY_COEF[2, 1] = _IDENTITY_COEF[3, 2] = 1.0
+#: Which features change sign in a mirror image (yaw and roll negated, pitch kept).
+_MIRROR_ODD = np.array([False, True, True, False, False, True, False, True, True, False, False, True, False])
 
 
 def features(angles_deg: np.ndarray) -> np.ndarray:
@@ -70,20 +72,33 @@ class AngleCorrection:
         return cls(tuple(map(tuple, _IDENTITY_COEF.tolist())))
 
     @classmethod
-    def fit(cls, reported_deg: np.ndarray, truth_deg: np.ndarray, ridge: float = 0.1) -> "AngleCorrection":
+    def fit(cls, reported_deg: np.ndarray, truth_deg: np.ndarray, ridge: float = 0.1,
+            symmetric: bool = False) -> "AngleCorrection":
         """Fit the map to pairs of reported and true ``(n, 3)`` yaw/roll/pitch (degrees).
 
         Ridge regression toward the identity: with few measurements the map stays close to
         "no correction" instead of bending to fit noise.
+
+        Args:
+            symmetric: Fit a mirror-symmetric map (yaw and roll odd, pitch even in the mirror
+                (yaw, roll) -> (-yaw, -roll)), for flip-tested readings, which are
+                mirror-symmetric themselves: each output uses only the features of its parity.
         """
         reported = np.asarray(reported_deg, dtype=float)
         truth = np.asarray(truth_deg, dtype=float)
         clipped = np.clip(reported, -np.array(INPUT_LIMITS_DEG), INPUT_LIMITS_DEG)
         x = features(clipped)
         target = (truth - (reported - clipped)) / _SCALE_DEG
-        reg = ridge * np.eye(x.shape[1])
-        reg[0, 0] = 0.0  # the constant (e.g. the face model's chin-down offset) is not shrunk
-        coef = _IDENTITY_COEF + np.linalg.solve(x.T @ x + reg, x.T @ (target - x @ _IDENTITY_COEF))
+        residual = target - x @ _IDENTITY_COEF
+        coef = _IDENTITY_COEF.copy()
+        for axis in range(3):
+            use = np.ones(len(FEATURE_NAMES), dtype=bool)
+            if symmetric:
+                use = _MIRROR_ODD == (axis < 2)  # yaw and roll flip sign in a mirror, pitch does not
+            xu = x[:, use]
+            # The constant (feature 0: e.g. the face model's chin-down offset) is not shrunk.
+            reg = np.diag(ridge * (np.flatnonzero(use) != 0))
+            coef[use, axis] += np.linalg.solve(xu.T @ xu + reg, xu.T @ residual[:, axis])
         return cls(tuple(tuple(round(float(v), 5) for v in row) for row in coef))
 
     def apply(self, angles_deg: np.ndarray) -> np.ndarray:
@@ -107,10 +122,21 @@ class Corrections:
     Attributes:
         face: For the face matrix.
         pose: For the head model fitted to the pose landmarks.
+        flip_tested: For flip-tested frames (see `for_frame`); None: the same as the others.
     """
 
     face: AngleCorrection
     pose: AngleCorrection
+    flip_tested: "Corrections | None" = None
+
+    def for_frame(self, flip_tested: bool) -> "Corrections":
+        """The corrections for a frame: ``flip_tested`` frames have their own, when given.
+
+        A flip-tested frame (`coach.landmarks.flip_average`) is the average of the models'
+        output on the image and on its mirror: the models' response differs (the face model's
+        left/right difference averages out), so it is measured and fitted separately.
+        """
+        return self.flip_tested if flip_tested and self.flip_tested is not None else self
 
 
 #: No correction: for synthetic landmarks that follow the head exactly.
@@ -150,5 +176,40 @@ _POSE_COEF = (
     (-0.16482, -0.13451, -0.27934),
 )
 
-#: The measured responses of the real models.
-MEASURED = Corrections(face=AngleCorrection(_FACE_COEF), pose=AngleCorrection(_POSE_COEF))
+# The same for flip-tested readings (`coach.landmarks.flip_average`), fitted mirror-symmetric
+# (``AngleCorrection.fit(symmetric=True)``): the zeros are the terms of the wrong parity.
+_FLIP_FACE_COEF = (
+    (0.00000, 0.00000, -0.10585),
+    (0.99536, 0.01069, 0.00000),
+    (0.18120, 0.97304, 0.00000),
+    (0.00000, 0.00000, 1.09087),
+    (0.00000, 0.00000, 0.08214),
+    (0.04228, -0.02434, 0.00000),
+    (0.00000, 0.00000, -0.06149),
+    (0.12538, -0.14865, 0.00000),
+    (-0.25485, -0.01399, 0.00000),
+    (0.00000, 0.00000, -0.05990),
+    (0.00000, 0.00000, 0.14317),
+    (-0.26124, 0.26268, 0.00000),
+    (0.00000, 0.00000, -0.05257),
+)
+_FLIP_POSE_COEF = (
+    (0.00000, 0.00000, -0.11317),
+    (1.25108, 0.05988, 0.00000),
+    (0.18218, 1.33216, 0.00000),
+    (0.00000, 0.00000, 1.88767),
+    (0.00000, 0.00000, 0.07835),
+    (-0.05280, 0.19393, 0.00000),
+    (0.00000, 0.00000, -0.61388),
+    (0.02002, -0.76998, 0.00000),
+    (-0.69502, 0.04051, 0.00000),
+    (0.00000, 0.00000, 0.10440),
+    (0.00000, 0.00000, 0.50266),
+    (0.10028, 1.15330, 0.00000),
+    (0.00000, 0.00000, -0.23353),
+)
+
+#: The measured responses of the real models (and of their flip test).
+MEASURED = Corrections(face=AngleCorrection(_FACE_COEF), pose=AngleCorrection(_POSE_COEF),
+                       flip_tested=Corrections(face=AngleCorrection(_FLIP_FACE_COEF),
+                                               pose=AngleCorrection(_FLIP_POSE_COEF)))

@@ -23,7 +23,7 @@ import numpy as np
 from coach.capture import ImageSource
 from coach.correction import MEASURED, NO_CORRECTION, Corrections
 from coach.headpose import HeadTracker, head_angles, measure
-from coach.landmarks import PoseFrame
+from coach.landmarks import PoseFrame, flip_average
 from coach.pose import open_tracker
 
 #: Frames per image (a still video): the landmarks settle after the second frame.
@@ -95,6 +95,19 @@ def run_renders(renders_dir: Path, model_dir: Path, *, mirror: bool = True,
             if progress is not None:
                 progress(f"{folder.name}/{item['file']}")
     return samples
+
+
+def flip_tested(samples: Iterable[RenderSample]) -> list[RenderSample]:
+    """The flip test of every image whose mirror image was run too.
+
+    Each image's frame becomes `coach.landmarks.flip_average` of the models' run on it and
+    their run on its mirror image: what ``PoseTracker(flip_test=True)`` computes from the one
+    image (a model test checks the two agree), without running the models again.
+    """
+    samples = list(samples)
+    runs = {(s.character, s.file, s.mirrored): s.frame for s in samples}
+    return [replace(s, frame=flip_average(s.frame, runs[(s.character, s.file, not s.mirrored)]))
+            for s in samples if (s.character, s.file, not s.mirrored) in runs]
 
 
 @dataclass(frozen=True)

@@ -235,7 +235,8 @@ def measure(frame: PoseFrame, use_face: bool = True, *, reference: Reference = "
         use_face: Use the face matrix when the frame has one.
         reference: ``"torso"`` needs the shoulders; ``"camera"`` needs only the head.
         corrections: The models' response to undo (never applied to `PoseFrame.synthetic`
-            frames, whose landmarks are ideal).
+            frames, whose landmarks are ideal; flip-tested frames get
+            `Corrections.for_frame`).
     """
     if not _valid_arrays(frame):
         return _fail(Tracking.NO_PERSON)
@@ -245,6 +246,7 @@ def measure(frame: PoseFrame, use_face: bool = True, *, reference: Reference = "
     if frame.synthetic:
         # Ideal landmarks follow the head exactly: there is no model response to undo.
         corrections = NO_CORRECTION
+    corrections = corrections.for_frame(frame.flip_tested)
     size = np.array([frame.width, frame.height], dtype=float)
     torso_ref = reference == "torso"
 

@@ -20,6 +20,7 @@ from typing import IO, Iterable, Iterator
 import numpy as np
 
 from coach.errors import CoachError
+from coach.rotations import nearest_rotation, rotation_angle_deg
 
 NUM_POSE_LANDMARKS = 33
 #: Below this visibility an image landmark counts as not seen (setup check, body features,
@@ -92,6 +93,9 @@ class PoseFrame:
         synthetic: Made by `coach.synthetic`, not by the models: ideal landmarks that follow
             the head exactly, so the head-angle estimator does not undo the real models'
             measured response on them (`coach.correction`). Logged as ``"synthetic": true``.
+        flip_tested: The models' output on the image averaged with their output on its mirror
+            image (`flip_average`); the models' response differs, so it has its own correction.
+            Logged as ``"flip_test": true``.
     """
 
     t_ms: int
@@ -102,6 +106,7 @@ class PoseFrame:
     face_matrix: np.ndarray | None = None
     people: int = -1
     synthetic: bool = False
+    flip_tested: bool = False
 
     def __post_init__(self) -> None:
         # -1 means "derive": one person when landmarks are present, none otherwise.
@@ -133,6 +138,8 @@ class PoseFrame:
             out["people"] = int(self.people)
         if self.synthetic:
             out["synthetic"] = True
+        if self.flip_tested:
+            out["flip_test"] = True
         return out
 
     @classmethod
@@ -161,6 +168,7 @@ class PoseFrame:
             face_matrix=_array_or_none(obj.get("face_matrix"), (4, 4), "face_matrix"),
             people=int(obj.get("people", -1)),
             synthetic=obj.get("synthetic") is True,
+            flip_tested=obj.get("flip_test") is True,
         )
 
     def mirrored(self) -> "PoseFrame":
@@ -179,7 +187,71 @@ class PoseFrame:
         if self.face_matrix is not None:
             flip = np.diag([-1.0, 1.0, 1.0, 1.0])
             fm = flip @ self.face_matrix @ flip
-        return PoseFrame(self.t_ms, self.width, self.height, lm, wl, fm, self.people, self.synthetic)
+        return PoseFrame(self.t_ms, self.width, self.height, lm, wl, fm, self.people, self.synthetic,
+                         self.flip_tested)
+
+
+#: Flip test: the two runs found different people when their shoulder midpoints are this many
+#: shoulder widths apart (the same person's runs agree within a few hundredths).
+FLIP_SAME_PERSON_SPANS = 0.25
+#: Flip test: two face orientations this far apart (deg) are not averaged: one of them is the
+#: face model failing near profile (it returned -110 for a head at -80 on a render, while the
+#: mirror run found no face), and the average of a failure is a failure too. Good runs of the
+#: same image differ by up to ~8 deg near 60 deg of turn.
+FLIP_MAX_FACE_DISAGREEMENT_DEG = 20.0
+
+
+def flip_average(frame: PoseFrame, of_mirror: PoseFrame) -> PoseFrame:
+    """The flip test: the models' output on an image averaged with their output on its mirror.
+
+    Neither model is mirror-symmetric: near profile a turn to the left and the same turn to the
+    right read up to 7 deg apart (measured on rendered humans, bench/renders.py), which would
+    show as a left/right difference the person does not have. Averaging each landmark with its
+    mirror twin (the standard flip test of pose estimation) makes the result mirror-symmetric
+    by construction: the flip average of a mirrored image is the mirror of the flip average.
+    What only one run found (a person, a face) is used as it is, which keeps that symmetry.
+
+    Args:
+        frame: The models' output on the image.
+        of_mirror: Their output on the horizontally flipped image, in that image's coordinates.
+
+    Returns:
+        A `PoseFrame` with ``flip_tested`` set, at ``frame``'s time.
+    """
+    back = of_mirror.mirrored()
+    lm, wl = frame.landmarks, frame.world_landmarks
+    if not frame.detected:
+        lm, wl = back.landmarks, back.world_landmarks
+    elif back.detected and _same_person(frame.landmarks, back.landmarks, frame.width, frame.height):
+        lm = (np.asarray(frame.landmarks, float) + back.landmarks) / 2.0
+        wl = (np.asarray(frame.world_landmarks, float) + back.world_landmarks) / 2.0
+    face = _face_average(frame.face_matrix, back.face_matrix)
+    return PoseFrame(frame.t_ms, frame.width, frame.height, lm, wl, face,
+                     max(frame.people, back.people), frame.synthetic, flip_tested=True)
+
+
+def _same_person(a: np.ndarray, b: np.ndarray, width: int, height: int) -> bool:
+    size = np.array([width, height], dtype=float)
+    sh = [Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]
+    pa, pb = np.asarray(a, float)[sh, :2] * size, np.asarray(b, float)[sh, :2] * size
+    span = max(float(np.linalg.norm(pa[0] - pa[1])), float(np.linalg.norm(pb[0] - pb[1])), 1.0)
+    return bool(np.linalg.norm(pa.mean(axis=0) - pb.mean(axis=0)) <= FLIP_SAME_PERSON_SPANS * span)
+
+
+def _face_average(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
+    if a is None or b is None:
+        return a if b is None else b
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return None
+    ra, rb = nearest_rotation(a[:3, :3]), nearest_rotation(b[:3, :3])
+    if rotation_angle_deg(ra, rb) > FLIP_MAX_FACE_DISAGREEMENT_DEG:
+        return None
+    out = (a + b) / 2.0
+    # The mean of two rotations is not a rotation; its nearest one is their midpoint.
+    out[:3, :3] = nearest_rotation(ra + rb)
+    out.setflags(write=False)
+    return out
 
 
 def _swap_pairs(a: np.ndarray) -> np.ndarray:

@@ -14,10 +14,11 @@ from pathlib import Path
 
 @dataclass(frozen=True, kw_only=True)
 class ModelOptions:
-    """The pose model of the commands that run it: ``--model``, ``--no-face``."""
+    """The pose model of the commands that run it: ``--model``, ``--no-face``, ``--flip-test``."""
 
     model: Path | None = None
     use_face: bool = True
+    flip_test: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

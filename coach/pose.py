@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from coach.errors import CoachError
-from coach.landmarks import NUM_POSE_LANDMARKS, PoseFrame
+from coach.landmarks import NUM_POSE_LANDMARKS, PoseFrame, flip_average
 from coach.models import resolve_models
 from coach.native import stderr_silenced
 from coach.people import choose_person, is_upright, match_face  # also imported from here by tests
@@ -76,6 +77,12 @@ class PoseTracker:
             sequential order: the face graph is started when the previous frame had a
             person, and its result is dropped when this frame has none (so it sees one extra
             frame each time the person leaves).
+        flip_test: Also run the models on the mirror image of every frame and average the two
+            (`coach.landmarks.flip_average`): left and right turns then read alike, at twice
+            the inference work. A second tracker with the same settings follows the mirrored
+            stream on a thread of its own, at the same time: with ``concurrent`` both pose
+            graphs are then built in LIVE_STREAM mode too (and waited for at once), because a
+            VIDEO-mode call keeps the GIL and the two would take turns (bench/bench.py).
 
     Raises:
         CoachError: a model file is missing, corrupt or cannot be loaded.
@@ -92,6 +99,8 @@ class PoseTracker:
         census_every: int = 30,
         max_lean_deg: float | None = 45.0,
         concurrent: bool = True,
+        flip_test: bool = False,
+        _pose_live: bool = False,
     ) -> None:
         for name, value in (("num_poses", num_poses), ("face_every", face_every),
                             ("census_every", census_every)):
@@ -109,15 +118,27 @@ class PoseTracker:
         self._multi_mode = False
         self._frames_since_crowd = 0
         self._single = self._multi = self._face = self._face_multi = None
+        self._mirror: PoseTracker | None = None
+        self._mirror_thread: ThreadPoolExecutor | None = None
         self._had_person = False
         self._live = concurrent
         try:
             # The tracked person's graph stays in VIDEO mode: its result is needed right away.
-            self._single = _pose_task(pose_model, 1)
+            # For the flip test it is a LIVE_STREAM graph waited for at once, which infers
+            # without the GIL, so the image and its mirror image infer at the same time.
+            if concurrent and (flip_test or _pose_live):
+                self._single = _LiveGraph(lambda callback: _pose_task(pose_model, 1, callback))
+            else:
+                self._single = _pose_task(pose_model, 1)
             if num_poses > 1:
                 self._multi = self._side_graph(_pose_task, pose_model, num_poses)
             if self._face_model is not None:
                 self._face = self._side_graph(_face_task, self._face_model, 1)
+            if flip_test:
+                self._mirror = PoseTracker(pose_model, face_model, num_poses=num_poses, face_every=face_every,
+                                           census_every=census_every, max_lean_deg=max_lean_deg,
+                                           concurrent=concurrent, _pose_live=True)
+                self._mirror_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="coach-mirror")
         except BaseException:
             self.close()
             raise
@@ -131,6 +152,12 @@ class PoseTracker:
     def close(self) -> None:
         """Release the native graphs; safe to call twice."""
         # No inference is running here: `process` collects every graph it started.
+        thread, self._mirror_thread = getattr(self, "_mirror_thread", None), None
+        if thread is not None:
+            thread.shutdown(wait=True)
+        mirror, self._mirror = getattr(self, "_mirror", None), None
+        if mirror is not None:
+            mirror.close()
         for attr in ("_face_multi", "_face", "_multi", "_single"):
             task = getattr(self, attr, None)
             if task is not None:
@@ -148,7 +175,7 @@ class PoseTracker:
         """The speed-relevant settings, so a benchmark can say what its numbers are for."""
         return {"num_poses": self._num_poses, "census_every": self._census_every,
                 "face": self._face_model is not None, "face_every": self._face_every,
-                "concurrent": self._live}
+                "concurrent": self._live, "flip_test": self._mirror is not None}
 
     @property
     def crowd_mode(self) -> bool:
@@ -217,6 +244,19 @@ class PoseTracker:
             raise ValueError(f"frame must be an (H, W, 3) uint8 BGR array, got "
                              f"{frame_bgr.shape} {frame_bgr.dtype}")
         ts = self._next_timestamp(t_ms)
+        if self._mirror is None:
+            return self._process(ts, frame_bgr)
+        # The mirror image on the other thread, at the same time as the image itself.
+        of_mirror = self._mirror_thread.submit(self._mirror.process, ts, frame_bgr[:, ::-1])
+        try:
+            frame = self._process(ts, frame_bgr)
+        except BaseException:
+            of_mirror.exception()  # never leave the mirror's inference running behind
+            raise
+        return flip_average(frame, of_mirror.result())
+
+    def _process(self, ts: int, frame_bgr: np.ndarray) -> PoseFrame:
+        """`process` for the image itself, at a timestamp already made strictly increasing."""
         height, width = frame_bgr.shape[:2]
         # cvtColor writes a fresh contiguous array in one pass: the single copy we need, and it
         # also makes a strided view (e.g. a flipped frame) contiguous for free.
@@ -461,6 +501,7 @@ def open_tracker(
     num_poses: int = 2,
     face_every: int = 1,
     download: bool = True,
+    flip_test: bool = False,
 ) -> PoseTracker:
     """Resolve the model files (see `coach.models.resolve_model`) and open a tracker.
 
@@ -470,9 +511,10 @@ def open_tracker(
         num_poses: Passed to `PoseTracker`.
         face_every: Passed to `PoseTracker`.
         download: Allow downloading a missing model.
+        flip_test: Passed to `PoseTracker`.
 
     Raises:
         CoachError: no usable model could be found, downloaded or loaded.
     """
     pose_path, face_path = resolve_models(model, use_face, download=download, load_check=check_loads)
-    return PoseTracker(pose_path, face_path, num_poses=num_poses, face_every=face_every)
+    return PoseTracker(pose_path, face_path, num_poses=num_poses, face_every=face_every, flip_test=flip_test)

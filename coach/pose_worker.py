@@ -284,7 +284,7 @@ def _release(shm: shared_memory.SharedMemory) -> None:
 
 
 def open_worker(model: Path | None, use_face: bool, *, num_poses: int = 2, face_every: int = 1,
-                download: bool = True):
+                download: bool = True, flip_test: bool = False):
     """Resolve the model files (see `coach.models.resolve_model`) and start a `PoseWorker`.
 
     The process counterpart of `coach.pose.open_tracker`, with the same arguments. Where a
@@ -309,12 +309,13 @@ def open_worker(model: Path | None, use_face: bool, *, num_poses: int = 2, face_
     pose_path, face_path = resolve_models(model, use_face, download=download, load_check=load_check)
     if os.name == "posix":
         try:
-            return PoseWorker(pose_path, face_path, num_poses=num_poses, face_every=face_every)
+            return PoseWorker(pose_path, face_path, num_poses=num_poses, face_every=face_every,
+                              flip_test=flip_test)
         except WorkerStartError as exc:
             print(f"warning: {exc}; running the model in this process (slower)", file=sys.stderr)
     from coach.pose import PoseTracker  # noqa: PLC0415
 
-    return PoseTracker(pose_path, face_path, num_poses=num_poses, face_every=face_every)
+    return PoseTracker(pose_path, face_path, num_poses=num_poses, face_every=face_every, flip_test=flip_test)
 
 
 if __name__ == "__main__":

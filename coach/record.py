@@ -111,7 +111,7 @@ def record_command(args: RecordOptions) -> int:
     else:
         source = open_source(args.input)
 
-    with source, open_tracker(args.model, use_face=args.use_face) as tracker:
+    with source, open_tracker(args.model, use_face=args.use_face, flip_test=args.flip_test) as tracker:
         result = record(source, tracker, args.out, seconds=args.seconds)
     how = " (stopped by Ctrl-C)" if result.interrupted else ""
     how = " (camera stopped sending frames)" if result.camera_lost else how

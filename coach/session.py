@@ -358,7 +358,8 @@ def run_command(opts: RunOptions) -> int:
     try:
         # The model runs in its own process: MediaPipe keeps the GIL while it infers, and the
         # coaching and drawing of one frame should overlap the inference of the next.
-        with open_worker(opts.model, use_face=opts.use_face, face_every=RUN_FACE_EVERY) as model:
+        with open_worker(opts.model, use_face=opts.use_face, face_every=RUN_FACE_EVERY,
+                         flip_test=opts.flip_test) as model:
             history = SafeHistory.open(opts.data_dir)
             plans = plan_targets(exercises, history, profile=profile, adaptive=opts.adaptive)
             for ex in exercises:

@@ -82,6 +82,30 @@ def test_no_face_flag_runs_pose_only(tmp_path, shared_data, model_dir):
     assert lines[0] == HEADER_LINE and lines[1].endswith(",ok")
 
 
+@pytest.mark.model
+def test_flip_test_flag_reads_a_near_profile_turn_and_its_mirror_alike(tmp_path, shared_data, model_dir):
+    """`--flip-test` on a rendered head turned 70 deg and on its mirror image: the two read as
+    exact mirrors; without it they differ (the models are not mirror-symmetric)."""
+    import cv2
+
+    render = shared_data / "renders" / "male1_full" / "y+070_r+000_p+000.png"
+    mirror = tmp_path / "mirror.png"
+    cv2.imwrite(str(mirror), cv2.imread(str(render))[:, ::-1])
+
+    def yaw_roll(image, *flags):
+        res = _coach(str(image), "--no-smooth", "--model", str(model_dir), *flags)
+        assert res.returncode == 0, res.stderr
+        row = dict(zip(CSV_HEADER, res.stdout.splitlines()[1].split(",")))
+        assert row["tracking"] == "ok"
+        return np.array([float(row["yaw_deg"]), float(row["roll_deg"])])
+
+    flipped = yaw_roll(render, "--flip-test"), yaw_roll(mirror, "--flip-test")
+    assert np.allclose(flipped[0], -flipped[1], atol=0.05), flipped
+    assert 64 <= flipped[0][0] <= 76
+    plain = yaw_roll(render), yaw_roll(mirror)
+    assert abs(plain[0][0] + plain[1][0]) > 1.0, plain
+
+
 # -- what each flag changes, on the real clip with the real model -------------------------------
 
 AXES = ("yaw_deg", "roll_deg", "pitch_deg", "retraction_cm")
@@ -191,5 +215,5 @@ def test_output_folder_missing(tmp_path, shared_data):
 def test_help_lists_the_flags():
     res = _coach("--help")
     assert res.returncode == 0
-    for flag in ("--out", "--no-face", "--calibrate", "--model"):
+    for flag in ("--out", "--no-face", "--calibrate", "--model", "--flip-test"):
         assert flag in res.stdout

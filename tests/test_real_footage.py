@@ -25,10 +25,11 @@ pytestmark = pytest.mark.model
 SHENASA = "shenasa_webcam_head_pose_sample.mp4"  # 10 fps: turn left, right, up, down, tilts
 
 
-def _run(model_dir, path, step: int = 1) -> list[PoseFrame]:
+def _run(model_dir, path, step: int = 1, flip_test: bool = False) -> list[PoseFrame]:
     from coach.pose import open_tracker
 
-    with VideoFileSource(path) as src, open_tracker(model_dir, use_face=True, download=False) as tracker:
+    with VideoFileSource(path) as src, open_tracker(model_dir, use_face=True, download=False,
+                                                    flip_test=flip_test) as tracker:
         return [tracker.process(t, img) for i, (t, img) in enumerate(src) if i % step == 0]
 
 
@@ -39,6 +40,7 @@ def clips(model_dir, shared_data) -> dict[str, list[PoseFrame]]:
         pytest.fail(f"{real / SHENASA} is missing", pytrace=False)
     return {
         "shenasa": _run(model_dir, real / SHENASA),
+        "shenasa flip test": _run(model_dir, real / SHENASA, flip_test=True),
         "turning": _run(model_dir, real / "noddingpigeon_head_turning.mp4", step=2),
         "nodding": _run(model_dir, real / "noddingpigeon_head_nodding.mp4", step=2),
     }
@@ -106,6 +108,24 @@ def test_shenasa_turn_and_tilt_peaks_are_symmetric(clips):
     # She looks up much further than down (the clip's own burned-in estimate reads 57 up, 27
     # down), so pitch is only checked for reaching both ways.
     assert up <= -35 and down >= 20
+
+
+def test_shenasa_with_the_flip_test_turns_at_least_40_each_way(clips):
+    """``--flip-test``: the issue's bound on her full turns: raw torso-relative peaks each
+    >= 40 and within 8 of each other (the plain path reads her left turn 38.8); tilts within 8."""
+    s = _series(clips["shenasa flip test"])
+    assert all(f.flip_tested for f in clips["shenasa flip test"])
+    yaw_left, yaw_right = s[:, 0].min(), s[:, 0].max()
+    roll_left, roll_right = s[:, 1].min(), s[:, 1].max()
+    print(f"\nflip test: yaw {yaw_left:.1f}/{yaw_right:.1f} roll {roll_left:.1f}/{roll_right:.1f} "
+          f"pitch {s[:, 2].min():.1f}/{s[:, 2].max():.1f}")
+    assert min(-yaw_left, yaw_right) >= 40 and abs(yaw_left + yaw_right) <= 8
+    assert min(-roll_left, roll_right) >= 25 and abs(roll_left + roll_right) <= 8
+    assert s[:, 2].min() <= -35 and s[:, 2].max() >= 20
+    # The sign tests hold for the flip test too: yaw follows the nose in the picture.
+    turned = np.abs(s[:, 0] - np.median(s[:, 0])) > 12
+    agree = np.mean(np.sign(s[turned, 0] - np.median(s[:, 0])) == -np.sign(s[turned, 3] - np.median(s[:, 3])))
+    assert turned.sum() >= 8 and agree >= 0.95
 
 
 def _hold(frame: PoseFrame, seconds: float, t0_ms: int, fps: float = 10.0) -> list[PoseFrame]:

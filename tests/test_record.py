@@ -154,6 +154,24 @@ def test_cli_records_image(tmp_path, model_dir, shared_data):
 
 
 @pytest.mark.model
+def test_cli_records_the_flip_test(tmp_path, model_dir, shared_data):
+    """`--flip-test`: the log holds the averaged landmarks, flagged; the two trackers warm up
+    at the same time on two threads and still print no native log line."""
+    plain, flipped = tmp_path / "plain.jsonl", tmp_path / "flip.jsonl"
+    for out, flags in ((plain, []), (flipped, ["--flip-test"])):
+        proc = run_cli("record", str(shared_data / "astronaut.png"), "--out", str(out),
+                       "--model", str(model_dir), *flags)
+        assert proc.returncode == 0, proc.stderr
+        assert "Traceback" not in proc.stderr and "WARNING" not in proc.stderr and "I0000" not in proc.stderr
+    (p,), (f,) = read_log(plain), read_log(flipped)
+    assert f.flip_tested and not p.flip_tested and f.face_matrix is not None
+    assert '"flip_test":true' in flipped.read_text()
+    # Averaged with the mirror run: close to the plain run, but not the same numbers.
+    diff_px = np.abs(f.landmarks[:, :2] - p.landmarks[:, :2]) * [f.width, f.height]
+    assert 0 < np.median(diff_px) < 10
+
+
+@pytest.mark.model
 def test_sigint_during_cli_recording_keeps_log(tmp_path, model_dir, shared_data):
     out = tmp_path / "log.jsonl"
     proc = subprocess.Popen(

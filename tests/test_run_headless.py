@@ -102,3 +102,14 @@ def test_face_closeup_without_shoulders_routine(tmp_path, shared_data):
     # No shoulders: never confident enough to calibrate or coach.
     assert rep["session"]["calibrated"] is False
     assert rep["tracking_lost_s"] >= 0.8 * rep["session"]["duration_s"]
+
+
+def test_flip_test_run_coaches_every_frame(tmp_path, shared_data):
+    """`coach run --headless --flip-test`: the worker runs the mirror tracker beside the other;
+    every frame comes out, the person at rest is tracked, the cartoon is not."""
+    clip = shared_data / "webcam_person_then_cartoon.mov"
+    out, rep = _run(tmp_path, clip, "--exercise", "neck-rotation", "--flip-test")
+    assert _frame_count(out) == _frame_count(clip) == rep["session"]["frames"]
+    spans = rep["session"]["tracking_lost_spans"]
+    assert spans and 2.0 <= spans[-1][0] <= 3.6
+    assert sum(b - a for a, b in spans if b < 2.0) < 0.5, "the person at rest is tracked"
