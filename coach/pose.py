@@ -83,6 +83,8 @@ class PoseTracker:
             stream on a thread of its own, at the same time: with ``concurrent`` both pose
             graphs are then built in LIVE_STREAM mode too (and waited for at once), because a
             VIDEO-mode call keeps the GIL and the two would take turns (bench/bench.py).
+        _pose_live: Internal (the flip test's mirror tracker): build the pose graph in
+            LIVE_STREAM mode when ``concurrent``.
 
     Raises:
         CoachError: a model file is missing, corrupt or cannot be loaded.
