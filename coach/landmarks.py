@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum
 from pathlib import Path
 from typing import IO, Iterable, Iterator
@@ -219,10 +219,15 @@ def flip_average(frame: PoseFrame, of_mirror: PoseFrame) -> PoseFrame:
         A `PoseFrame` with ``flip_tested`` set, at ``frame``'s time.
     """
     back = of_mirror.mirrored()
+    if frame.detected and back.detected and not _same_person(frame.landmarks, back.landmarks,
+                                                             frame.width, frame.height):
+        # With several people in view each run may have chosen someone else: the image's own
+        # choice stands, face and all.
+        return replace(frame, flip_tested=True)
     lm, wl = frame.landmarks, frame.world_landmarks
     if not frame.detected:
         lm, wl = back.landmarks, back.world_landmarks
-    elif back.detected and _same_person(frame.landmarks, back.landmarks, frame.width, frame.height):
+    elif back.detected:
         lm = (np.asarray(frame.landmarks, float) + back.landmarks) / 2.0
         wl = (np.asarray(frame.world_landmarks, float) + back.world_landmarks) / 2.0
     face = _face_average(frame.face_matrix, back.face_matrix)

@@ -38,14 +38,20 @@ def _run(seed: int, *, face: np.ndarray | None) -> PoseFrame:
     return PoseFrame(100, 640, 480, lm, rng.uniform(-0.5, 0.5, (33, 3)), face)
 
 
+def _mirror_run(a: PoseFrame, face: np.ndarray | None, seed: int = 2) -> PoseFrame:
+    """The "model run" on the mirror image of ``a``'s picture: the same person (a's landmarks,
+    scattered a little) with ``face`` (both given in ``a``'s picture), in the mirror image's
+    coordinates."""
+    rng = np.random.default_rng(seed)
+    return replace(a, landmarks=a.landmarks + rng.normal(0, 0.01, (33, 4)),
+                   world_landmarks=a.world_landmarks + rng.normal(0, 0.01, (33, 3)),
+                   face_matrix=face).mirrored()
+
+
 def test_the_flip_average_of_a_mirror_image_is_the_mirror_of_the_flip_average():
     a = _run(1, face=_face(_rotation(1)))
-    # The mirror run: the same person (a's landmarks, scattered a little) and a face a few deg off.
-    rng = np.random.default_rng(2)
     nudge = np.array([[1, 0, 0], [0, np.cos(0.08), -np.sin(0.08)], [0, np.sin(0.08), np.cos(0.08)]])
-    b = replace(a, landmarks=a.landmarks + rng.normal(0, 0.01, (33, 4)),
-                world_landmarks=a.world_landmarks + rng.normal(0, 0.01, (33, 3)),
-                face_matrix=_face(_rotation(1) @ nudge)).mirrored()
+    b = _mirror_run(a, _face(_rotation(1) @ nudge))  # its face a few deg off
     direct, of_mirror = flip_average(a, b), flip_average(b, a)
     back = direct.mirrored()
     np.testing.assert_allclose(back.landmarks, of_mirror.landmarks, atol=1e-12)
@@ -60,8 +66,7 @@ def test_the_averaged_face_is_a_rotation_halfway_between():
     base = _rotation(5)
     turn = np.array([[np.cos(0.2), 0, np.sin(0.2)], [0, 1, 0], [-np.sin(0.2), 0, np.cos(0.2)]])
     a = _run(1, face=_face(base))
-    b_back = _run(2, face=_face(base @ turn))
-    out = flip_average(a, b_back.mirrored()).face_matrix[:3, :3]
+    out = flip_average(a, _mirror_run(a, _face(base @ turn))).face_matrix[:3, :3]
     np.testing.assert_allclose(out @ out.T, np.eye(3), atol=1e-9)
     half = np.array([[np.cos(0.1), 0, np.sin(0.1)], [0, 1, 0], [-np.sin(0.1), 0, np.cos(0.1)]])
     np.testing.assert_allclose(out, base @ half, atol=1e-9)
@@ -71,7 +76,7 @@ def test_what_only_one_run_found_is_used_as_it_is():
     a = _run(1, face=None)
     nobody = PoseFrame(100, 640, 480)
     assert np.array_equal(flip_average(a, nobody).landmarks, a.landmarks)
-    b = _run(2, face=_face(_rotation(3)))
+    b = _mirror_run(a, _face(_rotation(3)))
     got = flip_average(nobody, b)
     np.testing.assert_allclose(got.landmarks, b.mirrored().landmarks)
     np.testing.assert_allclose(got.face_matrix, b.mirrored().face_matrix)
@@ -83,15 +88,19 @@ def test_faces_that_disagree_are_not_averaged():
     """Near profile one run's face can be a failure (-110 for a head at -80): no average."""
     base = _rotation(7)
     far = base @ np.array([[np.cos(0.5), 0, np.sin(0.5)], [0, 1, 0], [-np.sin(0.5), 0, np.cos(0.5)]])  # 29 deg
-    a, b = _run(1, face=_face(base)), _run(2, face=None)
-    b = replace(b, face_matrix=flip_average(b, replace(a, face_matrix=_face(far))).face_matrix)
-    assert flip_average(a, b.mirrored()).face_matrix is None
+    a = _run(1, face=_face(base))
+    assert flip_average(a, _mirror_run(a, _face(far))).face_matrix is None
+    assert flip_average(a, _mirror_run(a, _face(base))).face_matrix is not None
 
 
 def test_runs_that_found_different_people_are_not_averaged():
-    a = _run(1, face=None)
-    elsewhere = replace(_run(2, face=None), landmarks=_run(2, face=None).landmarks + [0.3, 0, 0, 0])
-    assert np.array_equal(flip_average(a, elsewhere.mirrored()).landmarks, a.landmarks)
+    """Several people in view: each run may have chosen someone else; the image's own choice
+    stands, face and all."""
+    a = _run(1, face=_face(_rotation(1)))
+    elsewhere = replace(_run(2, face=_face(_rotation(2))), landmarks=_run(2, face=None).landmarks + [0.3, 0, 0, 0])
+    got = flip_average(a, elsewhere.mirrored())
+    assert np.array_equal(got.landmarks, a.landmarks) and np.array_equal(got.face_matrix, a.face_matrix)
+    assert got.flip_tested
 
 
 def test_the_flag_survives_the_landmark_log(tmp_path):
