@@ -89,15 +89,16 @@ def print_tables(samples: list[RenderSample], corrections: Corrections | dict[st
 
 def leave_one_out(samples: list[RenderSample], ridge: float) -> dict[str, Corrections]:
     """Per character, the corrections fitted on the OTHER characters only (flip test too)."""
-    out = {}
     flipped = flip_tested(samples)
-    for c in sorted({s.character for s in samples}):
-        def fitted(group: list[RenderSample], symmetric: bool) -> Corrections:
-            others = [s for s in group if s.character != c]
-            return Corrections(*(AngleCorrection.fit(*reported_pairs(others, src)[:2], ridge, symmetric)
-                                 for src in ("face", "pose")))
-        out[c] = replace(fitted(samples, False), flip_tested=fitted(flipped, True))
-    return out
+    return {c: replace(_fit_without(samples, c, ridge, symmetric=False),
+                       flip_tested=_fit_without(flipped, c, ridge, symmetric=True))
+            for c in sorted({s.character for s in samples})}
+
+
+def _fit_without(samples: list[RenderSample], character: str, ridge: float, *, symmetric: bool) -> Corrections:
+    others = [s for s in samples if s.character != character]
+    return Corrections(*(AngleCorrection.fit(*reported_pairs(others, src)[:2], ridge, symmetric)
+                         for src in ("face", "pose")))
 
 
 def fit(samples: list[RenderSample], ridge: float) -> Corrections:
@@ -152,10 +153,11 @@ def main(argv: list[str] | None = None) -> int:
     corrections = fit(samples, args.ridge) if args.fit else MEASURED
     label = " -- with the NEW fit" if args.fit else ""
     groups = [(samples, "")] + ([(flip_tested(samples), " -- FLIP TEST")] if args.flip_test else [])
+    cv = leave_one_out(samples, args.ridge) if args.cv else None
     for group, what in groups:
         print_tables(group, corrections, what + label)
-        if args.cv:
-            print_tables(group, leave_one_out(samples, args.ridge), what + " -- leave-one-character-out corrections")
+        if cv is not None:
+            print_tables(group, cv, what + " -- leave-one-character-out corrections")
     return 0
 
 

@@ -210,6 +210,7 @@ def flip_average(frame: PoseFrame, of_mirror: PoseFrame) -> PoseFrame:
     mirror twin (the standard flip test of pose estimation) makes the result mirror-symmetric
     by construction: the flip average of a mirrored image is the mirror of the flip average.
     What only one run found (a person, a face) is used as it is, which keeps that symmetry.
+    The one exception: when the runs chose different people, the image's own run is kept.
 
     Args:
         frame: The models' output on the image.
@@ -230,9 +231,9 @@ def flip_average(frame: PoseFrame, of_mirror: PoseFrame) -> PoseFrame:
     elif back.detected:
         lm = (np.asarray(frame.landmarks, float) + back.landmarks) / 2.0
         wl = (np.asarray(frame.world_landmarks, float) + back.world_landmarks) / 2.0
-    face = _face_average(frame.face_matrix, back.face_matrix)
-    return PoseFrame(frame.t_ms, frame.width, frame.height, lm, wl, face,
-                     max(frame.people, back.people), frame.synthetic, flip_tested=True)
+    return replace(frame, landmarks=lm, world_landmarks=wl,
+                   face_matrix=_face_average(frame.face_matrix, back.face_matrix),
+                   people=max(frame.people, back.people), flip_tested=True)
 
 
 def _same_person(a: np.ndarray, b: np.ndarray, width: int, height: int) -> bool:

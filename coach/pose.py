@@ -128,10 +128,8 @@ class PoseTracker:
             # The tracked person's graph stays in VIDEO mode: its result is needed right away.
             # For the flip test it is a LIVE_STREAM graph waited for at once, which infers
             # without the GIL, so the image and its mirror image infer at the same time.
-            if concurrent and (flip_test or _pose_live):
-                self._single = _LiveGraph(lambda callback: _pose_task(pose_model, 1, callback))
-            else:
-                self._single = _pose_task(pose_model, 1)
+            live_pose = flip_test or _pose_live
+            self._single = self._side_graph(_pose_task, pose_model, 1) if live_pose else _pose_task(pose_model, 1)
             if num_poses > 1:
                 self._multi = self._side_graph(_pose_task, pose_model, num_poses)
             if self._face_model is not None:
