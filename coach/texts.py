@@ -42,5 +42,5 @@ def people_text(people: int) -> str:
 
 
 def tracking_text(reason: str | None) -> str:
-    """The status line for a tracking problem (a `coach.headpose.Tracking` value)."""
+    """The status line for a tracking problem (a `coach.angles.headpose.Tracking` value)."""
     return _TRACKING_TEXT.get(reason or "", TRACKING_LOST_TEXT)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Mapping
 
-from coach.engine import HoldRecord
-from coach.history import HistoryStore, SessionId
-from coach.report import ExerciseResult
+from coach.coaching.engine import HoldRecord
+from coach.store.history import HistoryStore, SessionId
+from coach.coaching.report import ExerciseResult
 
 
 def store_report(store: HistoryStore, report: Mapping[str, Any], *, started_at: datetime, source: str,
