@@ -34,9 +34,9 @@ from coach.options import (
 HANDLERS: dict[str, tuple[type, str]] = {
     "angles": (AnglesOptions, "coach.app.angles:angles_command"),
     "record": (RecordOptions, "coach.app.record:record_command"),
-    "exercises": (ExercisesOptions, "coach.coaching.exercise:exercises_command"),
+    "exercises": (ExercisesOptions, "coach.app.exercises:exercises_command"),
     "replay": (ReplayOptions, "coach.app.replay:replay_command"),
-    "cameras": (CamerasOptions, "coach.vision.cameras:cameras_command"),
+    "cameras": (CamerasOptions, "coach.app.cameras:cameras_command"),
     "run": (RunOptions, "coach.app.run:run_command"),
     "demo": (DemoOptions, "coach.app.demo:demo_command"),
     "history": (HistoryOptions, "coach.app.history:history_command"),

@@ -18,11 +18,11 @@ from coach.store.progress import (
     compute_progress,
     exercise_info,
     format_progress,
-    format_value,
     hold_peak,
     side_key,
 )
 from coach.store.progress_plot import plot_progress
+from coach.coaching.plan import format_value
 from coach.store.targets import suggest_targets
 
 

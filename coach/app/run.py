@@ -55,7 +55,8 @@ from coach.vision.pose_worker import open_worker
 from coach.coaching.report import SessionReport
 from coach.angles.setup_check import check_setup, mean_luminance
 from coach.vision.sources import Prefetched, Tracked
-from coach.store.targets import TargetSuggestion, choose_targets, load_profile
+from coach.coaching.plan import TargetSuggestion
+from coach.store.targets import choose_targets, load_profile
 
 # Frames a headless file run decodes ahead on a reader thread (see VideoFileSource.read_ahead).
 HEADLESS_READ_AHEAD = 2

@@ -11,7 +11,7 @@ what is allowed, e.g. ``lateral-flexion.toml: targets[0].axis: got 'tilt'; allow
 'roll', 'pitch', 'retraction'``.
 
 The models and their ranges are in `coach.coaching.exercise_model` (re-exported here);
-`exercises_command` is the `coach exercises` listing.
+`coach.app.exercises` prints them for `coach exercises`.
 
 Pure python: no mediapipe, no cv2, no clock.
 """
@@ -42,7 +42,6 @@ from coach.coaching.exercise_model import (  # noqa: F401  (re-exported: the exe
     other_side,
     side_label,
 )
-from coach.options import ExercisesOptions
 
 try:  # Python >= 3.11
     import tomllib
@@ -240,21 +239,3 @@ def load_exercise(exercise_id: str, extra_dir: str | Path | None = None) -> Exer
             return ex
     known = ", ".join(e.id for e in exercises)
     raise CoachError(f"unknown exercise {exercise_id!r}; known: {known} (see `coach exercises`)")
-
-
-def exercises_command(opts: ExercisesOptions) -> int:
-    """`coach exercises`: id, name, sides, reps, hold time, targets and form checks of each."""
-    for ex in list_exercises(opts.exercises_dir):
-        sides = ", ".join(side_label(s) or "center" for s in ex.sides)
-        targets = " and ".join(
-            f"{t.axis} {t.direction} >= {t.threshold:g}" + (f" (<= {t.max:g})" if t.max is not None else "")
-            + f" {AXIS_UNITS[t.axis]}"
-            for t in ex.targets
-        )
-        print(f"{ex.order}. {ex.id:<18} {ex.name}")
-        per_side = " per side" if len(ex.sides) > 1 else ""
-        print(f"   sides: {sides}; {ex.reps_per_side} reps{per_side}; hold {ex.hold_min_s:g}-{ex.hold_max_s:g} s")
-        print(f"   target: {targets}")
-        if ex.form:
-            print(f"   form checks: {', '.join(c.fault for c in ex.form)}")
-    return 0

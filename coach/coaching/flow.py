@@ -28,7 +28,7 @@ from coach.coaching.engine import EngineConfig, EngineView, Event
 from coach.coaching.exercise import Exercise
 from coach.coaching.report import ExerciseResult, ExerciseRun, SessionReport
 from coach.angles.setup_check import SetupCheck, SetupGate
-from coach.store.targets import TargetSuggestion
+from coach.coaching.plan import TargetSuggestion
 from coach.texts import CAMERA_STOPPED_TEXT, people_text, tracking_text
 
 # -- stages, timing, keys ------------------------------------------------------------------------
@@ -132,7 +132,7 @@ class Screen:
         calibration_problem: Why the calibration does not progress (the status line, else
             the tracker's hint, e.g. "Look straight ahead"), or None.
         exercise: The exercise of the instruction card.
-        targets: Its targets line (`coach.store.targets.TargetSuggestion.describe`), or "".
+        targets: Its targets line (`coach.coaching.plan.TargetSuggestion.describe`), or "".
         run: The exercise just ended (result and pain-stop cards).
         runs: The exercises started so far (summary).
     """

@@ -23,6 +23,7 @@ from typing import Callable, Iterable, Sequence
 from coach.coaching.engine import HoldRecord
 from coach.errors import CoachError
 from coach.coaching.exercise import AXIS_UNITS, load_exercise
+from coach.coaching.plan import format_value
 from coach.store.history import StoredRun, StoredSession
 
 SIDE_ORDER = ("right", "left", "center")
@@ -210,11 +211,6 @@ def _weeks(sessions: Iterable[StoredSession], until: date | None) -> tuple[WeekC
 
 
 # -- text ------------------------------------------------------------------------------------
-
-
-def format_value(value: float, unit: str) -> str:
-    """An angle with one decimal, a distance in cm with two (a tenth of a cm matters)."""
-    return f"{value:.2f}" if unit == "cm" else f"{value:.1f}"
 
 
 def format_progress(report: ProgressReport) -> str:

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import math
 import statistics
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Mapping, Protocol
 
@@ -40,7 +39,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from coach.errors import CoachError
 from coach.coaching.exercise import AXIS_LIMITS, AXIS_UNITS, Axis, Exercise, Target, load_exercise
 from coach.store.history import StoredRun, StoredSession
-from coach.store.progress import ProgressAxis, format_value, hold_peak
+from coach.coaching.plan import TargetSuggestion, format_value
+from coach.store.progress import ProgressAxis, hold_peak
 
 try:  # Python >= 3.11
     import tomllib
@@ -73,46 +73,6 @@ def targets_record(exercise: Exercise) -> dict[str, float]:
 
 
 # -- suggestions --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TargetSuggestion:
-    """The thresholds to use for one exercise, where they come from and why.
-
-    Attributes:
-        exercise_id: The exercise.
-        thresholds: ``{axis: threshold}`` for every target of the exercise.
-        defaults: The exercise file's thresholds, for comparison.
-        source: "default" (the file), "history" (suggested from past sessions) or "profile".
-        reason: One line for the person, e.g. "your last 3 sessions: median 62.0 deg ...".
-    """
-
-    exercise_id: str
-    thresholds: dict[str, float]
-    defaults: dict[str, float]
-    source: str
-    reason: str
-    units: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def changed(self) -> dict[str, float]:
-        """The thresholds that differ from the file's."""
-        return {a: v for a, v in self.thresholds.items() if v != self.defaults.get(a)}
-
-    def apply(self, exercise: Exercise) -> Exercise:
-        """The exercise with these thresholds (checked again by `Exercise.with_thresholds`)."""
-        return exercise.with_thresholds(self.changed) if self.changed else exercise
-
-    def describe(self) -> str:
-        """E.g. "Targets: yaw 65.1 deg (file: 60) - from your last 3 sessions: ..."."""
-        parts = []
-        for axis, value in self.thresholds.items():
-            unit = self.units.get(axis, "")
-            text = f"{axis} {format_value(value, unit)} {unit}".rstrip()
-            if value != self.defaults.get(axis):
-                text += f" (file: {format_value(self.defaults[axis], unit)})"
-            parts.append(text)
-        return f"Targets: {', '.join(parts)} - {self.reason}"
 
 
 def _defaults(exercise: Exercise) -> tuple[dict[str, float], dict[str, str]]:

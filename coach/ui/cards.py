@@ -74,7 +74,7 @@ def instruction_card(
     targets: str = "",
 ) -> Card:
     """The instruction screen before an exercise: what to do, the first side, the targets
-    (personal or suggested, `coach.store.targets.TargetSuggestion.describe`) and safety text."""
+    (personal or suggested, `coach.coaching.plan.TargetSuggestion.describe`) and safety text."""
     lines: list[str] = [instruction] if instruction else []
     per = "on each side" if side in ("right", "left") else "in total"
     times = "time" if reps_target == 1 else "times"

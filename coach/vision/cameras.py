@@ -10,7 +10,6 @@ from typing import Iterator
 import cv2
 
 from coach.errors import CoachError
-from coach.options import CamerasOptions
 
 
 @contextlib.contextmanager
@@ -88,14 +87,3 @@ def camera_open_error(index: int, cameras: list[CameraInfo]) -> CoachError:
     listed = ", ".join(str(c) for c in cameras)
     return CoachError(f"camera {index} did not open; cameras found: {listed}; "
                       f"pick one with --camera N (see `coach cameras`)")
-
-
-def cameras_command(opts: CamerasOptions) -> int:
-    """`coach cameras`: each camera's index and name, for ``--camera N``."""
-    cameras = list_cameras()
-    if not cameras:
-        print("no camera found; use `coach run --video FILE`, or try `coach demo`")
-        return 0
-    for cam in cameras:
-        print(f"{cam.index}\t{cam.name or '(no name)'}")
-    return 0
