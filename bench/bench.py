@@ -40,24 +40,22 @@ import os
 import resource
 import sys
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(REPO))
 
 import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-
-from coach.vision.capture import VideoFileSource  # noqa: E402
-from coach.vision.pose import PoseTracker  # noqa: E402 - sets the native log levels before mediapipe loads
-
 import mediapipe as mp  # noqa: E402  (bench only: the bare baseline must bypass coach.vision.pose)
+import numpy as np  # noqa: E402
 from mediapipe.tasks.python import BaseOptions, vision  # noqa: E402
 
+from coach.vision.capture import VideoFileSource  # noqa: E402
 from coach.vision.native import stderr_silenced  # noqa: E402
+from coach.vision.pose import PoseTracker  # noqa: E402 - sets the native log levels before mediapipe loads
 
 DEFAULT_VIDEO = REPO.parent / "shared" / "data" / "webcam_person_then_cartoon.mov"
 POSE_FILE = "pose_landmarker_full.task"
@@ -303,7 +301,8 @@ def section_breakdown(ctx: Context) -> None:
         "bare face num_faces=1": lambda: bare_face(ctx, num_faces=1),
         "bare face num_faces=2": lambda: bare_face(ctx, num_faces=2),
         "PoseTracker pose only, num_poses=1 (no census)": lambda: tracker_pipeline(ctx, use_face=False, num_poses=1),
-        "PoseTracker pose only, census every 10th frame": lambda: tracker_pipeline(ctx, use_face=False, census_every=10),
+        "PoseTracker pose only, census every 10th frame":
+            lambda: tracker_pipeline(ctx, use_face=False, census_every=10),
         "PoseTracker pose + face every 2nd frame": lambda: tracker_pipeline(ctx, use_face=True, face_every=2),
     })
     print_table(results, f"bare pose {w}x{h} num_poses=2")
@@ -355,13 +354,13 @@ def headless_run(ctx: Context, *, use_face: bool, record: bool, mode: str = "pro
     """
     import tempfile
 
-    from coach.ui.audio import AudioCues, NullBackend
-    from coach.coaching.exercise import list_exercises
-    from coach.store.history import NullHistory
-    from coach.vision.pose_worker import PoseWorker
-    from coach.ui.display import VideoOut
-    from coach.coaching.flow import HEADLESS_TIMING
     from coach.app.run import HEADLESS_READ_AHEAD, RUN_FACE_EVERY, SessionConfig, run_session
+    from coach.coaching.exercise import list_exercises
+    from coach.coaching.flow import HEADLESS_TIMING
+    from coach.store.history import NullHistory
+    from coach.ui.audio import AudioCues, NullBackend
+    from coach.ui.display import VideoOut
+    from coach.vision.pose_worker import PoseWorker
     from coach.vision.sources import Prefetched
 
     face_model = ctx.face_model if use_face else None
@@ -395,8 +394,8 @@ def headless_run(ctx: Context, *, use_face: bool, record: bool, mode: str = "pro
 
 def run_settings(ctx: Context) -> str:
     """The settings the `run` numbers are for, read from the objects the run builds."""
-    from coach.vision.pose_worker import PoseWorker
     from coach.app.run import HEADLESS_READ_AHEAD, RUN_FACE_EVERY
+    from coach.vision.pose_worker import PoseWorker
 
     with PoseWorker(ctx.pose_model, ctx.face_model, face_every=RUN_FACE_EVERY) as worker:
         settings = ", ".join(f"{k}={v}" for k, v in worker.settings.items())

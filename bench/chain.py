@@ -14,10 +14,10 @@ import json
 import time
 
 from coach.angles.body import BodyFeatures
+from coach.angles.headpose import HeadTracker
 from coach.coaching.chain import Coach
 from coach.coaching.engine import Engine
 from coach.coaching.exercise import load_exercise
-from coach.angles.headpose import HeadTracker
 from coach.landmarks import PoseFrame
 from coach.sim.motion import session_script
 
@@ -52,7 +52,8 @@ def main() -> None:
     for use_face in (False, True):
         tracker = HeadTracker(use_face=use_face)
         ms, angles = _cpu_ms_per_frame(tracker.update, frames)
-        print(f"  HeadTracker ({'fused' if use_face else 'pose-only'}){' ' * (10 if use_face else 6)}  {ms:7.2f} ms/frame")
+        label = f"HeadTracker ({'fused' if use_face else 'pose-only'})"
+        print(f"  {label:<31} {ms:7.2f} ms/frame")
     body_ms, bodies = _cpu_ms_per_frame(BodyFeatures.from_frame, frames)
     print(f"  BodyFeatures.from_frame         {body_ms:7.2f} ms/frame")
 

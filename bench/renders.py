@@ -34,10 +34,16 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from coach.angles.correction import MEASURED, NO_CORRECTION, AngleCorrection, Corrections  # noqa: E402
-from coach.sim.groundtruth import (  # noqa: E402
-    BANDS, RenderSample, band_stats, evaluate, flip_tested, reported_pairs, run_renders,
-)
 from coach.landmarks import PoseFrame  # noqa: E402
+from coach.sim.groundtruth import (  # noqa: E402
+    BANDS,
+    RenderSample,
+    band_stats,
+    evaluate,
+    flip_tested,
+    reported_pairs,
+    run_renders,
+)
 
 
 def load_samples(renders_dir: Path, model_dir: Path, cache: Path | None) -> list[RenderSample]:
@@ -81,10 +87,12 @@ def print_tables(samples: list[RenderSample], corrections: Corrections | dict[st
                       f"{st.cross:>5.1f}  {fmt(st.mirror):>15}")
             if calibrated:
                 torso = max(abs(r.torso_yaw_deg) for r in results)
-                print(f"  {'':<5} {'':<5} (largest torso yaw measured: {torso:.1f} deg; the renders' torso never turns)")
+                print(f"  {'':<5} {'':<5} (largest torso yaw measured: {torso:.1f} deg;"
+                      " the renders' torso never turns)")
             if use_face:
                 used = sum(r.source == "face" for r in results if r.tracked)
-                print(f"  {'':<5} {'':<5} (face matrix used on {used} of {sum(r.tracked for r in results)} tracked images)")
+                tracked = sum(r.tracked for r in results)
+                print(f"  {'':<5} {'':<5} (face matrix used on {used} of {tracked} tracked images)")
 
 
 def leave_one_out(samples: list[RenderSample], ridge: float) -> dict[str, Corrections]:

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from enum import IntEnum
 from pathlib import Path
-from typing import IO, Iterable, Iterator
+from typing import IO
 
 import numpy as np
 
@@ -143,7 +144,7 @@ class PoseFrame:
         return out
 
     @classmethod
-    def from_json(cls, obj: dict) -> "PoseFrame":
+    def from_json(cls, obj: dict) -> PoseFrame:
         """Build a frame from one landmark-log object.
 
         Raises:
@@ -171,7 +172,7 @@ class PoseFrame:
             flip_tested=obj.get("flip_test") is True,
         )
 
-    def mirrored(self) -> "PoseFrame":
+    def mirrored(self) -> PoseFrame:
         """The same frame as the model would see it in a horizontally flipped image.
 
         x is reflected and the person's left/right landmarks swap, so a head turned to the

@@ -6,8 +6,8 @@ files' defaults say the same thing. Pure python.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping
 
 SAFETY_TEXT: tuple[str, ...] = (
     "Check with a physician before starting these exercises.",

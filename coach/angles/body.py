@@ -84,7 +84,7 @@ class BodyFeatures:
         return getattr(self, f"{side}_hand_behind_head", None)
 
     @classmethod
-    def from_frame(cls, frame: PoseFrame | None, neutral: "BodyNeutral | None" = None) -> "BodyFeatures":
+    def from_frame(cls, frame: PoseFrame | None, neutral: BodyNeutral | None = None) -> BodyFeatures:
         """Measure the features of one frame (all ``None`` when there is no usable person).
 
         Args:
@@ -108,7 +108,7 @@ class BodyNeutral:
     left_shoulder_elev_cm: float
 
     @classmethod
-    def from_features(cls, samples: Iterable[BodyFeatures]) -> "BodyNeutral | None":
+    def from_features(cls, samples: Iterable[BodyFeatures]) -> BodyNeutral | None:
         """Median elevations over calibration frames; None if either side was never measured."""
         right, left = [], []
         for f in samples:

@@ -67,13 +67,13 @@ class AngleCorrection:
             raise ValueError(f"coef must be {len(FEATURE_NAMES)} rows of 3, got shape {shape}")
 
     @classmethod
-    def identity(cls) -> "AngleCorrection":
+    def identity(cls) -> AngleCorrection:
         """The correction that changes nothing (for ideal, synthetic landmarks)."""
         return cls(tuple(map(tuple, _IDENTITY_COEF.tolist())))
 
     @classmethod
     def fit(cls, reported_deg: np.ndarray, truth_deg: np.ndarray, ridge: float = 0.1,
-            symmetric: bool = False) -> "AngleCorrection":
+            symmetric: bool = False) -> AngleCorrection:
         """Fit the map to pairs of reported and true ``(n, 3)`` yaw/roll/pitch (degrees).
 
         Ridge regression toward the identity: with few measurements the map stays close to
@@ -127,9 +127,9 @@ class Corrections:
 
     face: AngleCorrection
     pose: AngleCorrection
-    flip_tested: "Corrections | None" = None
+    flip_tested: Corrections | None = None
 
-    def for_frame(self, flip_tested: bool) -> "Corrections":
+    def for_frame(self, flip_tested: bool) -> Corrections:
         """The corrections for a frame: ``flip_tested`` frames have their own, when given.
 
         A flip-tested frame (`coach.landmarks.flip_average`) is the average of the models'

@@ -12,7 +12,8 @@ Pure Python/numpy: no mediapipe, no cv2, no clock.
 from __future__ import annotations
 
 import math
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 
 class ScalarFilter(Protocol):

@@ -26,6 +26,7 @@ import numpy as np
 
 from coach.angles.correction import MEASURED, NO_CORRECTION, Corrections
 from coach.angles.headfit import face_head_axes, pose_head_axes
+from coach.angles.torso import Shoulders, torso_axes
 from coach.landmarks import NUM_POSE_LANDMARKS, Landmark, PoseFrame
 from coach.rotations import (
     MP_TO_GL,
@@ -33,8 +34,6 @@ from coach.rotations import (
     head_rotation_angles,
     rotation_angle_deg,
 )
-from coach.angles.torso import Shoulders, torso_axes
-
 
 #: What the angles are relative to: the shoulders (the default; what coaching uses) or the
 #: camera (for face-only pictures and for comparing with head-pose datasets).

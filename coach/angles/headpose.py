@@ -27,6 +27,7 @@ import numpy as np
 
 from coach.angles.correction import MEASURED, Corrections
 from coach.angles.filters import FilterFactory, one_euro, pass_through
+from coach.angles.headfit import HEAD_MODEL_M  # noqa: F401  (re-exported)
 from coach.angles.headframe import (  # noqa: F401  (re-exported: the head-angle stage's public API)
     EAR_FORWARD_OF_SHOULDERS_M,
     FACE_MAX_DISAGREEMENT_DEG,
@@ -39,7 +40,7 @@ from coach.angles.headframe import (  # noqa: F401  (re-exported: the head-angle
     head_angles,
     measure,
 )
-from coach.angles.headfit import HEAD_MODEL_M  # noqa: F401  (re-exported)
+from coach.angles.torso import foreshortening_yaw_deg, torso_axes
 from coach.landmarks import PoseFrame
 from coach.rotations import (  # noqa: F401  (re-exported)
     MP_TO_GL,
@@ -50,7 +51,6 @@ from coach.rotations import (  # noqa: F401  (re-exported)
     rotation_angle_deg,
     rotation_from_vector,
 )
-from coach.angles.torso import foreshortening_yaw_deg, torso_axes
 
 __all__ = ["HEAD_MODEL_M", "HeadAngles", "HeadMeasurement", "HeadTracker", "Reference", "Tracking",
            "axis_rotation", "head_angles", "head_rotation", "head_rotation_angles", "measure",

@@ -77,7 +77,7 @@ class Shoulders:
     depth_yaw_deg: float
 
     @classmethod
-    def from_frame(cls, frame: PoseFrame) -> "Shoulders | None":
+    def from_frame(cls, frame: PoseFrame) -> Shoulders | None:
         """The shoulders of a frame, or None when they are missing or degenerate."""
         lm, wl = frame.landmarks, frame.world_landmarks
         if lm is None or wl is None:

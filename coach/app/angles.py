@@ -14,18 +14,19 @@ from __future__ import annotations
 import csv
 import math
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Iterable
+from typing import IO
 
 import cv2
 from tqdm import tqdm
 
-from coach.vision.capture import open_source
-from coach.errors import CoachError
 from coach.angles.headpose import HeadAngles, HeadTracker
+from coach.errors import CoachError
 from coach.landmarks import PoseFrame
 from coach.options import AnglesOptions
 from coach.outputs import check_writable
+from coach.vision.capture import open_source
 from coach.vision.pose import open_tracker
 
 CSV_HEADER = ("t_ms", "yaw_deg", "roll_deg", "pitch_deg", "retraction_cm", "confidence", "tracking")

@@ -8,24 +8,24 @@ model, through the same flow, engine, overlay and sound.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from coach.sim import motion
-from coach.ui.audio import AudioCues, NullBackend, make_audio
-from coach.vision.capture import FrameSource, Sample
-from coach.ui.display import VideoOut, Window, check_video_out
-from coach.errors import CoachError
+from coach.app.run import SessionConfig, finish_command, load_exercises, run_session
 from coach.coaching.flow import HEADLESS_TIMING, FlowTiming
-from coach.store.history import NullHistory
+from coach.errors import CoachError
 from coach.options import DemoOptions
 from coach.outputs import check_writable
-from coach.ui.overlay import draw_stick_figure
-from coach.app.run import SessionConfig, finish_command, load_exercises, run_session
+from coach.sim import motion
 from coach.sim.synthetic import Camera
+from coach.store.history import NullHistory
+from coach.ui.audio import AudioCues, NullBackend, make_audio
+from coach.ui.display import VideoOut, Window, check_video_out
+from coach.ui.overlay import draw_stick_figure
+from coach.vision.capture import FrameSource, Sample
 
 #: The mistake the demo makes once per exercise: a form fault the coach must catch.
 DEMO_MISTAKES: Mapping[str, str] = MappingProxyType({

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Sequence
 
-from coach.errors import CoachError
 from coach.coaching.exercise import load_exercise
-from coach.store.history import HistoryStore, StoredSession, delete_history, resolve_db_path
+from coach.coaching.plan import format_value
+from coach.errors import CoachError
 from coach.options import ExportOptions, HistoryOptions, ProgressOptions
+from coach.store.history import HistoryStore, StoredSession, delete_history, resolve_db_path
 from coach.store.progress import (
     ProgressAxis,
     compute_progress,
@@ -22,7 +23,6 @@ from coach.store.progress import (
     side_key,
 )
 from coach.store.progress_plot import plot_progress
-from coach.coaching.plan import format_value
 from coach.store.targets import suggest_targets
 
 
@@ -65,7 +65,7 @@ def format_history_table(
                 value = hold_peak(hold, axis) if hold.counted else None
                 if value is not None:
                     peaks[hold.side] = max(peaks.get(hold.side, 0.0), value)
-            best = _side_pair(peaks, lambda v: format_value(v, axis.unit))
+            best = _side_pair(peaks, lambda v, unit=axis.unit: format_value(v, unit))
             reps = _side_pair(run.reps, lambda v: str(int(v)))
             status = s.status if run.finished else f"{s.status}*"
             rows.append((when, run.exercise_id, status, reps,

@@ -7,17 +7,17 @@ stopped with Ctrl-C, or cut short by a lost camera, is still a valid log up to t
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from tqdm import tqdm
 
-from coach.vision.capture import CameraLost, CameraSource, FrameSource, Sample, open_source
 from coach.errors import CoachError
 from coach.landmarks import write_log
 from coach.options import RecordOptions
 from coach.outputs import check_writable
+from coach.vision.capture import CameraLost, CameraSource, FrameSource, Sample, open_source
 from coach.vision.pose import open_tracker
 
 

@@ -8,8 +8,8 @@ as JSON.
 from __future__ import annotations
 
 from coach.coaching.chain import Coach
-from coach.errors import CoachError
 from coach.coaching.exercise import load_exercise
+from coach.errors import CoachError
 from coach.landmarks import read_log
 from coach.options import ReplayOptions
 from coach.outputs import check_writable, write_json

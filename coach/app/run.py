@@ -16,18 +16,15 @@ through the flow like any other, so it is still saved and summarised.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from coach.ui.audio import AudioCues, NullBackend, make_audio
-from coach.vision.capture import CameraSource, FrameSource, Sample, VideoFileSource
+from coach.angles.setup_check import check_setup, mean_luminance
 from coach.coaching.chain import Reader
-from coach.ui.display import Look, VideoOut, Window, check_video_out, draw_job, draw_summary
-from coach.errors import CoachError
 from coach.coaching.exercise import Exercise, list_exercises, load_exercise
 from coach.coaching.flow import (
     HEADLESS_TIMING,
@@ -47,16 +44,19 @@ from coach.coaching.flow import (
     StartExercise,
     ToggleMute,
 )
-from coach.store.history import HistoryWriter, SafeHistory, record_events
+from coach.coaching.plan import TargetSuggestion
+from coach.coaching.report import SessionReport
+from coach.errors import CoachError
 from coach.options import RunOptions
 from coach.outputs import check_writable, write_json
-from coach.ui.overlay import with_status_line
-from coach.vision.pose_worker import open_worker
-from coach.coaching.report import SessionReport
-from coach.angles.setup_check import check_setup, mean_luminance
-from coach.vision.sources import Prefetched, Tracked
-from coach.coaching.plan import TargetSuggestion
+from coach.store.history import HistoryWriter, SafeHistory, record_events
 from coach.store.targets import choose_targets, load_profile
+from coach.ui.audio import AudioCues, NullBackend, make_audio
+from coach.ui.display import Look, VideoOut, Window, check_video_out, draw_job, draw_summary
+from coach.ui.overlay import with_status_line
+from coach.vision.capture import CameraSource, FrameSource, Sample, VideoFileSource
+from coach.vision.pose_worker import open_worker
+from coach.vision.sources import Prefetched, Tracked
 
 # Frames a headless file run decodes ahead on a reader thread (see VideoFileSource.read_ahead).
 HEADLESS_READ_AHEAD = 2

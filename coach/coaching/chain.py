@@ -21,15 +21,15 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import deque
-from dataclasses import dataclass
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from coach.angles.body import BodyFeatures, BodyNeutral
+from coach.angles.headpose import HeadAngles, HeadTracker
 from coach.coaching.engine import Engine, EngineConfig, EngineView, Event, usable
 from coach.coaching.exercise import Exercise
-from coach.angles.headpose import HeadAngles, HeadTracker
-from coach.landmarks import PoseFrame
 from coach.coaching.report import ExerciseResult
+from coach.landmarks import PoseFrame
 
 #: How much body history is kept while the head calibrates; the body's neutral is the median
 #: of these frames, i.e. of the same steady seconds the head calibration uses.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from coach.angles.body import BodyFeatures
+from coach.angles.headpose import HeadAngles
 from coach.coaching.engine_types import Gauge
 from coach.coaching.exercise_model import (
     AXIS_LIMITS,
@@ -23,7 +24,6 @@ from coach.coaching.exercise_model import (
     ShoulderHike,
     other_side,
 )
-from coach.angles.headpose import HeadAngles
 
 _AXIS_FIELD = {"yaw": "yaw_deg", "roll": "roll_deg", "pitch": "pitch_deg", "retraction": "retraction_cm"}
 

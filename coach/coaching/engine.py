@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from coach.angles.body import BodyFeatures
+from coach.angles.headpose import HeadAngles
 from coach.coaching.checks import (  # noqa: F401  (MIN_CONFIDENCE and usable are re-exported)
     MIN_CONFIDENCE,
     Debounced,
@@ -37,7 +38,6 @@ from coach.coaching.engine_types import (  # noqa: F401  (re-exported: callers i
     Priority,
 )
 from coach.coaching.exercise import Exercise, other_side, side_label
-from coach.angles.headpose import HeadAngles
 from coach.coaching.prompts import fill, phase_guidance
 from coach.coaching.safety import CircleGuard
 
@@ -223,7 +223,8 @@ class Engine:
             self._reset_detectors()
             self._phase = Phase.READY
             self._last_ok_ms = t_ms
-            events.append(Event(EventKind.CALIBRATED, t_ms, message="Calibrated. " + self._fmt(self.exercise.messages.go)))
+            events.append(Event(EventKind.CALIBRATED, t_ms,
+                                message="Calibrated. " + self._fmt(self.exercise.messages.go)))
 
         if not usable_now:
             return events + self._tracking_gap(t_ms)
@@ -461,7 +462,8 @@ class Engine:
         events = [Event(EventKind.REP_COUNTED, t_ms, side=side, value=float(n), message=text)]
         self._flash_message(t_ms, text, Priority.PRAISE)
         if n >= total:
-            events.append(Event(EventKind.SIDE_DONE, t_ms, side=side, message=f"{side_label(side) or 'All'} reps done".strip()))
+            events.append(Event(EventKind.SIDE_DONE, t_ms, side=side,
+                                message=f"{side_label(side) or 'All'} reps done".strip()))
         if self.side is None:
             self._phase = Phase.FINISHED
             events.append(Event(EventKind.EXERCISE_DONE, t_ms, message=f"{self.exercise.name}: done, well done!"))

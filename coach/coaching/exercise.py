@@ -27,7 +27,6 @@ from typing import Any
 from platformdirs import user_config_dir
 from pydantic import BaseModel, ValidationError
 
-from coach.errors import CoachError
 from coach.coaching.exercise_model import (  # noqa: F401  (re-exported: the exercise stage's public API)
     AXIS_LIMITS,
     AXIS_UNITS,
@@ -42,6 +41,7 @@ from coach.coaching.exercise_model import (  # noqa: F401  (re-exported: the exe
     other_side,
     side_label,
 )
+from coach.errors import CoachError
 
 try:  # Python >= 3.11
     import tomllib
@@ -140,7 +140,7 @@ def _describe(err: dict[str, Any]) -> str:
     if kind in ("too_short", "too_long"):
         return f"{where}: {err.get('msg', '')}"
     msg = str(err.get("msg", "")).removeprefix("Value error, ")
-    if kind.endswith("_type") or kind.endswith("_parsing"):
+    if kind.endswith(("_type", "_parsing")):
         return f"{where}: got {got!r}; {msg.lower()}"
     # Cross-field checks (model validators) have no location of their own; their message
     # names the fields involved.
@@ -166,10 +166,10 @@ def parse_exercise(text: str, source: str) -> Exercise:
     except ValidationError as exc:
         errors = exc.errors()
         # A bad item also makes its enclosing list "too short"; report the cause, not that echo.
-        errors = [
-            e for e in errors
-            if not any(o is not e and tuple(o["loc"])[: len(e["loc"])] == tuple(e["loc"]) and len(o["loc"]) > len(e["loc"]) for o in errors)
-        ] or errors
+        def inside(o: Any, e: Any) -> bool:
+            return tuple(o["loc"])[: len(e["loc"])] == tuple(e["loc"]) and len(o["loc"]) > len(e["loc"])
+
+        errors = [e for e in errors if not any(o is not e and inside(o, e) for o in errors)] or errors
         more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
         raise CoachError(f"exercise file {source}: {_describe(errors[0])}{more}") from None
     stem = Path(source).name.removesuffix(".toml")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import string
 from collections.abc import Mapping
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -70,11 +70,12 @@ class Target(_Frozen):
     max: float | None = Field(default=None, gt=0, le=90)
 
     @model_validator(mode="after")
-    def _ranges(self) -> "Target":
+    def _ranges(self) -> Target:
         lo, hi = AXIS_LIMITS[self.axis]
         limit = max(abs(lo), abs(hi))
         if self.threshold > limit:
-            raise ValueError(f"threshold {self.threshold:g} is beyond the {self.axis} range; allowed: 0 < threshold <= {limit:g}")
+            raise ValueError(f"threshold {self.threshold:g} is beyond the {self.axis} range; "
+                             f"allowed: 0 < threshold <= {limit:g}")
         if self.max is not None and not self.threshold < self.max <= limit:
             raise ValueError(f"max {self.max:g} must be > threshold ({self.threshold:g}) and <= {limit:g}")
         if self.hysteresis >= self.threshold:
@@ -113,7 +114,7 @@ class NeutralZone(_Frozen):
     retraction: float | None = Field(default=None, gt=0, le=3)
 
     @model_validator(mode="after")
-    def _not_empty(self) -> "NeutralZone":
+    def _not_empty(self) -> NeutralZone:
         if not self.limits():
             raise ValueError("needs at least one axis (yaw, roll, pitch or retraction) with its +/- limit")
         return self
@@ -150,7 +151,7 @@ class AngleLimit(_FormCheck):
     max: float | None = Field(default=None, ge=-90, le=90)
 
     @model_validator(mode="after")
-    def _bounds(self) -> "AngleLimit":
+    def _bounds(self) -> AngleLimit:
         if self.min is None and self.max is None:
             raise ValueError("needs min, max or both")
         if self.min is not None and self.max is not None and self.min >= self.max:
@@ -181,7 +182,7 @@ class HandBehindHead(_FormCheck):
 
 
 FormCheck = Annotated[
-    Union[AngleLimit, ShoulderHike, ArmDown, HandBehindHead], Field(discriminator="check")
+    AngleLimit | ShoulderHike | ArmDown | HandBehindHead, Field(discriminator="check")
 ]
 
 
@@ -228,7 +229,7 @@ class Exercise(_Frozen):
     messages: Messages
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Exercise":
+    def _consistent(self) -> Exercise:
         if self.hold_min_s > self.hold_max_s:
             raise ValueError(f"hold_min_s ({self.hold_min_s:g}) must be <= hold_max_s ({self.hold_max_s:g})")
         if len(set(self.sides)) != len(self.sides):
@@ -263,7 +264,7 @@ class Exercise(_Frozen):
         """
         return target.hysteresis + self.neutral.limits().get(target.axis, 0.0), target.safe_max
 
-    def with_thresholds(self, thresholds: Mapping[str, float]) -> "Exercise":
+    def with_thresholds(self, thresholds: Mapping[str, float]) -> Exercise:
         """Return a copy with personal target thresholds, e.g. ``{"yaw": 50.0}``.
 
         Used for personal/adaptive targets. A threshold may be lowered freely (limited motion)

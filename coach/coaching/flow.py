@@ -18,17 +18,17 @@ Pure: no cv2, no clock.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 from types import MappingProxyType
-from typing import Mapping, Sequence, Union
 
+from coach.angles.setup_check import SetupCheck, SetupGate
 from coach.coaching.chain import Coach, LostTime, Reading
 from coach.coaching.engine import EngineConfig, EngineView, Event
 from coach.coaching.exercise import Exercise
-from coach.coaching.report import ExerciseResult, ExerciseRun, SessionReport
-from coach.angles.setup_check import SetupCheck, SetupGate
 from coach.coaching.plan import TargetSuggestion
+from coach.coaching.report import ExerciseResult, ExerciseRun, SessionReport
 from coach.texts import CAMERA_STOPPED_TEXT, people_text, tracking_text
 
 # -- stages, timing, keys ------------------------------------------------------------------------
@@ -212,7 +212,8 @@ class Show:
     screen: Screen
 
 
-Action = Union[Recalibrate, SaveCalibration, StartExercise, Coached, FinishExercise, ToggleMute, EndSession, Show]
+Action = (Recalibrate | SaveCalibration | StartExercise | Coached | FinishExercise | ToggleMute | EndSession
+          | Show)
 
 
 # -- the flow ----------------------------------------------------------------------------------------

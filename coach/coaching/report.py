@@ -93,7 +93,7 @@ class ExerciseResult:
         tracking_lost_s: float = 0.0,
         duration_s: float | None = None,
         calibrated: bool = True,
-    ) -> "ExerciseResult":
+    ) -> ExerciseResult:
         """Summarise one exercise's engine events.
 
         Args:
@@ -126,7 +126,7 @@ class ExerciseResult:
                    tuple(faults), tracking_lost_s, calibrated, duration_s,
                    AXIS_UNITS[exercise.main_target.axis])
 
-    def with_tracking_lost(self, tracking_lost_s: float) -> "ExerciseResult":
+    def with_tracking_lost(self, tracking_lost_s: float) -> ExerciseResult:
         """The same result over another span of tracking-lost time (a session's whole count)."""
         return replace(self, tracking_lost_s=tracking_lost_s)
 
@@ -158,7 +158,8 @@ class ExerciseResult:
         lines = [f"{self.name or self.exercise_id} ({self.exercise_id}): {rep_txt}"]
         counted = sum(1 for h in self.holds if h.counted)
         peak_txt = ", ".join(f"{side_label(s) or 'best'} {v:.1f} {self.unit}" for s, v in self.best_by_side().items())
-        lines.append(f"  holds: {len(self.holds)} ({counted} counted)" + (f"; best range: {peak_txt}" if peak_txt else ""))
+        best = f"; best range: {peak_txt}" if peak_txt else ""
+        lines.append(f"  holds: {len(self.holds)} ({counted} counted){best}")
         if self.faults:
             kinds = Counter(f.kind for f in self.faults)
             lines.append("  form: " + ", ".join(f"{k} x{n}" for k, n in kinds.most_common()))

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.vision.capture import ImageSource
 from coach.angles.correction import MEASURED, NO_CORRECTION, Corrections
 from coach.angles.headpose import HeadTracker, head_angles, measure
 from coach.landmarks import PoseFrame, flip_average
+from coach.vision.capture import ImageSource
 from coach.vision.pose import open_tracker
 
 #: Frames per image (a still video): the landmarks settle after the second frame.

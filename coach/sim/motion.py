@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal, Union
+from typing import Literal
 
 import numpy as np
 
@@ -88,7 +88,7 @@ class Circle:
         return replace(base, **{axis: lat, "pitch_deg": pitch})
 
 
-Segment = Union[Move, Hold, Dropout, Circle]
+Segment = Move | Hold | Dropout | Circle
 
 
 def _ease(x: float) -> float:
@@ -122,7 +122,7 @@ class Script:
     segments: tuple[Segment, ...]
     start: BodyPose = REST
 
-    def __add__(self, other: "Script") -> "Script":
+    def __add__(self, other: Script) -> Script:
         return Script(self.segments + other.segments, self.start)
 
     @property

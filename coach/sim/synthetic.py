@@ -174,16 +174,16 @@ class Noise:
     face_cm: float = 0.03
 
     @classmethod
-    def none(cls) -> "Noise":
+    def none(cls) -> Noise:
         """No noise at all: exact projections."""
         return cls(**{name: 0.0 for name in cls.__dataclass_fields__})
 
-    def scaled(self, factor: float) -> "Noise":
+    def scaled(self, factor: float) -> Noise:
         """The same noise with every standard deviation multiplied by `factor`."""
         return Noise(**{k: v * factor for k, v in self.__dict__.items()})
 
 
-_HEAD_IDS = tuple(range(0, 11))
+_HEAD_IDS = tuple(range(11))
 _ARM_IDS = tuple(range(13, 23))
 
 

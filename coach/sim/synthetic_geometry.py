@@ -165,7 +165,7 @@ def roll_picture(v: np.ndarray, roll_deg: float) -> np.ndarray:
     return out
 
 
-def torso_in_camera(camera: "Camera") -> np.ndarray:
+def torso_in_camera(camera: Camera) -> np.ndarray:
     """The torso triad (rows: left, up, forward) in MediaPipe camera axes."""
     torso = _FACING_CAMERA
     # The whole body turned to the person's right: the chest swings toward their right.

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, NewType, Protocol
+from typing import Any, NewType, Protocol
 
 from coach.coaching.engine import Event, EventKind, HoldRecord
+from coach.coaching.report import ExerciseResult
 from coach.store.history_db import (  # noqa: F401  (re-exported: the history stage's public API)
     DATA_DIR_ENV,
     DB_FILENAME,
@@ -37,7 +39,6 @@ from coach.store.history_db import (  # noqa: F401  (re-exported: the history st
     resolve_db_path,
 )
 from coach.store.history_read import StoredRun, StoredSession, read_sessions
-from coach.coaching.report import ExerciseResult
 
 SessionId = NewType("SessionId", int)
 ExerciseRunId = NewType("ExerciseRunId", int)
@@ -104,7 +105,7 @@ class HistoryStore:
     # -- opening ---------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, data_dir: Path | None = None, *, timeout_s: float = 3.0) -> "HistoryStore":
+    def open(cls, data_dir: Path | None = None, *, timeout_s: float = 3.0) -> HistoryStore:
         """Open (creating and migrating if needed) the history in ``data_dir``.
 
         Args:
@@ -124,7 +125,7 @@ class HistoryStore:
         except sqlite3.Error:
             pass
 
-    def __enter__(self) -> "HistoryStore":
+    def __enter__(self) -> HistoryStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -338,7 +339,7 @@ class SafeHistory:
         self._failed = store is None
 
     @classmethod
-    def open(cls, data_dir: Path | None = None, *, timeout_s: float = 3.0) -> "SafeHistory":
+    def open(cls, data_dir: Path | None = None, *, timeout_s: float = 3.0) -> SafeHistory:
         """Open the store; on failure, a history that stores nothing and knows why."""
         try:
             return cls(HistoryStore.open(data_dir, timeout_s=timeout_s))

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any
 
 from coach.coaching.engine import HoldRecord
-from coach.store.history_db import INTERRUPTED
 from coach.coaching.report import TimedEvent, best_by_side, hold_json
-
+from coach.store.history_db import INTERRUPTED
 
 #: A safety event or a form fault of one exercise run, as stored.
 StoredEvent = TimedEvent

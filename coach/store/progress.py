@@ -16,14 +16,14 @@ No clock: the caller passes the day to count adherence up to.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Callable, Iterable, Sequence
 
 from coach.coaching.engine import HoldRecord
-from coach.errors import CoachError
 from coach.coaching.exercise import AXIS_UNITS, load_exercise
 from coach.coaching.plan import format_value
+from coach.errors import CoachError
 from coach.store.history import StoredRun, StoredSession
 
 SIDE_ORDER = ("right", "left", "center")

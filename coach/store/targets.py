@@ -30,16 +30,17 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Mapping, Protocol
+from typing import Annotated, Any, Protocol
 
 from platformdirs import user_config_dir
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from coach.errors import CoachError
 from coach.coaching.exercise import AXIS_LIMITS, AXIS_UNITS, Axis, Exercise, Target, load_exercise
-from coach.store.history import StoredRun, StoredSession
 from coach.coaching.plan import TargetSuggestion, format_value
+from coach.errors import CoachError
+from coach.store.history import StoredRun, StoredSession
 from coach.store.progress import ProgressAxis, hold_peak
 
 try:  # Python >= 3.11

@@ -15,10 +15,11 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from types import MappingProxyType
-from typing import Callable, Iterable, Mapping, Protocol, Sequence, TextIO
+from typing import Protocol, TextIO
 
 import numpy as np
 
@@ -298,7 +299,7 @@ class AudioCues:
             self._thread.join(timeout_s)
         self.backend.close()
 
-    def __enter__(self) -> "AudioCues":
+    def __enter__(self) -> AudioCues:
         return self
 
     def __exit__(self, *exc) -> None:

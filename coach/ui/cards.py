@@ -5,8 +5,8 @@ to show and `coach.ui.overlay.render_card` draws it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from coach.coaching.engine import Priority
 from coach.coaching.exercise import side_label

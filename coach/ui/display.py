@@ -8,19 +8,19 @@ import os
 import queue
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Callable
 
 import cv2
 import numpy as np
 
-from coach.ui import overlay
-from coach.errors import CoachError
 from coach.coaching.flow import Key, Screen, Stage, key_for
+from coach.errors import CoachError
 from coach.landmarks import PoseFrame
 from coach.outputs import check_writable
+from coach.ui import overlay
 
 
 class Window:

@@ -5,8 +5,8 @@ pixels, translucent panels and outlined, wrapped text. OpenCV only; used by `coa
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Mapping, Sequence
 
 import cv2
 import numpy as np

@@ -27,6 +27,9 @@ import math
 import cv2
 import numpy as np
 
+from coach.coaching.engine import EngineView, Priority
+from coach.landmarks import MIN_VISIBILITY, Landmark, PoseFrame
+from coach.texts import TRACKING_LOST_TEXT
 from coach.ui.cards import (  # noqa: F401  (re-exported: callers import the cards from here)
     Card,
     calibration_card,
@@ -60,9 +63,6 @@ from coach.ui.drawing import (
 from coach.ui.drawing import GREEN as GREEN
 from coach.ui.drawing import ORANGE as ORANGE
 from coach.ui.drawing import RED as RED
-from coach.coaching.engine import EngineView, Priority
-from coach.landmarks import MIN_VISIBILITY, Landmark, PoseFrame
-from coach.texts import TRACKING_LOST_TEXT
 from coach.ui.widgets import (  # noqa: F401  (OverlayStatus and gauge_fraction are re-exported)
     OverlayStatus,
     draw_centered_banner,

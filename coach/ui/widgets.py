@@ -7,13 +7,15 @@ together.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping, Sequence
 
 import cv2
 import numpy as np
 
+from coach.coaching.engine import EngineView, Gauge, Message
+from coach.coaching.exercise import side_label
 from coach.ui.drawing import (
     BLACK,
     DARK,
@@ -29,8 +31,6 @@ from coach.ui.drawing import (
     text_size,
     wrap,
 )
-from coach.coaching.engine import EngineView, Gauge, Message
-from coach.coaching.exercise import side_label
 
 
 @dataclass(frozen=True)

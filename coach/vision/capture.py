@@ -18,16 +18,17 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Protocol
+from typing import Protocol
 
 import cv2
 import numpy as np
 
-from coach.vision.cameras import CameraInfo, camera_open_error, list_cameras, opencv_quiet
 from coach.errors import CoachError
 from coach.landmarks import PoseFrame
+from coach.vision.cameras import CameraInfo, camera_open_error, list_cameras, opencv_quiet
 from coach.vision.native import stderr_silenced
 
 Clock = Callable[[], float]

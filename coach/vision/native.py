@@ -11,8 +11,7 @@ import contextlib
 import os
 import sys
 import threading
-from typing import Iterator
-
+from collections.abc import Iterator
 
 #: fd 2 is one per process, so its redirect is counted process-wide: two threads may each be
 #: inside a silenced block (the flip test warms two trackers at once), and only the last to

@@ -143,7 +143,7 @@ class PoseTracker:
             self.close()
             raise
 
-    def __enter__(self) -> "PoseTracker":
+    def __enter__(self) -> PoseTracker:
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -202,7 +202,7 @@ class PoseTracker:
         """Inferences started beside the pose graph's so far (0 unless ``concurrent``)."""
         return sum(g.started for g in (self._multi, self._face, self._face_multi) if isinstance(g, _LiveGraph))
 
-    def _start(self, task, image, ts: int) -> "_Pending | None":
+    def _start(self, task, image, ts: int) -> _Pending | None:
         """Start ``task`` on this frame beside the pose graph, if that is allowed and useful."""
         # A graph's first inference is collected right away: `stderr_silenced` swaps fd 2
         # process-wide, and it must cover the whole of a first inference's native logging.
@@ -210,7 +210,7 @@ class PoseTracker:
             return None
         return task.start(image, ts)
 
-    def _detect(self, task, image, ts: int, pending: "_Pending | None" = None):
+    def _detect(self, task, image, ts: int, pending: _Pending | None = None):
         if pending is not None:
             return pending.result()
         if id(task) in self._warmed:
@@ -291,7 +291,7 @@ class PoseTracker:
             world_landmarks=world, face_matrix=face_matrix, people=len(candidates),
         )
 
-    def _track_people(self, image, ts: int, width: int, height: int, census_ahead: "_Pending | None"):
+    def _track_people(self, image, ts: int, width: int, height: int, census_ahead: _Pending | None):
         """Run the single graph (and the census graph when due); return a result and its people."""
         if self._multi_mode:
             result, people = self._upright_people(self._multi, image, ts, width, height)
@@ -314,7 +314,7 @@ class PoseTracker:
         return result, people
 
     def _upright_people(self, task, image, ts: int, width: int, height: int,
-                        pending: "_Pending | None" = None):
+                        pending: _Pending | None = None):
         result = self._detect(task, image, ts, pending)
         people = [(_landmark_array(p, with_visibility=True), i)
                   for i, p in enumerate(result.pose_landmarks)]
@@ -332,7 +332,7 @@ class PoseTracker:
         return self._face_multi
 
     def _face_for(self, image, ts: int, pose_lm: np.ndarray | None, width: int, height: int,
-                  pending: "_Pending | None" = None, pending_graph=None):
+                  pending: _Pending | None = None, pending_graph=None):
         if self._frames % self._face_every != 0:
             # Skipped frame: the previous matrix is at most face_every-1 frames old.
             return self._last_face if pose_lm is not None else None
@@ -402,7 +402,7 @@ class _LiveGraph:
             self._results[int(ts)] = result
             self._cond.notify_all()
 
-    def start(self, image, ts: int) -> "_Pending":
+    def start(self, image, ts: int) -> _Pending:
         self._task.detect_async(image, ts)
         self.started += 1
         return _Pending(self, ts)

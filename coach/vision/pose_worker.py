@@ -159,7 +159,7 @@ class PoseWorker:
         self.settings: dict[str, object] = {**reply[1], "process": True}
         self.uses_face: bool = reply[2]
 
-    def __enter__(self) -> "PoseWorker":
+    def __enter__(self) -> PoseWorker:
         return self
 
     def __exit__(self, *exc_info) -> None:

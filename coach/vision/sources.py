@@ -17,7 +17,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections import deque
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from coach.vision.capture import FrameSource, Sample
 

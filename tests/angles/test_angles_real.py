@@ -14,10 +14,10 @@ import cv2
 import numpy as np
 import pytest
 
-from coach.app.angles import rotate_keep_all
-from coach.vision.capture import ImageSource, VideoFileSource
 from coach.angles.headpose import HeadTracker, Tracking, head_angles
+from coach.app.angles import rotate_keep_all
 from coach.landmarks import PoseFrame
+from coach.vision.capture import ImageSource, VideoFileSource
 
 pytestmark = pytest.mark.model
 

@@ -13,12 +13,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from coach.vision.capture import VideoFileSource
+from coach.angles.headpose import LOOK_STRAIGHT_AHEAD, HeadTracker, head_angles
 from coach.coaching.chain import Coach
 from coach.coaching.exercise import load_exercise
-from coach.angles.headpose import LOOK_STRAIGHT_AHEAD, HeadTracker, head_angles
 from coach.landmarks import Landmark as L
 from coach.landmarks import PoseFrame
+from coach.vision.capture import VideoFileSource
 
 pytestmark = pytest.mark.model
 

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from coach.angles.correction import NO_CORRECTION
-from coach.vision.capture import ImageSource
-from coach.sim.groundtruth import BANDS, band_stats, evaluate, flip_tested, load_truth, render_folders, run_renders
 from coach.angles.headpose import LOOK_STRAIGHT_AHEAD, HeadTracker, head_angles
+from coach.sim.groundtruth import BANDS, band_stats, evaluate, flip_tested, load_truth, render_folders, run_renders
+from coach.vision.capture import ImageSource
 from coach.vision.pose import open_tracker
 
 pytestmark = pytest.mark.model

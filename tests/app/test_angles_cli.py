@@ -11,8 +11,8 @@ import sys
 import numpy as np
 import pytest
 
-from coach.app.angles import CSV_HEADER, write_angles
 from coach.angles.headpose import HeadTracker
+from coach.app.angles import CSV_HEADER, write_angles
 from coach.landmarks import PoseFrame
 from coach.sim.synthetic import Noise, make_landmarks
 

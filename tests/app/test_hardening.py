@@ -20,16 +20,16 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from scripted import ScriptModel, ScriptSource
 
-from coach.sim import motion
-from coach.ui import overlay
-from coach.ui.audio import AudioCues, FakeBackend
+from coach.app.run import SessionConfig, run_session
 from coach.coaching.exercise import load_exercise
 from coach.coaching.flow import HEADLESS_TIMING
+from coach.sim import motion
 from coach.store.history import HistoryStore, NullHistory, SafeHistory
-from coach.app.run import SessionConfig, run_session
+from coach.ui import overlay
+from coach.ui.audio import AudioCues, FakeBackend
 from coach.vision.sources import Tracked
-from scripted import ScriptModel, ScriptSource
 
 FPS = 15.0
 TWO_PEOPLE = "2 people in view: coaching the person in the middle"

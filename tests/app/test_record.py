@@ -11,10 +11,10 @@ import time
 import numpy as np
 import pytest
 
-from coach.vision.capture import CameraLost, FrameSource, Sample, VideoFileSource
-from coach.landmarks import PoseFrame, read_log
-from coach.vision.pose import PoseTracker
 from coach.app.record import record
+from coach.landmarks import PoseFrame, read_log
+from coach.vision.capture import CameraLost, FrameSource, Sample, VideoFileSource
+from coach.vision.pose import PoseTracker
 
 
 def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:

@@ -20,9 +20,9 @@ from coach.cli import main
 from coach.coaching.chain import Coach, LostTime, Reader
 from coach.coaching.engine import Engine
 from coach.coaching.exercise import load_exercise
+from coach.coaching.report import ExerciseResult
 from coach.landmarks import write_log
 from coach.sim.motion import EXERCISE_IDS, RepPlan, Script, head_circles, lead_in, session_script
-from coach.coaching.report import ExerciseResult
 from coach.sim.synthetic import Noise
 
 

@@ -14,21 +14,21 @@ import time
 
 import numpy as np
 import pytest
+from fake_camera import FakeCapture
+from scripted import ScriptModel, ScriptSource
 
+from coach.app.demo import DemoPlan, demo_script
+from coach.app.run import SessionConfig, format_session_summary, run_session
+from coach.coaching.exercise import load_exercise
+from coach.coaching.flow import HEADLESS_TIMING, FlowTiming, Key
+from coach.errors import CoachError
 from coach.sim import motion
+from coach.sim.synthetic import make_landmarks
+from coach.store.history import HistoryStore, NullHistory, SafeHistory
 from coach.ui import overlay
 from coach.ui.audio import AudioCues, Cue, FakeBackend
 from coach.vision.capture import CameraSource, FrameSource
-from coach.app.demo import DemoPlan, demo_script
-from coach.errors import CoachError
-from coach.coaching.exercise import load_exercise
-from coach.coaching.flow import HEADLESS_TIMING, FlowTiming, Key
-from coach.store.history import HistoryStore, NullHistory, SafeHistory
-from coach.app.run import SessionConfig, format_session_summary, run_session
 from coach.vision.sources import Prefetched, Tracked
-from coach.sim.synthetic import make_landmarks
-from fake_camera import FakeCapture
-from scripted import ScriptModel, ScriptSource
 
 
 class FakeWindow:

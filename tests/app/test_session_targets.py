@@ -12,16 +12,16 @@ import os
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from scripted import ScriptSource
 
-from coach.sim import motion
-from coach.ui.audio import AudioCues, FakeBackend
+from coach.app.run import SessionConfig, plan_targets, run_session
 from coach.cli import main
 from coach.coaching.engine import HoldRecord
 from coach.coaching.exercise import AXIS_LIMITS, load_exercise
 from coach.coaching.flow import HEADLESS_TIMING, FlowTiming
+from coach.sim import motion
 from coach.store.history import HistoryStore, SafeHistory
-from coach.app.run import SessionConfig, plan_targets, run_session
-from scripted import ScriptSource
+from coach.ui.audio import AudioCues, FakeBackend
 
 FPS = 15.0
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=timezone.utc)

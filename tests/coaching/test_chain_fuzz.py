@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -49,7 +49,7 @@ GAP_S = 1.0
 LAG_S = 0.5
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pose(yaw_deg: int) -> PoseFrame:
     return make_landmarks(yaw_deg=float(yaw_deg))
 

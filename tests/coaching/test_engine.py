@@ -15,10 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coach.angles.body import BodyFeatures
+from coach.angles.headpose import HeadAngles, Tracking
 from coach.coaching.chain import LostTime
 from coach.coaching.engine import Engine, EngineConfig, EventKind, Phase, Priority, usable
 from coach.coaching.exercise import load_exercise
-from coach.angles.headpose import HeadAngles, Tracking
 from coach.coaching.report import ExerciseResult
 from coach.sim.motion import (
     EXERCISE_IDS,

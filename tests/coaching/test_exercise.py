@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from coach.cli import main
-from coach.errors import CoachError
 from coach.coaching.exercise import ENV_EXERCISES_DIR, list_exercises, load_exercise
+from coach.errors import CoachError
 
 BAD = Path(__file__).parents[1] / "fixtures" / "exercises_bad"
 

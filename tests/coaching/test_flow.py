@@ -9,20 +9,20 @@ sound, history, window) are in test_session.py.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 
 import numpy as np
 import pytest
 
+from coach.angles.headpose import HeadAngles, Tracking
+from coach.angles.setup_check import SetupCheck, check_setup, mean_luminance
+from coach.coaching import flow as fl
 from coach.coaching.chain import Reading
 from coach.coaching.engine import EventKind
 from coach.coaching.exercise import load_exercise
-from coach.coaching import flow as fl
 from coach.coaching.flow import Flow, FlowTiming, Key, Seen, Stage, key_for
-from coach.angles.headpose import HeadAngles, Tracking
 from coach.landmarks import PoseFrame
-from coach.angles.setup_check import SetupCheck, check_setup, mean_luminance
 from coach.sim.synthetic import make_landmarks
 from coach.texts import CAMERA_STOPPED_TEXT, people_text, tracking_text
 

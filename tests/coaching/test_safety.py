@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from coach.sim.motion import EXERCISE_IDS, Move, Script, head_circles, lead_in, session_script
 from coach.coaching.safety import CircleGuard, CircleGuardConfig
+from coach.sim.motion import EXERCISE_IDS, Move, Script, head_circles, lead_in, session_script
 from coach.sim.synthetic import BodyPose
 
 

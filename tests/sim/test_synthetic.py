@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 import coach.sim.synthetic
 import coach.sim.synthetic_body
 import coach.sim.synthetic_geometry
-from coach.sim import motion
 from coach.angles.headpose import head_angles
 from coach.landmarks import Landmark as L
+from coach.sim import motion
 from coach.sim.synthetic import (
     BodyPose,
     Camera,

@@ -13,10 +13,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from history_seed import store_report
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coach.coaching.engine import HoldRecord
+from coach.coaching.report import ExerciseResult
 from coach.store.history import (
     DATA_DIR_ENV,
     DB_FILENAME,
@@ -29,8 +31,6 @@ from coach.store.history import (
     delete_history,
     migrate,
 )
-from coach.coaching.report import ExerciseResult
-from history_seed import store_report
 
 T0 = datetime(2026, 3, 2, 8, 30, tzinfo=timezone.utc)
 
@@ -506,8 +506,8 @@ def test_live_recording_stores_what_the_report_says(tmp_path):
     and `coach replay` say) agree in the history, to the hold."""
     from coach.coaching.engine import Engine
     from coach.coaching.exercise import load_exercise
-    from coach.store.history import record_events
     from coach.sim.motion import RepPlan, session_script
+    from coach.store.history import record_events
 
     ex = load_exercise("neck-rotation")
     # right twice: the second is a wrong-side turn (sides alternate)
@@ -539,11 +539,11 @@ def test_live_recording_stores_what_the_report_says(tmp_path):
 def test_history_json_after_two_headless_sessions(tmp_path, capsys):
     """Two headless sessions of the live coach (the demo's synthetic person, no model), then
     `coach history --json`: both are listed, with the counts their reports give."""
-    from coach.ui.audio import AudioCues, NullBackend
-    from coach.coaching.exercise import load_exercise
     from coach.app.demo import DemoPlan, ScriptSource, demo_script
-    from coach.coaching.flow import HEADLESS_TIMING
     from coach.app.run import SessionConfig, run_session
+    from coach.coaching.exercise import load_exercise
+    from coach.coaching.flow import HEADLESS_TIMING
+    from coach.ui.audio import AudioCues, NullBackend
 
     def headless(plans, exercises):
         source = ScriptSource(demo_script(plans, HEADLESS_TIMING))
@@ -585,11 +585,11 @@ def test_history_json_after_two_headless_sessions(tmp_path, capsys):
 @pytest.mark.slow
 @pytest.mark.parametrize("failure", ["locked-mid-session", "unwritable-folder"])
 def test_live_session_without_a_usable_history_is_still_coached_and_summarised(tmp_path, failure):
-    from coach.ui.audio import AudioCues, NullBackend
-    from coach.coaching.exercise import load_exercise
     from coach.app.demo import DemoPlan, ScriptSource, demo_script
-    from coach.coaching.flow import HEADLESS_TIMING
     from coach.app.run import SessionConfig, format_session_summary, run_session
+    from coach.coaching.exercise import load_exercise
+    from coach.coaching.flow import HEADLESS_TIMING
+    from coach.ui.audio import AudioCues, NullBackend
 
     other = None
     if failure == "unwritable-folder":

@@ -10,12 +10,12 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from history_seed import store_report
 
 from coach.cli import main
 from coach.store.history import HistoryStore
 from coach.store.progress import compute_progress, format_progress
 from coach.store.progress_plot import plot_progress
-from history_seed import store_report
 
 START = datetime(2026, 9, 7, 7, 30, tzinfo=timezone(timedelta(hours=2)))  # a Monday
 #: Session days (offsets from START) over six weeks; week 4 (days 21-27) is skipped on purpose.

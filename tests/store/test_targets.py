@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coach.coaching.engine import HoldRecord
-from coach.errors import CoachError
 from coach.coaching.exercise import AXIS_LIMITS, load_exercise
+from coach.errors import CoachError
 from coach.store.history import HistoryStore, NullHistory, SafeHistory
 from coach.store.targets import choose_targets, load_profile, suggest_targets, targets_record
 
@@ -51,8 +51,8 @@ def test_suggestion_is_a_little_beyond_the_weaker_sides_median_of_recent_counted
         _session(store, 0, "neck-rotation", [_rot("right", 85), _rot("left", 85)])
         right = [[62, 64, 66], [63, 65, 70], [61, 66, 68]]
         left = [[58, 60, 61], [57, 59, 64], [60, 62, 63]]
-        for day, (r, l) in enumerate(zip(right, left), start=1):
-            holds = [_rot("right", p) for p in r] + [_rot("left", p) for p in l]
+        for day, (r, lt) in enumerate(zip(right, left), start=1):
+            holds = [_rot("right", p) for p in r] + [_rot("left", p) for p in lt]
             holds.append(_rot("left", 80, counted=False))  # uncounted: ignored
             _session(store, day, "neck-rotation", holds, {"yaw": 60.0})
         s = suggest_targets(store, ex)

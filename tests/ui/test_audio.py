@@ -10,6 +10,7 @@ import threading
 import numpy as np
 import pytest
 
+from coach.coaching.engine import Event, EventKind
 from coach.ui.audio import (
     EVENT_CUES,
     AudioCues,
@@ -20,7 +21,6 @@ from coach.ui.audio import (
     cue_waveform,
     make_audio,
 )
-from coach.coaching.engine import Event, EventKind
 
 
 def _play(events, **kw) -> list[Cue]:

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from coach.coaching.engine import EngineView, Gauge, HoldRecord, Message, Phase, Priority
-from coach.landmarks import Landmark, PoseFrame
 from coach.coaching.report import ExerciseResult, ExerciseRun, TimedEvent
+from coach.landmarks import Landmark, PoseFrame
 from coach.ui import overlay
 from coach.ui.overlay import (
     LIVE_MIN_HEIGHT,

@@ -21,8 +21,8 @@ import cv2
 import numpy as np
 import pytest
 
-from coach.ui import overlay
 from coach.store.history import HistoryStore
+from coach.ui import overlay
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 

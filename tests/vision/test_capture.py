@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fake_camera import FakeCapture, frame_number
 
+from coach.errors import CoachError
 from coach.vision.cameras import CameraInfo, list_cameras
 from coach.vision.capture import CameraLost, CameraSource, ImageSource, VideoFileSource, open_source
-from coach.errors import CoachError
-from fake_camera import FakeCapture, frame_number
 
 
 class FakeClock:
@@ -194,7 +194,7 @@ def test_camera_that_will_not_open_lists_cameras():
 
 def test_no_camera_at_all_suggests_video_or_demo():
     with pytest.raises(CoachError) as err:
-        CameraSource(0, capture=FakeCapture(opened=False), cameras=lambda: [])
+        CameraSource(0, capture=FakeCapture(opened=False), cameras=list)
     msg = str(err.value)
     assert "no camera found" in msg and "--video" in msg and "coach demo" in msg
 

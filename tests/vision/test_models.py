@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from coach.vision import models
 from coach.errors import CoachError
+from coach.vision import models
 
 POSE = "pose_landmarker_full.task"
 FACE = "face_landmarker.task"

@@ -117,8 +117,8 @@ def test_run_face_every_keeps_mirror_symmetry(model_dir, shared_data):
     import cv2
 
     from coach.angles.headpose import head_angles
-    from coach.vision.pose import PoseTracker
     from coach.app.run import RUN_FACE_EVERY
+    from coach.vision.pose import PoseTracker
 
     assert RUN_FACE_EVERY >= 2  # otherwise this test checks nothing new
     with VideoFileSource(shared_data / CLIP) as src:
