@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -104,8 +104,8 @@ class SessionOutcome:
     """What a finished session hands back to the command.
 
     Attributes:
-        session: The typed report of the session.
-        report: Its JSON (what ``--report`` writes).
+        session: The typed report of the session (its JSON, what ``--report`` writes, is
+            `report`).
         ended_by: How the session ended (one of `coach.store.history.ENDED_BY`).
         frames: Frames processed (== frames written with ``--out``).
         history_error: Why the history could not be saved, or None.
@@ -114,20 +114,19 @@ class SessionOutcome:
     """
 
     session: SessionReport
-    report: dict = field(repr=False)
     ended_by: str = "completed"
     frames: int = 0
     history_error: str | None = None
     failure: str | None = None
 
+    @property
+    def report(self) -> dict:
+        """The session's report JSON (what ``--report`` writes), made from `session`."""
+        return self.session.to_json()
+
     def summary(self) -> str:
-        """The session summary printed on stdout."""
+        """The session summary printed on stdout: each exercise as `coach replay` prints it."""
         return self.session.summary(self.history_error)
-
-
-def format_session_summary(outcome: SessionOutcome) -> str:
-    """The session summary printed on stdout: each exercise as `coach replay` prints it."""
-    return outcome.summary()
 
 
 class _Driver:
@@ -302,7 +301,7 @@ def run_session(
             window.close()
     err = getattr(history, "error", None)
     report = flow.report()
-    return SessionOutcome(report, report.to_json(), report.ended_by, flow.frames,
+    return SessionOutcome(report, report.ended_by, flow.frames,
                           str(err) if err is not None else None, driver.failure)
 
 

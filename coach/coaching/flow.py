@@ -474,10 +474,7 @@ class Flow:
 
     def _exercise_run(self, run: _Run) -> ExerciseRun:
         result = run.result or ExerciseResult.from_events(run.exercise, [], calibrated=self.calibrated)
-        plan = run.plan
-        targets = None if plan is None else {"thresholds": dict(plan.thresholds), "source": plan.source,
-                                             "reason": plan.reason}
-        return ExerciseRun(result, run.ended, targets)
+        return ExerciseRun(result, run.ended, run.plan)
 
     def screen(self, *, stalled: bool = False) -> Screen:
         """What to show now."""

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from coach.coaching.engine import Event, EventKind, HoldRecord
 from coach.coaching.exercise import AXIS_UNITS, Exercise, side_label
+from coach.coaching.plan import TargetSuggestion
 from coach.texts import PAIN_STOP_TEXT
 
 
@@ -126,10 +127,6 @@ class ExerciseResult:
                    tuple(faults), tracking_lost_s, calibrated, duration_s,
                    AXIS_UNITS[exercise.main_target.axis])
 
-    def with_tracking_lost(self, tracking_lost_s: float) -> ExerciseResult:
-        """The same result over another span of tracking-lost time (a session's whole count)."""
-        return replace(self, tracking_lost_s=tracking_lost_s)
-
     def best_by_side(self) -> dict[str, float]:
         """The best peak of the counted holds, per side (see `best_by_side`)."""
         return best_by_side(self.holds)
@@ -212,18 +209,20 @@ class ExerciseRun:
         result: What was done (zero counts when it never started).
         ended: "done", "skipped", "pain-stop", "not started", "not finished", or how the
             session ended while it ran ("quit", "interrupted", "camera-lost").
-        targets: ``{"thresholds", "source", "reason"}`` of the targets coached with, if planned.
+        targets: The targets coached with, if planned.
     """
 
     result: ExerciseResult
     ended: str
-    targets: Mapping[str, object] | None = None
+    targets: TargetSuggestion | None = None
 
     def to_json(self) -> dict:
-        """The exercise's report object with how it ended (and its targets)."""
+        """The exercise's report object with how it ended (and its targets: ``thresholds``,
+        ``source``, ``reason``)."""
         out = {**self.result.to_json(), "ended": self.ended}
         if self.targets is not None:
-            out["targets"] = dict(self.targets)
+            out["targets"] = {"thresholds": dict(self.targets.thresholds), "source": self.targets.source,
+                              "reason": self.targets.reason}
         return out
 
 

@@ -29,6 +29,7 @@ import numpy as np
 from coach.errors import CoachError
 from coach.landmarks import PoseFrame
 from coach.vision.cameras import CameraInfo, camera_open_error, list_cameras, opencv_quiet
+from coach.vision.frames import put_until_stopped
 from coach.vision.native import stderr_silenced
 
 Clock = Callable[[], float]
@@ -227,12 +228,7 @@ class VideoFileSource(FrameSource):
         cap = self._cap
 
         def put(item) -> None:
-            while not stop.is_set():
-                try:
-                    frames.put(item, timeout=0.1)
-                    return
-                except queue.Full:
-                    continue
+            put_until_stopped(frames, item, stop)
 
         def work() -> None:
             try:

@@ -18,6 +18,7 @@ import numpy as np
 
 from coach.errors import CoachError
 from coach.landmarks import NUM_POSE_LANDMARKS, PoseFrame, flip_average
+from coach.vision.frames import check_bgr_frame
 from coach.vision.models import resolve_models
 from coach.vision.native import stderr_silenced
 from coach.vision.people import choose_person, is_upright, match_face  # also imported from here by tests
@@ -240,9 +241,7 @@ class PoseTracker:
         """
         if self._single is None:
             raise RuntimeError("PoseTracker is closed")
-        if frame_bgr.ndim != 3 or frame_bgr.shape[2] != 3 or frame_bgr.dtype != np.uint8:
-            raise ValueError(f"frame must be an (H, W, 3) uint8 BGR array, got "
-                             f"{frame_bgr.shape} {frame_bgr.dtype}")
+        check_bgr_frame(frame_bgr)
         ts = self._next_timestamp(t_ms)
         if self._mirror is None:
             return self._process(ts, frame_bgr)

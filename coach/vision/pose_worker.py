@@ -29,6 +29,7 @@ import numpy as np
 
 from coach.errors import CoachError
 from coach.landmarks import PoseFrame
+from coach.vision.frames import check_bgr_frame
 
 
 class WorkerStartError(CoachError):
@@ -222,9 +223,7 @@ class PoseWorker:
         """
         if self._closed:
             raise RuntimeError("PoseWorker is closed")
-        if frame_bgr.ndim != 3 or frame_bgr.shape[2] != 3 or frame_bgr.dtype != np.uint8:
-            raise ValueError(f"frame must be an (H, W, 3) uint8 BGR array, got "
-                             f"{frame_bgr.shape} {frame_bgr.dtype}")
+        check_bgr_frame(frame_bgr)
         if len(self._in_flight) >= len(self._slots):
             raise RuntimeError(f"{len(self._slots)} frames already in flight: collect one first")
         shm = self._slot_for(frame_bgr.nbytes)

@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 
 from coach.vision.capture import FrameSource, Sample
+from coach.vision.frames import put_until_stopped
 
 
 class Tracked(FrameSource):
@@ -88,12 +89,7 @@ class Prefetched(FrameSource):
         self._thread.start()
 
     def _put(self, item) -> None:
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
+        put_until_stopped(self._queue, item, self._stop)
 
     def _next_frame(self) -> Sample | None:
         """The source's next sample, or None at its end (or when stopped)."""

@@ -18,7 +18,7 @@ from fake_camera import FakeCapture
 from scripted import ScriptModel, ScriptSource
 
 from coach.app.demo import DemoPlan, demo_script
-from coach.app.run import SessionConfig, format_session_summary, run_session
+from coach.app.run import SessionConfig, run_session
 from coach.coaching.exercise import load_exercise
 from coach.coaching.flow import HEADLESS_TIMING, FlowTiming, Key
 from coach.errors import CoachError
@@ -221,7 +221,7 @@ def test_pain_stop_ends_the_exercise_with_the_advice():
     first, second = outcome.report["exercises"]
     assert first["ended"] == "pain-stop" and second["ended"] == "not started"
     assert outcome.ended_by == "pain-stop"
-    text = format_session_summary(outcome)
+    text = outcome.summary()
     assert "1-2 weeks" in text and "numbness" in text
 
 

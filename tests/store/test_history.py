@@ -586,7 +586,7 @@ def test_history_json_after_two_headless_sessions(tmp_path, capsys):
 @pytest.mark.parametrize("failure", ["locked-mid-session", "unwritable-folder"])
 def test_live_session_without_a_usable_history_is_still_coached_and_summarised(tmp_path, failure):
     from coach.app.demo import DemoPlan, ScriptSource, demo_script
-    from coach.app.run import SessionConfig, format_session_summary, run_session
+    from coach.app.run import SessionConfig, run_session
     from coach.coaching.exercise import load_exercise
     from coach.coaching.flow import HEADLESS_TIMING
     from coach.ui.audio import AudioCues, NullBackend
@@ -625,7 +625,7 @@ def test_live_session_without_a_usable_history_is_still_coached_and_summarised(t
     # Coaching is unaffected, and the summary says what was not saved and why.
     reps = (outcome.report["exercises"][0] if "exercises" in outcome.report else outcome.report)["reps"]
     assert reps == {"right": 1, "left": 1}
-    summary = format_session_summary(outcome)
+    summary = outcome.summary()
     reason = "locked" if failure == "locked-mid-session" else "cannot create the history folder"
     assert "NOT saved to the history" in summary and reason in summary
     if failure == "locked-mid-session":
