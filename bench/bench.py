@@ -12,6 +12,10 @@ Sections (each a function ``section_<name>(ctx) -> Measured | None`` listed in S
 yours; a returned `Measured` also goes into the summary table printed at the end):
 - ``run``: the whole `coach run --headless` (with and without face, with and without ``--out``)
   vs bare inference; the issue's goal: >= 0.9 x bare PoseLandmarker fps and >= 30 fps;
+- ``startup``: start-up (process start to the first frame drawn) and steady state of
+  `coach run --headless` vs a bare MediaPipe script, both as fresh processes (goals: start-up
+  <= 1.5 x bare, steady state >= 0.95 x), and the live path's capture-to-display latency with a
+  fake 30 fps camera (goal: <= 1.5 frame intervals); bench/startup.py;
 - ``throughput``: bare PoseLandmarker vs `PoseTracker` (pose only, and pose + face) vs the
   angles pipeline (`coach.angles.headpose.HeadTracker`, when present), with the ratios;
 - ``breakdown``: where the time goes: decode, BGR->RGB, first-frame warm-up, ``num_poses``
@@ -499,6 +503,15 @@ def _load() -> str:
     return ", ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
+def section_startup(ctx: Context) -> None:
+    """Start-up and steady state of `coach run --headless` vs bare inference, fresh processes,
+    and the live path's capture-to-display latency (bench/startup.py)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from startup import report  # bench/startup.py, beside this script
+
+    report(ctx.video, ctx.model_dir, ctx.rounds, latency_s=20.0)
+
+
 def section_soak(ctx: Context) -> None:
     """Memory over a long session: RSS must not grow beyond noise (issue: soak and benchmark)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -509,6 +522,7 @@ def section_soak(ctx: Context) -> None:
 
 SECTIONS: dict[str, Callable[[Context], Measured | None]] = {
     "run": section_run,
+    "startup": section_startup,
     "throughput": section_throughput,
     "breakdown": section_breakdown,
     "synthetic": section_synthetic,

@@ -55,18 +55,11 @@ from coach.ui.audio import AudioCues, NullBackend, make_audio
 from coach.ui.display import Look, VideoOut, Window, check_video_out, draw_job, draw_summary
 from coach.ui.overlay import with_status_line
 from coach.vision.capture import CameraSource, FrameSource, Sample, VideoFileSource
-from coach.vision.pose_worker import open_worker
+from coach.vision.pose_worker import RUN_FACE_EVERY, PoseWorker, open_worker
 from coach.vision.sources import Prefetched, Tracked
 
 # Frames a headless file run decodes ahead on a reader thread (see VideoFileSource.read_ahead).
 HEADLESS_READ_AHEAD = 2
-# `coach run` runs the face model on every 2nd frame and reuses its matrix in between: ~5 ms
-# less CPU per frame with a person in view (bench/bench.py run section), and the same accuracy
-# at rest (mirror/camera-roll/rest-std numbers of the fused path within 0.15 deg of every
-# frame's own matrix, measured like bench/bench.py's real section); a turning head moves ~1 deg
-# between frames (face_closeup_turns.mp4, p95), less than the One Euro smoothing lags anyway.
-# `coach angles`/`record` keep every frame's own matrix.
-RUN_FACE_EVERY = 2
 #: Short waits for a camera frame keep the window responsive (keys, the stall message) while
 #: the camera is away.
 POLL_S = 0.25
@@ -345,12 +338,27 @@ def open_frames(opts: RunOptions) -> FrameSource:
     return CameraSource(opts.camera or 0)
 
 
-def run_command(opts: RunOptions) -> int:
-    """`coach run`: the live coach (see `coach.cli`)."""
+def run_command(opts: RunOptions, started: PoseWorker | None = None) -> int:
+    """`coach run`: the live coach (see `coach.cli`).
+
+    Args:
+        opts: The command's options.
+        started: The model process, already loading (`coach.vision.pose_worker.prestart_worker`
+            with these options); closed here whatever happens.
+    """
+    try:
+        return _run(opts, started)
+    finally:
+        if started is not None:
+            started.close()  # idempotent: a no-op once the session has closed it
+
+
+def _run(opts: RunOptions, started: PoseWorker | None) -> int:
     check_video_out(opts.out)
     check_writable(opts.report, "--report")
     exercises = load_exercises(opts.exercise, opts.exercises_dir)
-    # A bad profile is bad input: say so before a window, a camera or the model is opened.
+    # A bad profile is bad input: say so before a window, a camera or the model is opened
+    # (a model process started early is stopped at once then: it holds nothing yet).
     profile = load_profile(opts.profile, exercises_dir=opts.exercises_dir)
     # The window first: without a display, say so before loading anything.
     window = None if opts.headless else Window("neck-coach" + (" - REC" if opts.out else ""))
@@ -359,7 +367,7 @@ def run_command(opts: RunOptions) -> int:
         # The model runs in its own process: MediaPipe keeps the GIL while it infers, and the
         # coaching and drawing of one frame should overlap the inference of the next.
         with open_worker(opts.model, use_face=opts.use_face, face_every=RUN_FACE_EVERY,
-                         flip_test=opts.flip_test) as model:
+                         flip_test=opts.flip_test, started=started) as model:
             history = SafeHistory.open(opts.data_dir)
             plans = plan_targets(exercises, history, profile=profile, adaptive=opts.adaptive)
             for ex in exercises:

@@ -39,6 +39,13 @@ class WorkerStartError(CoachError):
 #: Seconds the worker may take to import MediaPipe and build its graphs (a slow laptop with a
 #: cold disk takes a few seconds; this only bounds a hung start).
 START_TIMEOUT_S = 120.0
+# `coach run` runs the face model on every 2nd frame and reuses its matrix in between: ~5 ms
+# less CPU per frame with a person in view (bench/bench.py run section), and the same accuracy
+# at rest (mirror/camera-roll/rest-std numbers of the fused path within 0.15 deg of every
+# frame's own matrix, measured like bench/bench.py's real section); a turning head moves ~1 deg
+# between frames (face_closeup_turns.mp4, p95), less than the One Euro smoothing lags anyway.
+# `coach angles`/`record` keep every frame's own matrix.
+RUN_FACE_EVERY = 2
 #: Seconds `PoseWorker.close` waits for the worker to finish its frame before stopping it hard.
 STOP_TIMEOUT_S = 5.0
 
@@ -115,6 +122,9 @@ class PoseWorker:
         pose_model: Path to ``pose_landmarker_full.task``.
         face_model: Path to ``face_landmarker.task``; ``None`` for pose only.
         slots: Frames in flight at most (each holds one shared-memory frame buffer).
+        wait: Wait here until the models are loaded (the default). With ``False`` the worker
+            loads them while the caller goes on; the first call that needs them (`wait_ready`,
+            `submit`, `settings`) waits then, and raises what this would have raised.
         **tracker_options: Passed to `coach.vision.pose.PoseTracker` (``num_poses``, ``face_every``, ...).
 
     Raises:
@@ -123,7 +133,7 @@ class PoseWorker:
     """
 
     def __init__(self, pose_model: Path, face_model: Path | None = None, *, slots: int = 2,
-                 **tracker_options) -> None:
+                 wait: bool = True, **tracker_options) -> None:
         if slots < 1:
             raise ValueError(f"slots must be >= 1, got {slots}")
         self._slots: list[shared_memory.SharedMemory | None] = [None] * slots
@@ -131,6 +141,7 @@ class PoseWorker:
         self._in_flight: deque[int] = deque()
         self._closed = False
         self._proc: subprocess.Popen | None = None
+        self._ready: tuple[dict[str, object], bool] | None = None
         ours, theirs = socket.socketpair()
         self._conn = Connection(ours.detach())
         # A fresh interpreter, not multiprocessing: its spawn would re-run the caller's main
@@ -148,17 +159,45 @@ class PoseWorker:
                     start_new_session=True)
             self._conn.send((str(pose_model), None if face_model is None else str(face_model),
                              dict(tracker_options)))
-            reply = self._receive(START_TIMEOUT_S, starting=True)
-            if reply[0] != "ready":
-                raise CoachError(reply[1])
         except OSError as exc:
             self.close()
             raise WorkerStartError(f"the pose model process could not start: {exc}") from None
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Wait until the worker has loaded the models (at once if it has).
+
+        Raises:
+            CoachError: a model could not be loaded (`WorkerStartError`: the process itself
+                could not start); the worker is closed then.
+        """
+        if self._ready is not None:
+            return
+        if self._closed:
+            raise RuntimeError("PoseWorker is closed")
+        try:
+            reply = self._receive(START_TIMEOUT_S, starting=True)
+            if reply[0] != "ready":
+                raise CoachError(reply[1])
         except BaseException:
             self.close()
             raise
-        self.settings: dict[str, object] = {**reply[1], "process": True}
-        self.uses_face: bool = reply[2]
+        self._ready = ({**reply[1], "process": True}, bool(reply[2]))
+
+    @property
+    def settings(self) -> dict[str, object]:
+        """The tracker's settings as the worker built it (``process`` is True); waits for it."""
+        self.wait_ready()
+        assert self._ready is not None  # wait_ready raised otherwise
+        return self._ready[0]
+
+    @property
+    def uses_face(self) -> bool:
+        """Whether the face model runs (it may be missing or fail to load); waits for the worker."""
+        self.wait_ready()
+        assert self._ready is not None  # wait_ready raised otherwise
+        return self._ready[1]
 
     def __enter__(self) -> PoseWorker:
         return self
@@ -224,6 +263,7 @@ class PoseWorker:
         if self._closed:
             raise RuntimeError("PoseWorker is closed")
         check_bgr_frame(frame_bgr)
+        self.wait_ready()
         if len(self._in_flight) >= len(self._slots):
             raise RuntimeError(f"{len(self._slots)} frames already in flight: collect one first")
         shm = self._slot_for(frame_bgr.nbytes)
@@ -256,7 +296,12 @@ class PoseWorker:
             return
         self._closed = True
         proc = self._proc
-        if proc is not None and proc.poll() is None:
+        if proc is not None and proc.poll() is None and self._ready is None:
+            # Still loading the models (a bad input found meanwhile): nothing of the user's is
+            # in there, and it would only read the stop once loaded.
+            proc.kill()
+            proc.wait(timeout=STOP_TIMEOUT_S)
+        elif proc is not None and proc.poll() is None:
             try:
                 self._conn.send(("stop",))
             except (OSError, ValueError):
@@ -282,13 +327,39 @@ def _release(shm: shared_memory.SharedMemory) -> None:
         pass
 
 
+def prestart_worker(model: Path | None, use_face: bool, *, num_poses: int = 2, face_every: int = 1,
+                    flip_test: bool = False) -> PoseWorker | None:
+    """Start the model process now and let it load while the caller gets ready; give it to
+    `open_worker` as ``started``.
+
+    The worker's interpreter, MediaPipe and the models take longer to load than the coach
+    itself; started first, they load while the coach imports and opens its history, so the
+    first frame comes sooner. Only for model files already on disk: anything else (a download,
+    a missing or damaged file, no worker process on this system) returns None and is left to
+    `open_worker`, which reports it in its usual order.
+    """
+    if os.name != "posix":
+        return None
+    from coach.vision.models import resolve_models  # noqa: PLC0415
+
+    try:
+        pose_path, face_path = resolve_models(model, use_face, download=False)
+        return PoseWorker(pose_path, face_path, wait=False, num_poses=num_poses, face_every=face_every,
+                          flip_test=flip_test)
+    except CoachError:  # WorkerStartError included
+        return None
+
+
 def open_worker(model: Path | None, use_face: bool, *, num_poses: int = 2, face_every: int = 1,
-                download: bool = True, flip_test: bool = False):
+                download: bool = True, flip_test: bool = False, started: PoseWorker | None = None):
     """Resolve the model files (see `coach.vision.models.resolve_model`) and start a `PoseWorker`.
 
     The process counterpart of `coach.vision.pose.open_tracker`, with the same arguments. Where a
     worker process cannot be started (not POSIX, or the system refuses one) the tracker runs
     in this process instead, slower but the same, after one warning line.
+
+    ``started``, a worker from `prestart_worker` with the same arguments, is waited for and
+    used instead of starting another.
 
     Returns:
         A `PoseWorker`, or a `coach.vision.pose.PoseTracker` as the fallback; both have ``process``
@@ -305,8 +376,14 @@ def open_worker(model: Path | None, use_face: bool, *, num_poses: int = 2, face_
 
         check_loads(path, kind)
 
+    if started is not None:
+        try:
+            started.wait_ready()
+            return started
+        except WorkerStartError as exc:
+            print(f"warning: {exc}; running the model in this process (slower)", file=sys.stderr)
     pose_path, face_path = resolve_models(model, use_face, download=download, load_check=load_check)
-    if os.name == "posix":
+    if os.name == "posix" and started is None:
         try:
             return PoseWorker(pose_path, face_path, num_poses=num_poses, face_every=face_every,
                               flip_test=flip_test)

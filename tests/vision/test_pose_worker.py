@@ -216,3 +216,46 @@ def test_open_worker_falls_back_to_the_model_in_process(model_dir, frames, monke
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("warning: the pose model process could not start")
     assert "in this process" in err[0]
+
+
+def test_a_prestarted_worker_loads_meanwhile_and_is_the_one_used(model_dir, frames):
+    """`coach run` starts the model process before its own imports: `open_worker` then waits for
+    that one (no second process) and it gives the same landmarks as a worker started in place."""
+    from coach.vision.pose_worker import open_worker, prestart_worker
+
+    started = prestart_worker(model_dir, True, face_every=2)
+    assert isinstance(started, PoseWorker) and started._ready is None  # still loading: not waited for
+    with open_worker(model_dir, True, face_every=2, started=started) as model:
+        assert model is started and model.uses_face and model.settings["face_every"] == 2
+        got = [model.process(i * 33, f) for i, f in enumerate(frames[:4])]
+    with PoseWorker(model_dir / "pose_landmarker_full.task", model_dir / "face_landmarker.task",
+                    face_every=2) as fresh:
+        want = [fresh.process(i * 33, f) for i, f in enumerate(frames[:4])]
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a.landmarks, b.landmarks, atol=1e-6)
+    assert started.pid is not None and not Path(f"/proc/{started.pid}").exists()
+
+
+def test_prestart_leaves_a_missing_model_to_open_worker(tmp_path):
+    """No model on disk: no early process; open_worker later reports (or downloads) as usual."""
+    from coach.vision.pose_worker import prestart_worker
+
+    assert prestart_worker(tmp_path, True) is None
+
+
+def _worker_pids() -> set[str]:
+    found = subprocess.run(["pgrep", "-f", "coach.vision.pose_worker"], capture_output=True, text=True)
+    return set(found.stdout.split())
+
+
+def test_bad_input_after_a_prestart_stops_the_loading_worker(tmp_path, model_dir):
+    """A bad exercise found while the early-started model loads: one error line and no process
+    left behind (the worker runs in its own session, so nothing else would stop it)."""
+    env = dict(os.environ, COACH_MODEL_DIR=str(model_dir), COACH_DATA_DIR=str(tmp_path))
+    before = _worker_pids()
+    done = subprocess.run([sys.executable, "-m", "coach", "run", "--headless", "--exercise", "no-such",
+                           "--video", str(tmp_path / "x.mp4")], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "no-such" in done.stderr
+    time.sleep(0.5)
+    assert not (_worker_pids() - before)
