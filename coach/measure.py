@@ -270,8 +270,8 @@ class _Direction:
             status = "measured" if measured else "unreliable"
         if not measured and trials:
             reason = Counter(t.reason for t in trials).most_common(1)[0][0]
-        if status in ("incomplete",) and not measured:
-            status = "not-tested"
+        if status == "incomplete" and not trials:
+            status = "not-tested"  # stopped before its first trial ended: nothing to keep
         return DirectionResult(self.spec.id, status, tuple(trials), reason, self.pain, self.too_fast, self.circles)
 
 
