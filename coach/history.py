@@ -36,7 +36,9 @@ from coach.history_db import (  # noqa: F401  (re-exported: the history stage's 
     open_database,
     resolve_db_path,
 )
+from coach.history_measure import insert_measurement, read_measurements
 from coach.history_read import StoredRun, StoredSession, read_sessions
+from coach.measure_report import MeasureReport
 from coach.report import ExerciseResult
 
 SessionId = NewType("SessionId", int)
@@ -210,6 +212,18 @@ class HistoryStore:
             _end_session(conn, sid, ended_at, ended_by)
 
     # -- reads -----------------------------------------------------------------------------
+
+    def save_measurement(self, report: MeasureReport) -> int:
+        """Store a whole range-of-motion test in one transaction (never part of one)."""
+        with self._write("save the range-of-motion test") as conn:
+            return insert_measurement(conn, report)
+
+    def measurements(self) -> list[MeasureReport]:
+        """The stored range-of-motion tests, oldest first."""
+        try:
+            return read_measurements(self._conn)
+        except sqlite3.Error as exc:
+            raise history_error("read the range-of-motion tests", self.path, exc) from exc
 
     def sessions(self, last: int | None = None) -> list[StoredSession]:
         """Sessions oldest first, each with its runs, holds and events.

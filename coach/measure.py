@@ -346,8 +346,9 @@ class MeasureFlow:
         return actions + [ShowMeasure(self.screen())]
 
     def end(self, ended_by: str) -> list[MeasureAction]:
-        """End the test now (``completed`` when the frames ran out; ``quit``, ``interrupted``,
-        ``camera-lost``, ``pain-stop``, ``symptoms-stop``). A direction in progress keeps its
+        """End the test now (``completed`` when the frames ran out: ``source-ended`` if the test
+        was not over yet; ``quit``, ``interrupted``, ``camera-lost``, ``pain-stop``,
+        ``symptoms-stop``). A direction in progress keeps its
         measured trials, marked incomplete; the rest are not tested. Returns the actions."""
         if self.ended_by is not None:
             return []
@@ -356,7 +357,7 @@ class MeasureFlow:
             status = "pain" if ended_by == "pain-stop" else "incomplete"
             actions += self._close_direction(status)
         if ended_by == "completed" and self._index < len(self._dirs):
-            ended_by = "interrupted"  # the recording ended before the test did
+            ended_by = "source-ended"  # the recording ended before the test did
         self.ended_by = ended_by
         if ended_by not in ("pain-stop", "symptoms-stop"):
             self.stage = Stage.RESULT

@@ -183,8 +183,9 @@ class MeasureReport:
     Attributes:
         started_at: ISO time the test started (the person's local time, with offset).
         source: Where the frames came from ("camera 0", a file).
-        ended_by: ``completed``, ``quit``, ``interrupted``, ``camera-lost``, ``pain-stop`` or
-            ``symptoms-stop`` (dizziness or visual symptoms).
+        ended_by: ``completed``, ``source-ended`` (the recording ended first), ``quit``,
+            ``interrupted``, ``camera-lost``, ``pain-stop`` or ``symptoms-stop`` (dizziness or
+            visual symptoms).
         directions: Every direction asked, in order.
         calibrated: A neutral was measured (all values are relative to it).
         notes: Lines for the report's notes.

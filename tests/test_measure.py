@@ -208,7 +208,8 @@ def test_recording_that_ends_early_is_incomplete_not_completed():
     s.calibrate()
     s.trial("rotation-right", 60.0)
     s.actions += s.flow.end("completed")
-    assert s.of(EndTest)[0].report.ended_by == "interrupted"
+    report = s.of(EndTest)[0].report
+    assert report.ended_by == "source-ended" and not report.complete
 
 
 def test_head_circle_voids_the_trial_and_is_counted():
