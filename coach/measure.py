@@ -24,16 +24,31 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from types import MappingProxyType
-from typing import Mapping, Sequence, Union
 
 from coach.checks import RateMeter, axis_value
 from coach.coaching import Reading
 from coach.exercise_model import SpeedLimit
 from coach.flow import Recalibrate, SaveCalibration, Seen, ToggleMute, key_code
-from coach.measure_report import DIRECTIONS, DirectionResult, DirectionSpec, MeasureReport, Trial
+from coach.measure_report import (
+    DIRECTIONS,
+    DirectionResult,
+    DirectionSpec,
+    MeasureReport,
+    Trial,
+)
+from coach.measure_types import (
+    DirectionDone,
+    EndTest,
+    MeasureAction,
+    MeasureScreen,
+    Prompt,
+    ShowMeasure,
+    Stage,
+)
 from coach.safety import CircleGuard
 from coach.setup_check import SetupCheck, SetupGate
 from coach.texts import PAIN_STOP_TEXT, SAFETY_TEXT, tracking_text
@@ -46,23 +61,11 @@ SYMPTOMS_STOP_TEXT: tuple[str, ...] = (
 )
 
 
-class Stage(str, Enum):
-    """Where the test is."""
-
-    SAFETY = "safety"
-    SETUP = "setup"
-    CALIBRATE = "calibrate"
-    INSTRUCT = "instruct"
-    TRIAL = "trial"
-    ASK_PAIN = "ask-pain"
-    STOPPED = "stopped"
-    RESULT = "result"
-
-
 class MeasureKey(str, Enum):
     """What a key press asks for during the test."""
 
     SKIP = "skip"
+    RECALIBRATE = "recalibrate"
     PAIN = "pain"
     SYMPTOMS = "symptoms"
     CONTINUE = "continue"
@@ -71,7 +74,7 @@ class MeasureKey(str, Enum):
 
 
 _KEYS: Mapping[int, MeasureKey] = MappingProxyType({
-    ord("s"): MeasureKey.SKIP, ord("p"): MeasureKey.PAIN, ord("d"): MeasureKey.SYMPTOMS,
+    ord("s"): MeasureKey.SKIP, ord("c"): MeasureKey.RECALIBRATE, ord("p"): MeasureKey.PAIN, ord("d"): MeasureKey.SYMPTOMS,
     32: MeasureKey.CONTINUE, 13: MeasureKey.CONTINUE, ord("m"): MeasureKey.MUTE,
     ord("q"): MeasureKey.QUIT, 27: MeasureKey.QUIT,
 })
@@ -133,90 +136,6 @@ class PlateauRule:
     neutral_band: Mapping[str, float] = field(default_factory=lambda: {"deg": 6.0, "cm": 0.3})
     return_fraction: float = 0.5
     trunk_max_deg: float = 15.0
-
-
-# -- actions -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Prompt:
-    """Say something (sound, and speech with ``--voice``).
-
-    ``kind``: ``instruction`` (a direction or trial starts), ``held`` (the plateau is measured:
-    come back slowly), ``slowly`` (the speed limit), ``stop`` (a head circle, pain or symptoms),
-    ``ask`` (did that hurt?), ``done`` (the test is over).
-    """
-
-    kind: str
-    text: str
-    t_ms: int
-
-
-@dataclass(frozen=True)
-class DirectionDone:
-    """A direction ended (measured, unreliable, skipped or stopped)."""
-
-    result: DirectionResult
-
-
-@dataclass(frozen=True)
-class EndTest:
-    """The test is over: store and show ``report`` (also when it was cut short)."""
-
-    report: MeasureReport
-
-
-@dataclass(frozen=True)
-class MeasureScreen:
-    """What to show now (read-only).
-
-    Attributes:
-        stage: The stage.
-        direction: The direction being asked, or None.
-        index: Its position (0-based) and ``count`` the directions in the test.
-        count: See ``index``.
-        trial: The trial in progress (1-based) and ``trials`` per direction.
-        trials: See ``trial``.
-        value: The live reading in the direction's sense (None: not usable).
-        values: The trials measured so far in this direction.
-        hold_progress: 0..1 of the plateau's second held still.
-        message: The latest cue's text.
-        status_line: Why the reading is not usable now, or None.
-        setup: The setup check (setup stage) and its progress.
-        setup_progress: See ``setup``.
-        calibration_progress: 0..1.
-        calibration_problem: Why the calibration does not progress, or None.
-        stop_text: The advice of a pain or symptoms stop.
-        report: The result so far (result and stopped stages).
-    """
-
-    stage: Stage
-    direction: DirectionSpec | None = None
-    index: int = 0
-    count: int = 0
-    trial: int = 0
-    trials: int = 3
-    value: float | None = None
-    values: tuple[float, ...] = ()
-    hold_progress: float = 0.0
-    message: str = ""
-    status_line: str | None = None
-    setup: SetupCheck | None = None
-    setup_progress: float = 0.0
-    calibration_progress: float = 0.0
-    calibration_problem: str | None = None
-    stop_text: tuple[str, ...] = ()
-    report: MeasureReport | None = None
-
-
-@dataclass(frozen=True)
-class ShowMeasure:
-    """Draw this frame's screen."""
-
-    screen: MeasureScreen
-
-
-MeasureAction = Union[Recalibrate, SaveCalibration, ToggleMute, Prompt, DirectionDone, EndTest, ShowMeasure]
 
 
 # -- one direction's bookkeeping ---------------------------------------------------------------
@@ -371,6 +290,8 @@ class MeasureFlow:
             return self.end("quit")
         if key is MeasureKey.MUTE:
             return [ToggleMute()]
+        if key is MeasureKey.RECALIBRATE and stage is Stage.CALIBRATE:
+            return [Recalibrate()]  # the neutral is set once, before the first direction
         if key in (MeasureKey.PAIN, MeasureKey.SYMPTOMS) and stage not in (Stage.RESULT, Stage.STOPPED):
             pain = key is MeasureKey.PAIN
             if stage is Stage.ASK_PAIN and pain:
@@ -448,7 +369,8 @@ class MeasureFlow:
             if abs(value) <= rule.neutral_band[unit]:
                 attempt.moving = True
                 n = len(d.trials) + 1
-                actions.append(self._say("instruction", f"Trial {n} of {self._trials}: {spec.instruction}", t_ms))
+                text = spec.instruction if n == 1 else "Again, only as far as is comfortable, and hold"
+                actions.append(self._say("instruction", f"Trial {n} of {self._trials}: {text}", t_ms))
             return self._attempt_timeout(t_ms, d, actions)
         if attempt.best is not None and value < max(rule.neutral_band[unit], rule.return_fraction * attempt.best.value):
             return actions + self._finish_attempt(t_ms, d, attempt.best)

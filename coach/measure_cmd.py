@@ -39,7 +39,12 @@ from coach.measure import (
 )
 from coach.measure_cards import measure_card, result_lines
 from coach.measure_html import write_html
-from coach.measure_report import DIRECTION_BY_ID, DIRECTIONS, DirectionSpec, MeasureReport
+from coach.measure_report import (
+    DIRECTION_BY_ID,
+    DIRECTIONS,
+    DirectionSpec,
+    MeasureReport,
+)
 from coach.options import MeasureOptions
 from coach.outputs import check_writable, write_json
 from coach.overlay import OverlayStatus, render_card

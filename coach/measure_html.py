@@ -15,8 +15,20 @@ import html
 import io
 from collections.abc import Sequence
 
-from coach.measure_report import ARCS, DIRECTION_BY_ID, PAIRS, ChangeRow, MeasureReport, compare
-from coach.measure_sources import ALL_SOURCES, ARC_REFERENCE, DIRECTION_REFERENCE, SDC_SEARCH_NOTE
+from coach.measure_report import (
+    ARCS,
+    DIRECTION_BY_ID,
+    PAIRS,
+    ChangeRow,
+    MeasureReport,
+    compare,
+)
+from coach.measure_sources import (
+    ALL_SOURCES,
+    ARC_REFERENCE,
+    DIRECTION_REFERENCE,
+    SDC_SEARCH_NOTE,
+)
 from coach.outputs import write_text
 from coach.texts import SAFETY_TEXT
 
@@ -53,8 +65,8 @@ def _png(fig) -> str:
 def axis_charts(report: MeasureReport, last: MeasureReport | None) -> list[tuple[str, str]]:
     """(title, base64 PNG) per axis: this test (and the last) per direction, with the reference
     mean +- SD of healthy adults as a grey band; and the total arcs with age-group references."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415 - lazy: heavy
-    from matplotlib.figure import Figure  # noqa: PLC0415
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     charts = []
     groups = (("Rotation", ("rotation-right", "rotation-left")),
@@ -151,7 +163,13 @@ def _quality(report: MeasureReport) -> str:
         q = d.quality()
         if not q:
             continue
-        parts = [f"{names[k][0]} {_fmt(v, names[k][1])}" for k, v in q.items() if k in names]
+        parts = [f"{names[k][0]} {_fmt(v, names[k][1])}" for k, v in q.items()
+                 if k in names and k != "shoulder_hike_cm"]
+        hike = q.get("shoulder_hike_cm")
+        if hike is not None:
+            # A shoulder lower than at neutral is no hike (and the model's shoulders wander
+            # by about a centimetre at rest).
+            parts.append(f"shoulder hike {_fmt(hike, 'cm')}" if hike > 0.5 else "no shoulder hike seen")
         if d.too_fast:
             parts.append(f"too fast {d.too_fast}x")
         if d.circles:
@@ -208,7 +226,7 @@ figure {{ margin: 0.5rem 0; }} img {{ max-width: 100%; }}
 <p>Test of {html.escape(report.started_at)} ({html.escape(report.source)}): <b>{html.escape(state)}</b>. {last_line}</p>
 <div class="safety">{"".join(f"<p>{html.escape(t)}</p>" for t in SAFETY_TEXT)}</div>
 <h2>Results per direction</h2>
-<table id="directions"><thead><tr><th>Direction</th><th>This test</th><th>Trials</th><th>Spread</th>
+<table id="directions"><thead><tr><th>Direction</th><th>This test</th><th>Trials</th><th>Spread of trials</th>
 <th>Last test</th><th>Change</th><th>Beyond detectable change?</th><th>Status</th><th>Pain</th></tr></thead>
 <tbody>{"".join(_row(r, report) for r in rows)}</tbody></table>
 <h2>Total arcs</h2>
@@ -230,7 +248,7 @@ def write_html(path, report: MeasureReport, last: MeasureReport | None = None) -
 
 def parse_table(text: str) -> dict[str, list[str]]:
     """The directions table of a written report: ``{direction id: cells}`` (tests, scripts)."""
-    from html.parser import HTMLParser  # noqa: PLC0415
+    from html.parser import HTMLParser
 
     class _P(HTMLParser):
         def __init__(self) -> None:

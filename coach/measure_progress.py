@@ -7,9 +7,9 @@ an unreliable or skipped direction is a gap, not a zero.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Sequence
 
 from coach.errors import CoachError
 from coach.measure_report import DIRECTION_BY_ID, DIRECTIONS, MeasureReport
@@ -68,8 +68,8 @@ def plot_measure_progress(tests: Sequence[MeasureReport], path: Path) -> Path:
     rows = weekly(tests)
     if not rows:
         raise CoachError("no measured range-of-motion test in the history yet: nothing to plot")
-    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415 - lazy: heavy
-    from matplotlib.figure import Figure  # noqa: PLC0415
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     panels = [(title, [i for i in ids if i in rows]) for title, ids in PANELS]
     panels = [p for p in panels if p[1]]

@@ -10,10 +10,12 @@ to the left, never -45. Pure python.
 
 from __future__ import annotations
 
+import math
 import statistics
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from coach.measure_sources import SDC
 
@@ -253,7 +255,7 @@ class MeasureReport:
         }
 
     @classmethod
-    def from_json(cls, obj: Mapping[str, Any]) -> "MeasureReport":
+    def from_json(cls, obj: Mapping[str, Any]) -> MeasureReport:
         """The report back from `to_json` (unknown directions are refused).
 
         Raises:
@@ -320,4 +322,4 @@ def compare(this: MeasureReport, last: MeasureReport | None) -> tuple[ChangeRow,
 
 
 def _r(v: float | None, nd: int = 2) -> float | None:
-    return None if v is None or v != v else round(float(v), nd)
+    return None if v is None or math.isnan(v) else round(float(v), nd)

@@ -15,11 +15,11 @@ face model reads flexion short) and retraction does not follow a real tuck yet (
 from __future__ import annotations
 
 import pytest
+from measure_sessions import build_session, run_measure
 
 from coach.coaching import Reader
 from coach.groundtruth import run_renders
 from coach.headpose import HeadTracker
-from measure_sessions import build_session, run_measure
 
 pytestmark = pytest.mark.model
 

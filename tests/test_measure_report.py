@@ -8,12 +8,18 @@ import json
 import re
 
 import pytest
+from test_measure import TRUE, Script, _flow
 
 from coach.measure import EndTest
 from coach.measure_html import parse_table, render_html, write_html
-from coach.measure_report import DIRECTIONS, DirectionResult, MeasureReport, Trial, compare
+from coach.measure_report import (
+    DIRECTIONS,
+    DirectionResult,
+    MeasureReport,
+    Trial,
+    compare,
+)
 from coach.measure_sources import DIRECTION_REFERENCE, SDC
-from test_measure import TRUE, Script, _flow
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +76,7 @@ def test_the_html_table_says_what_the_json_says(report, tmp_path):
     before = {d["direction"]: d for d in last.to_json()["directions"]}
     assert set(table) == set(data)
     for direction, cells in table.items():
-        label, this, trials, spread, last_cell, change, beyond, status, pain = cells
+        label, this, trials, spread, last_cell, change, beyond, status, _pain = cells
         d = data[direction]
         assert label == d["label"] and status == "measured"
         assert _num(this) == pytest.approx(d["value"], abs=0.05)
