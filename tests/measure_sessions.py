@@ -73,18 +73,28 @@ class Builder:
             self.frames.append(between(a, b, i / n, self.t_ms))
 
 
-def build_session(neutral: PoseFrame, poses: Sequence[tuple[str, PoseFrame]], *, trials: int = 3,
-                  calibration_s: float = 3.0, ramp_s: float = 1.5, hold_s: float = 2.0,
+def build_session(neutral: PoseFrame, poses: Sequence[tuple[str, PoseFrame | Sequence[PoseFrame]]], *,
+                  trials: int = 3, calibration_s: float = 3.0, ramp_s: float = 1.5, hold_s: float = 2.0,
                   rest_s: float = 0.8, seed: int = 0) -> list[PoseFrame]:
-    """Neutral held, then each (direction, pose) reached, held and left ``trials`` times."""
+    """Neutral held, then each direction's pose reached, held and left ``trials`` times.
+
+    A direction's pose may be a path: the images on the way out (e.g. a render sweep 10, 20,
+    ... 80 deg), the last one held; the ramp time is shared between its steps, and the way back
+    is the same path reversed. A real head passes through those poses; interpolating landmarks
+    straight from 0 to 80 deg does not look like any head on the way.
+    """
     b = Builder(seed)
     b.hold(neutral, calibration_s)
     for _direction, pose in poses:
+        path = [neutral, *(pose if isinstance(pose, (list, tuple)) else [pose])]
+        step_s = ramp_s / (len(path) - 1)
         for _ in range(trials):
             b.hold(neutral, rest_s)
-            b.ramp(neutral, pose, ramp_s)
-            b.hold(pose, hold_s)
-            b.ramp(pose, neutral, ramp_s)
+            for a, c in zip(path, path[1:]):
+                b.ramp(a, c, step_s)
+            b.hold(path[-1], hold_s)
+            for a, c in zip(path[::-1], path[-2::-1]):
+                b.ramp(a, c, step_s)
     b.hold(neutral, rest_s)
     return b.frames
 
