@@ -18,6 +18,8 @@ interpolated straight from 0 to 80 deg look like no head on the way and read 58-
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from measure_sessions import build_session, run_measure
 
@@ -26,6 +28,7 @@ from coach.groundtruth import run_renders
 from coach.headpose import HeadTracker
 
 pytestmark = pytest.mark.model
+REPO = Path(__file__).resolve().parent.parent
 
 CHARACTERS = ("male1", "male2")
 NEUTRAL = "y+000_r+000_p+000.png"
@@ -183,3 +186,42 @@ def test_mirror_image_swaps_end_range_rotation_within_4(reports, character):
     _, mirror = reports[(character, "full80", True)]
     for d in ("rotation-right", "rotation-left"):
         assert abs(report.value(d) - mirror.value(SWAP[d])) <= 4.0, d
+
+
+# -- end range: flexion to 60, extension to 70 (tests/data/renders/<c>_endrange) ----------------
+
+ENDRANGE = REPO / "tests" / "data" / "renders"
+ENDRANGE_WHY = ("the head-angle stage past the face model's range: on the still images (calibrated) "
+                "chin-down 60 reads 24-47 and look-up 70 reads 59-84 (pose only, issue 15)")
+
+
+@pytest.fixture(scope="module")
+def endrange_reports(frames, model_dir):
+    if not any(ENDRANGE.glob("*_endrange/truth.json")):
+        pytest.fail(f"no end-range renders under {ENDRANGE}", pytrace=False)
+    extra = {(s.character, s.file, s.mirrored): s.frame for s in run_renders(ENDRANGE, model_dir)}
+    everything = {**frames, **extra}
+    out = {}
+    for c in CHARACTERS:
+        full, end = f"{c}_full", f"{c}_endrange"
+        paths = {"flexion": [(full, f) for f in full_paths(45)["flexion"]]
+                 + [(end, f"y+000_r+000_p+{p:03d}.png") for p in (50, 60)],
+                 "extension": [(full, f) for f in full_paths(45)["extension"]]
+                 + [(end, f"y+000_r+000_p-{p:03d}.png") for p in (50, 60, 70)]}
+        for mirrored in (False, True):
+            out[(c, mirrored)] = _run(everything, (end, NEUTRAL), paths, mirrored)[1]
+    return out
+
+
+@pytest.mark.parametrize("character", CHARACTERS)
+@pytest.mark.parametrize("direction, truth", [("flexion", 60.0), ("extension", 70.0)])
+@pytest.mark.xfail(strict=True, reason=ENDRANGE_WHY)
+def test_end_range_flexion_and_extension_within_4(endrange_reports, character, direction, truth):
+    for mirrored in (False, True):
+        d = endrange_reports[(character, mirrored)].direction(direction)
+        assert d.status == "measured" and abs(d.value - truth) <= 4.0, (mirrored, d.value)
+
+
+def test_end_range_directions_are_measured_not_marked_unreliable(endrange_reports):
+    for key, report in endrange_reports.items():
+        assert [d.status for d in report.directions] == ["measured", "measured"], key
