@@ -260,3 +260,15 @@ def test_keys_and_the_live_cards():
     assert s.flow.stage is Stage.CALIBRATE and s.of(Recalibrate)
     s.frames(0.1)
     assert s.flow.stage is Stage.INSTRUCT and s.flow.screen().direction.id == "rotation-right"
+
+
+def test_the_test_logic_loads_no_cv2_no_matplotlib_and_the_command_loads_matplotlib_lazily():
+    import subprocess
+    import sys
+
+    code = ("import sys, coach.measure, coach.measure_report, coach.history_measure; "
+            "bad = [m for m in ('cv2', 'matplotlib', 'mediapipe') if m in sys.modules]; "
+            "import coach.measure_cmd; bad += ['matplotlib'] if 'matplotlib' in sys.modules else []; "
+            "print(','.join(bad))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == ""
