@@ -13,14 +13,14 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from coach.coaching import Reader
-from coach.exercise import load_exercise
-from coach.flow import Recalibrate, Seen
+from coach.angles.setup_check import check_setup
+from coach.coaching.chain import Reader
+from coach.coaching.exercise import load_exercise
+from coach.coaching.flow import Recalibrate, Seen
+from coach.coaching.measure import HEADLESS_MEASURE_TIMING, EndTest, MeasureFlow
+from coach.coaching.measure_report import DIRECTION_BY_ID, MeasureReport
 from coach.landmarks import PoseFrame
-from coach.measure import HEADLESS_MEASURE_TIMING, EndTest, MeasureFlow
-from coach.measure_report import DIRECTION_BY_ID, MeasureReport
 from coach.rotations import nearest_rotation
-from coach.setup_check import check_setup
 
 FPS = 30.0
 FRAME_MS = 1000.0 / FPS
