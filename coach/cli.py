@@ -23,6 +23,7 @@ from coach.options import (
     ExercisesOptions,
     ExportOptions,
     HistoryOptions,
+    MeasureOptions,
     ProgressOptions,
     RecordOptions,
     ReplayOptions,
@@ -90,6 +91,11 @@ def _export(opts: ExportOptions) -> int:
     return export_command(opts)
 
 
+def _measure(opts: MeasureOptions) -> int:
+    from coach.app.measure import measure_command
+    return measure_command(opts)
+
+
 #: subcommand -> (its typed options, its handler)
 COMMANDS: dict[str, tuple[type, Callable[..., int]]] = {
     "angles": (AnglesOptions, _angles),
@@ -102,6 +108,7 @@ COMMANDS: dict[str, tuple[type, Callable[..., int]]] = {
     "history": (HistoryOptions, _history),
     "progress": (ProgressOptions, _progress),
     "export": (ExportOptions, _export),
+    "measure": (MeasureOptions, _measure),
 }
 
 
@@ -188,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     # -- history ------------------------------------------------------------------------------
     _add_history_commands(sub)
+    _add_measure_command(sub)
 
     return parser
 
@@ -214,6 +222,8 @@ def _add_history_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("progress", help="range of motion, symmetry and adherence over time")
     p.add_argument("--exercise", default=None, help="only this exercise id")
     p.add_argument("--plot", type=Path, default=None, metavar="FILE.png", help="also draw a chart")
+    p.add_argument("--measure", action="store_true",
+                   help="the range-of-motion tests (`coach measure`) per direction over the weeks")
     _add_data_dir_option(p)
 
     p = sub.add_parser("export", help="export the history as CSV files")
@@ -259,12 +269,30 @@ def _add_run_demo_commands(sub: argparse._SubParsersAction) -> None:
     _add_live_output_options(p)
 
 
-def _add_live_output_options(p: argparse.ArgumentParser) -> None:
+def _add_measure_command(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("measure", help="a guided neck range-of-motion test with a report to hand over")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--camera", type=int, default=None, metavar="N",
+                     help="camera index (default 0; see `coach cameras`)")
+    src.add_argument("--video", type=Path, default=None, metavar="PATH",
+                     help="measure a video file instead of the webcam")
+    p.add_argument("--directions", default=None, metavar="LIST",
+                   help="comma-separated directions to test, in order (default: all: "
+                   "rotation-right,rotation-left,lateral-right,lateral-left,flexion,extension,retraction)")
+    p.add_argument("--json", type=Path, default=None, metavar="FILE.json", help="also write the result as JSON")
+    _add_live_output_options(p, report=("FILE.html", "write the report to hand over (HTML with charts)"))
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="folder of the history database (default: $COACH_DATA_DIR, then the user data folder)")
+    _add_model_options(p)
+
+
+def _add_live_output_options(p: argparse.ArgumentParser,
+                             report: tuple[str, str] = ("FILE.json", "write a report")) -> None:
     p.add_argument("--headless", action="store_true",
                    help="no window: render the overlay into --out as fast as possible")
     p.add_argument("--out", type=Path, default=None, metavar="VIDEO.mp4",
                    help="record the annotated video (nothing is written to disk without it)")
-    p.add_argument("--report", type=Path, default=None, metavar="FILE.json", help="write a report")
+    p.add_argument("--report", type=Path, default=None, metavar=report[0], help=report[1])
     p.add_argument("--mirror", action=argparse.BooleanOptionalAction, default=True,
                    help="show the image like a mirror (default: on)")
     p.add_argument("--mute", action="store_true", help="no sound (m toggles it)")

@@ -117,6 +117,24 @@ class ProgressOptions:
     exercise: str | None = None
     plot: Path | None = None
     data_dir: Path | None = None
+    measure: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class MeasureOptions(ModelOptions):
+    """`coach measure`."""
+
+    camera: int | None = None
+    video: Path | None = None
+    headless: bool = False
+    out: Path | None = None
+    report: Path | None = None
+    json: Path | None = None
+    directions: str | None = None
+    mirror: bool = True
+    mute: bool = False
+    voice: bool = False
+    data_dir: Path | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -52,10 +52,19 @@ def write_json(path: Path, obj: object, option: str = "--report") -> None:
     Raises:
         CoachError: the file cannot be written (one line naming it).
     """
+    write_text(path, json.dumps(obj, indent=2) + "\n", option)
+
+
+def write_text(path: Path, text: str, option: str = "--report") -> None:
+    """Write ``text`` to ``path`` atomically (a temporary file, then renamed: whole or nothing).
+
+    Raises:
+        CoachError: the file cannot be written (one line naming it).
+    """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_text(json.dumps(obj, indent=2) + "\n", encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

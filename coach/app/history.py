@@ -14,6 +14,7 @@ from coach.coaching.plan import format_value
 from coach.errors import CoachError
 from coach.options import ExportOptions, HistoryOptions, ProgressOptions
 from coach.store.history import HistoryStore, StoredSession, delete_history, resolve_db_path
+from coach.store.measure_progress import format_measure_progress, plot_measure_progress
 from coach.store.progress import (
     ProgressAxis,
     compute_progress,
@@ -163,6 +164,14 @@ def history_command(opts: HistoryOptions) -> int:
 def progress_command(opts: ProgressOptions) -> int:
     """`coach progress`: range of motion, symmetry and adherence over time, and the suggested
     next targets (optionally as a chart)."""
+    if opts.measure:
+        with HistoryStore.open(opts.data_dir) as store:
+            tests = store.measurements()
+        print(format_measure_progress(tests))
+        if opts.plot is not None:
+            plot_measure_progress(tests, opts.plot)
+            print(f"chart written to {opts.plot}")
+        return 0
     sessions = stored_sessions(opts.data_dir)
     if opts.exercise is not None and opts.exercise not in {r.exercise_id for s in sessions for r in s.runs}:
         load_exercise(opts.exercise)  # an unknown id: error listing the known ones

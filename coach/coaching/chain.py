@@ -49,6 +49,9 @@ class Reading:
         calibration_hint: Why the calibration is not progressing ("Look straight ahead"), or
             None (see `coach.angles.headpose.HeadTracker.calibration_hint`).
         people: How many people the model saw.
+        torso_yaw_deg: The trunk's own turn against its calibrated reference (> 0 to the
+            person's right; `coach.angles.headpose.HeadTracker.torso_yaw_deg`): a trunk turned with
+            the head makes a rotation reading unreliable.
     """
 
     t_ms: int
@@ -58,6 +61,7 @@ class Reading:
     calibration_progress: float = 1.0
     calibration_hint: str | None = None
     people: int = 1
+    torso_yaw_deg: float = 0.0
 
     @property
     def usable(self) -> bool:
@@ -100,7 +104,8 @@ class Reader:
                 self._body_window.clear()
             body = BodyFeatures.from_frame(frame, self._body_neutral)
         return Reading(t, angles, body, self.calibrated, float(self.tracker.calibration_progress),
-                       self.tracker.calibration_hint, frame.people)
+                       self.tracker.calibration_hint, frame.people,
+                       float(getattr(self.tracker, "torso_yaw_deg", 0.0)))
 
     def recalibrate(self) -> None:
         """Measure the neutral pose again (head and body)."""

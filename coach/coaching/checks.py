@@ -9,6 +9,7 @@ cv2 and no clock (time is an argument); the state machine is `coach.coaching.eng
 from __future__ import annotations
 
 import math
+from collections import deque
 
 from coach.angles.body import BodyFeatures
 from coach.angles.headpose import HeadAngles
@@ -146,3 +147,38 @@ def zone_gauges(exercise: Exercise, side: str, angles: HeadAngles | None) -> tup
         hi = check.max if check.max is not None else (old.target_max if old else lim_hi)
         gauges[check.axis] = Gauge(check.axis, AXIS_UNITS[check.axis], value(check.axis), lo, hi, lim_lo, lim_hi)
     return tuple(gauges.values())
+
+
+class RateMeter:
+    """How fast one signal moves: its change over a sliding window, in units per second.
+
+    The window must be long enough to average out jitter (a frame-to-frame rate of a smoothed
+    angle is noisy); until it is ~full no rate is given. Shared by the engine's speed limit and
+    `coach measure`'s.
+
+    Args:
+        window_s: The window (> 0 s).
+    """
+
+    def __init__(self, window_s: float) -> None:
+        if not (math.isfinite(window_s) and window_s > 0):
+            raise ValueError(f"window_s must be a finite number > 0, got {window_s}")
+        self._window_ms = window_s * 1000.0
+        self._hist: deque[tuple[int, float]] = deque()
+
+    def reset(self) -> None:
+        """Forget the history (a pause, a recalibration, lost tracking)."""
+        self._hist.clear()
+
+    def update(self, t_ms: int, value: float) -> float | None:
+        """Add one sample; return the rate (units/s, absolute) over the window, or None while
+        the window is not yet 80% full."""
+        hist = self._hist
+        hist.append((t_ms, value))
+        while len(hist) > 2 and t_ms - hist[1][0] >= self._window_ms:
+            hist.popleft()
+        t_first, v_first = hist[0]
+        span_ms = t_ms - t_first
+        if span_ms < self._window_ms * 0.8:
+            return None
+        return abs(hist[-1][1] - v_first) / (span_ms / 1000.0)

@@ -10,7 +10,6 @@ callers import them from `coach.coaching.engine`.
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
@@ -19,6 +18,7 @@ from coach.angles.headpose import HeadAngles
 from coach.coaching.checks import (  # noqa: F401  (MIN_CONFIDENCE and usable are re-exported)
     MIN_CONFIDENCE,
     Debounced,
+    RateMeter,
     axis_value,
     neutral_raw,
     target_raw,
@@ -118,7 +118,7 @@ class Engine:
         self._hold: _Hold | None = None
         self._pending_side: str | None = None  # side of a counted hold awaiting the return
         self._pending_hold: HoldRecord | None = None  # that hold, voided if a head circle comes
-        self._speed_hist: deque[tuple[int, float]] = deque()
+        self._speed = RateMeter(self.config.speed_window_s)
         self._last_slowly_ms = -math.inf
         self._safety_until_ms: float | None = None
         self._flash: tuple[Message, float] | None = None
@@ -287,7 +287,7 @@ class Engine:
         self._wrong_announced = False
         for f in self._faults:
             f.reset()
-        self._speed_hist.clear()
+        self._speed.reset()
         self._safety_until_ms = None
 
     def _tracking_gap(self, t_ms: int) -> list[Event]:
@@ -306,7 +306,7 @@ class Engine:
         self._in_target.reset()
         for f in self._faults:
             f.reset()
-        self._speed_hist.clear()
+        self._speed.reset()
         return events
 
     def _void_pending(self, t_ms: int, fault: str) -> list[Event]:
@@ -341,16 +341,9 @@ class Engine:
         speed = self.exercise.speed
         if speed is None:
             return []
-        hist = self._speed_hist
-        hist.append((t_ms, axis_value(angles, speed.axis)))
-        window_ms = self.config.speed_window_s * 1000.0
-        while len(hist) > 2 and t_ms - hist[1][0] >= window_ms:
-            hist.popleft()
-        t_first, v_first = hist[0]
-        span_ms = t_ms - t_first
-        if span_ms < window_ms * 0.8:
+        rate = self._speed.update(t_ms, axis_value(angles, speed.axis))
+        if rate is None:
             return []
-        rate = abs(hist[-1][1] - v_first) / (span_ms / 1000.0)
         if rate <= speed.max_per_s or t_ms - self._last_slowly_ms < self.config.fault_repeat_s * 1000.0:
             return []
         self._last_slowly_ms = t_ms

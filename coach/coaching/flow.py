@@ -88,14 +88,20 @@ _KEYS: Mapping[int, Key] = MappingProxyType({
 })
 
 
-def key_for(code: int | None) -> Key | None:
-    """Map a `cv2.waitKey` code to a `Key` (None for no key or an unbound one)."""
+def key_code(code: int | None) -> int | None:
+    """A `cv2.waitKey` code as the character code its key binding uses (None: no key)."""
     if code is None or code < 0:
         return None
     code &= 0xFF
     if ord("A") <= code <= ord("Z"):
         code += 32  # caps lock should not disable the keys
-    return _KEYS.get(code)
+    return code
+
+
+def key_for(code: int | None) -> Key | None:
+    """Map a `cv2.waitKey` code to a `Key` (None for no key or an unbound one)."""
+    code = key_code(code)
+    return None if code is None else _KEYS.get(code)
 
 
 # -- what goes in, what comes out --------------------------------------------------------------

@@ -71,8 +71,11 @@ def load_truth(folder: Path) -> list[dict]:
 
 
 def run_renders(renders_dir: Path, model_dir: Path, *, mirror: bool = True,
-                progress: Callable[[str], None] | None = None) -> list[RenderSample]:
+                progress: Callable[[str], None] | None = None,
+                only: Callable[[str, str], bool] | None = None) -> list[RenderSample]:
     """Run the real pose + face models on every render (and its mirror image).
+
+    ``only(folder_name, file)`` picks the renders to run (default: all).
 
     Raises:
         CoachError: the models cannot be loaded; FileNotFoundError: no render folder.
@@ -83,6 +86,8 @@ def run_renders(renders_dir: Path, model_dir: Path, *, mirror: bool = True,
     samples = []
     for folder in folders:
         for item in load_truth(folder):
+            if only is not None and not only(folder.name, item["file"]):
+                continue
             with ImageSource(folder / item["file"]) as src:
                 (_, image), = list(src)
             for mirrored in ((False, True) if mirror else (False,)):

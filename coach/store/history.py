@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, NewType, Protocol
 
 from coach.coaching.engine import Event, EventKind, HoldRecord
+from coach.coaching.measure_report import MeasureReport
 from coach.coaching.report import ExerciseResult
 from coach.store.history_db import (  # noqa: F401  (re-exported: the history stage's public API)
     DATA_DIR_ENV,
@@ -38,6 +39,7 @@ from coach.store.history_db import (  # noqa: F401  (re-exported: the history st
     open_database,
     resolve_db_path,
 )
+from coach.store.history_measure import insert_measurement, read_measurements
 from coach.store.history_read import StoredRun, StoredSession, read_sessions
 
 SessionId = NewType("SessionId", int)
@@ -211,6 +213,18 @@ class HistoryStore:
             _end_session(conn, sid, ended_at, ended_by)
 
     # -- reads -----------------------------------------------------------------------------
+
+    def save_measurement(self, report: MeasureReport) -> int:
+        """Store a whole range-of-motion test in one transaction (never part of one)."""
+        with self._write("save the range-of-motion test") as conn:
+            return insert_measurement(conn, report)
+
+    def measurements(self) -> list[MeasureReport]:
+        """The stored range-of-motion tests, oldest first."""
+        try:
+            return read_measurements(self._conn)
+        except sqlite3.Error as exc:
+            raise history_error("read the range-of-motion tests", self.path, exc) from exc
 
     def sessions(self, last: int | None = None) -> list[StoredSession]:
         """Sessions oldest first, each with its runs, holds and events.

@@ -101,6 +101,34 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX events_by_run ON events(run_id)",
         ),
     ),
+    Migration(
+        3,
+        "range-of-motion tests (`coach measure`): one row per test, one per direction",
+        (
+            # A test is written whole in one transaction (`coach.store.history_measure`): never a
+            # partial one. `report` is the test's JSON; the direction rows are for queries.
+            """CREATE TABLE measurements (
+                id INTEGER PRIMARY KEY,
+                started_at TEXT NOT NULL,
+                started_utc TEXT NOT NULL,
+                ended_by TEXT NOT NULL,
+                complete INTEGER NOT NULL,
+                source TEXT NOT NULL,
+                report TEXT NOT NULL
+            )""",
+            """CREATE TABLE measurement_directions (
+                id INTEGER PRIMARY KEY,
+                measurement_id INTEGER NOT NULL REFERENCES measurements(id) ON DELETE CASCADE,
+                direction TEXT NOT NULL,
+                status TEXT NOT NULL,
+                value REAL,
+                unit TEXT NOT NULL,
+                spread REAL,
+                pain INTEGER
+            )""",
+            "CREATE INDEX directions_by_measurement ON measurement_directions(measurement_id)",
+        ),
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from coach.coaching.flow import Key, Screen, Stage, key_for
+from coach.coaching.flow import Screen, Stage, key_for
 from coach.errors import CoachError
 from coach.landmarks import PoseFrame
 from coach.outputs import check_writable
@@ -30,8 +30,9 @@ class Window:
         CoachError: there is no display to open a window on.
     """
 
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, *, keymap: Callable[[int | None], object] = key_for) -> None:
         self.title = title
+        self._keymap = keymap  # a cv2 key code to the command's own key (`coach run`'s by default)
         if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
             # Qt aborts the whole process without a display; say what to do instead.
             raise CoachError("no display to open a window on; use --headless --out VIDEO.mp4 "
@@ -43,13 +44,13 @@ class Window:
                              "use --headless --out VIDEO.mp4 on a machine without a display") from None
         self._shown = False
 
-    def show(self, img: np.ndarray, wait_ms: int = 1) -> Key | None:
-        """Show ``img`` and return the key pressed meanwhile, if any."""
+    def show(self, img: np.ndarray, wait_ms: int = 1):
+        """Show ``img`` and return the key pressed meanwhile (through the keymap), if any."""
         if not self._shown:
             cv2.resizeWindow(self.title, img.shape[1], img.shape[0])
             self._shown = True
         cv2.imshow(self.title, img)
-        return key_for(cv2.waitKey(max(1, wait_ms)))
+        return self._keymap(cv2.waitKey(max(1, wait_ms)))
 
     def closed(self) -> bool:
         """True when the user closed the window (its close button)."""

@@ -70,6 +70,11 @@ CASES = [
     ("unwritable-out-demo", ["demo", "--headless", "--out", "{tmp}/afile.txt/demo.mp4"], ["--out", "not a folder"]),
     ("bad-profile-run", ["run", "--headless", "--video", VIDEO, "--profile", "{tmp}/profile.toml"],
      ["profile.toml", "targets.neck-rotation.yaw", "allowed"]),
+    ("unknown-direction-measure", ["measure", "--headless", "--video", VIDEO, "--directions", "rotation-right,nod"],
+     ["--directions", "rotation-left", "retraction"]),
+    ("report-not-html-measure", ["measure", "--headless", "--video", VIDEO, "--report", "{tmp}/r.json"],
+     ["--report", ".html"]),
+    ("missing-input-measure", ["measure", "--headless", "--video", "{tmp}/missing.mp4"], ["not found", "missing.mp4"]),
 ]
 
 

@@ -203,7 +203,7 @@ def test_v1_database_is_migrated_keeping_its_data(tmp_path):
         run = store.start_exercise(s.id, "chin-tuck", {})
         store.add_hold(run, HoldRecord("center", 1, 6, 2.9, True, None, {"retraction": 2.9}))
         after = store.sessions()[0]
-    assert version == SCHEMA_VERSION == 2
+    assert version == SCHEMA_VERSION == 3
     assert s.runs[0].reps == {"center": 3}
     assert s.runs[0].holds == (HoldRecord("center", 2.0, 6.0, 2.6, True, None, {}),)
     assert after.runs[1].holds[0].peak_by_axis == {"retraction": 2.9}
