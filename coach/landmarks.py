@@ -221,8 +221,8 @@ def flip_average(frame: PoseFrame, of_mirror: PoseFrame) -> PoseFrame:
         A `PoseFrame` with ``flip_tested`` set, at ``frame``'s time.
     """
     back = of_mirror.mirrored()
-    if frame.detected and back.detected and not _same_person(frame.landmarks, back.landmarks,
-                                                             frame.width, frame.height):
+    if (frame.landmarks is not None and back.landmarks is not None
+            and not _same_person(frame.landmarks, back.landmarks, frame.width, frame.height)):
         # With several people in view each run may have chosen someone else: the image's own
         # choice stands, face and all.
         return replace(frame, flip_tested=True)

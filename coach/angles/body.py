@@ -172,7 +172,7 @@ def _measure(frame: PoseFrame, neutral: BodyNeutral | None) -> BodyFeatures:
         up = np.array([0.0, -1.0, 0.0])
 
     elev = {s: float(np.dot(p - hip_mid, up)) * 100.0 for s, p in (("right", r_sh), ("left", l_sh))}
-    hike = {s: None for s in _SIDES}
+    hike: dict[str, float | None] = {s: None for s in _SIDES}
     if neutral is not None:
         hike = {
             "right": elev["right"] - neutral.right_shoulder_elev_cm,

@@ -51,6 +51,11 @@ def features(angles_deg: np.ndarray) -> np.ndarray:
                             ay * r, ay * p])
 
 
+def _rows(coef: np.ndarray) -> tuple[tuple[float, float, float], ...]:
+    """A coefficient table as the frozen rows `AngleCorrection` holds (plain floats)."""
+    return tuple((float(a), float(b), float(c)) for a, b, c in coef)
+
+
 @dataclass(frozen=True)
 class AngleCorrection:
     """A fitted map from one model's reported head angles to the true ones.
@@ -69,7 +74,7 @@ class AngleCorrection:
     @classmethod
     def identity(cls) -> AngleCorrection:
         """The correction that changes nothing (for ideal, synthetic landmarks)."""
-        return cls(tuple(map(tuple, _IDENTITY_COEF.tolist())))
+        return cls(_rows(_IDENTITY_COEF))
 
     @classmethod
     def fit(cls, reported_deg: np.ndarray, truth_deg: np.ndarray, ridge: float = 0.1,
@@ -99,7 +104,7 @@ class AngleCorrection:
             # The constant (feature 0: e.g. the face model's chin-down offset) is not shrunk.
             reg = np.diag(ridge * (np.flatnonzero(use) != 0))
             coef[use, axis] += np.linalg.solve(xu.T @ xu + reg, xu.T @ residual[:, axis])
-        return cls(tuple(tuple(round(float(v), 5) for v in row) for row in coef))
+        return cls(_rows(np.round(coef, 5)))
 
     def apply(self, angles_deg: np.ndarray) -> np.ndarray:
         """Correct ``(n, 3)`` or ``(3,)`` reported yaw/roll/pitch (degrees)."""

@@ -90,6 +90,8 @@ def pose_head_axes(frame: PoseFrame, hfov_deg: float = ASSUMED_HFOV_DEG) -> Head
     Returns None when fewer than 4 head points are usable or the fit fails.
     """
     lm = frame.landmarks
+    if lm is None:
+        return None
     size = np.array([frame.width, frame.height], dtype=float)
     pts = lm[_HEAD_IDS, :2] * size
     vis = lm[_HEAD_IDS, 3]

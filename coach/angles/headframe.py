@@ -285,7 +285,7 @@ def measure(frame: PoseFrame, use_face: bool = True, *, reference: Reference = "
         view = MP_TO_GL
 
     plausible = True
-    if torso_ref:
+    if shoulders is not None:  # the torso reference (checked just above)
         # Body plausibility: the ears must sit well above the shoulder line (cartoon "people"
         # the pose model finds have them at shoulder height).
         ear_vis = lm[_EARS, 3]
@@ -368,7 +368,10 @@ def head_angles(frame: PoseFrame, use_face: bool = True, *, reference: Reference
     m = measure(frame, use_face, reference=reference, corrections=corrections)
     if not m.ok:
         return _lost(m)
+    head = m.head_axes
+    assert head is not None and m.view_axes is not None  # an OK measurement has both
     if reference == "camera":
-        return _angles(MP_TO_GL.T @ m.head_axes, _NAN, m)
-    retraction_cm = (EAR_FORWARD_OF_SHOULDERS_M - forward_m(m.neck_w, m.view_axes, m.head_axes)) * 100.0
-    return _angles(m.view_axes.T @ m.head_axes, retraction_cm, m)
+        return _angles(MP_TO_GL.T @ head, _NAN, m)
+    assert m.neck_w is not None  # and, relative to the torso, the neck
+    retraction_cm = (EAR_FORWARD_OF_SHOULDERS_M - forward_m(m.neck_w, m.view_axes, head)) * 100.0
+    return _angles(m.view_axes.T @ head, retraction_cm, m)

@@ -257,6 +257,7 @@ class HeadTracker:
         if self.reference == "camera":
             rotation, forward = MP_TO_GL.T @ head, _NAN
         else:
+            assert m.neck_w is not None  # an OK torso-relative measurement has the neck
             torso = self._torso(frame, m, t_s, head_rotation_angles(MP_TO_GL.T @ head)[0])
             rotation, forward = torso.T @ head, forward_m(m.neck_w, torso, head)
         if self._span_ratio_ref is None or (self.calibrate and not self.calibrated):
@@ -264,12 +265,13 @@ class HeadTracker:
         rel = self._neutral_rot.T @ rotation if self._neutral_rot is not None else rotation
         retraction_cm = (self._neutral_forward_m - forward) * 100.0
         yaw, roll, pitch = head_rotation_angles(rel)
-        values = [f(t_s, v) if math.isfinite(v) else v
-                  for f, v in zip(self._filters, (yaw, roll, pitch, retraction_cm))]
-        return HeadAngles(*values, confidence=m.confidence, tracking=m.tracking)
+        yaw, roll, pitch, retraction_cm = (f(t_s, v) if math.isfinite(v) else v
+                                           for f, v in zip(self._filters, (yaw, roll, pitch, retraction_cm)))
+        return HeadAngles(yaw, roll, pitch, retraction_cm, confidence=m.confidence, tracking=m.tracking)
 
     def _torso(self, frame: PoseFrame, m: HeadMeasurement, t_s: float, head_yaw_deg: float) -> np.ndarray:
         """The torso's axes: the view frame turned by the trunk's smoothed yaw."""
+        assert m.view_axes is not None and m.shoulders is not None  # an OK torso measurement
         target = 0.0
         if self._span_ratio_ref is not None and math.isfinite(m.span_ratio):
             target = foreshortening_yaw_deg(m.span_ratio, self._span_ratio_ref, m.shoulders.depth_yaw_deg,
@@ -305,6 +307,7 @@ class HeadTracker:
             return face
         if face is not None:
             return face
+        assert pose is not None  # an OK measurement has a face or a pose fit
         if self._face_offset is not None:
             return self._face_offset @ pose
         return pose
@@ -316,7 +319,7 @@ class HeadTracker:
             return
         self._calibration_hint = None
         if self._window:
-            mean_rot = nearest_rotation(sum(r for _, r, _, _ in self._window))
+            mean_rot = nearest_rotation(np.sum([r for _, r, _, _ in self._window], axis=0))
             fwd = [f for _, _, f, _ in self._window if math.isfinite(f)]
             moved_cm = abs(forward - float(np.mean(fwd))) * 100.0 if fwd and math.isfinite(forward) else 0.0
             if rotation_angle_deg(mean_rot, rotation) > self.steady_deg or moved_cm > self.steady_cm:
@@ -328,7 +331,7 @@ class HeadTracker:
         if ratios:
             self._span_ratio_ref = float(np.median(ratios))
         if self.calibrate:
-            self._neutral_rot = nearest_rotation(sum(r for _, r, _, _ in self._window))
+            self._neutral_rot = nearest_rotation(np.sum([r for _, r, _, _ in self._window], axis=0))
             fwd = [f for _, _, f, _ in self._window if math.isfinite(f)]
             self._neutral_forward_m = float(np.mean(fwd)) if fwd else EAR_FORWARD_OF_SHOULDERS_M
             # The reference just changed: do not smooth across the jump.

@@ -118,6 +118,8 @@ def torso_axes(frame: PoseFrame, shoulders: Shoulders, yaw_deg: float = 0.0,
     ``yaw_deg`` and the world shoulder span. With ``yaw_deg = 0`` this is the *view frame*: the
     camera, rolled with the shoulder line (what `coach.angles.correction` is applied in).
     """
+    if frame.landmarks is None:
+        return None
     size = np.array([frame.width, frame.height], dtype=float)
     px = frame.landmarks[_SHOULDERS, :2] * size
     span_m = shoulders.span_m

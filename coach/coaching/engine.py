@@ -102,7 +102,7 @@ class Engine:
         self.config = config or EngineConfig()
         cfg = self.config
         self._guard = CircleGuard(cfg.circle)
-        self._reps = {s: 0 for s in self.exercise.sides}
+        self._reps: dict[str, int] = {s: 0 for s in self.exercise.sides}
         self._phase = Phase.WAITING_CALIBRATION
         self._calibrated = False
         self._t0_ms: int | None = None

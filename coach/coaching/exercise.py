@@ -19,7 +19,8 @@ Pure python: no mediapipe, no cv2, no clock.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -43,10 +44,10 @@ from coach.coaching.exercise_model import (  # noqa: F401  (re-exported: the exe
 )
 from coach.errors import CoachError
 
-try:  # Python >= 3.11
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10 needs the tomli backport
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # pragma: no cover - Python 3.10 needs the tomli backport
+    import tomli as tomllib
 
 ENV_EXERCISES_DIR = "COACH_EXERCISES_DIR"
 
@@ -117,7 +118,7 @@ def _numeric_range(loc: tuple[Any, ...]) -> str | None:
     return "allowed: " + " and ".join(parts)
 
 
-def _describe(err: dict[str, Any]) -> str:
+def _describe(err: Mapping[str, Any]) -> str:
     """One pydantic error as 'field: what is wrong; allowed: ...'."""
     loc = tuple(err.get("loc", ()))
     where = _loc_str(loc) or "(whole file)"

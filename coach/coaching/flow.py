@@ -370,6 +370,7 @@ class Flow:
             self._next_exercise(flow_ms)
         if self.stage is Stage.EXERCISE:
             run = self._current()
+            assert run is not None and run.coach is not None  # the exercise stage has its run
             actions += self._coached(run.coach.step(reading, flow_ms))
             if run.coach.finished:
                 actions += self._finish_current("done")
@@ -425,9 +426,10 @@ class Flow:
 
     def _control(self, act) -> list[Action]:
         """A key's action on the engine (pause, skip...): only while an exercise is coached."""
-        if self.stage is not Stage.EXERCISE:
+        run = self._current()
+        if self.stage is not Stage.EXERCISE or run is None:
             return []
-        return self._coached(act(self._current().coach))
+        return self._coached(act(run.coach))
 
     # -- stages --------------------------------------------------------------------------------------
 

@@ -151,6 +151,11 @@ class _Sample:
     hike_cm: float | None
 
 
+
+def _farther(plateau: Trial, best: Trial) -> bool:
+    """Whether a plateau reaches farther than the trial's best so far (a plateau has a value)."""
+    return plateau.value is not None and (best.value is None or plateau.value > best.value)
+
 @dataclass
 class _Attempt:
     """The trial in progress: back to neutral first, then the move and its plateaus."""
@@ -373,8 +378,10 @@ class MeasureFlow:
                 text = spec.instruction if n == 1 else "Again, only as far as is comfortable, and hold"
                 actions.append(self._say("instruction", f"Trial {n} of {self._trials}: {text}", t_ms))
             return self._attempt_timeout(t_ms, d, actions)
-        if attempt.best is not None and value < max(rule.neutral_band[unit], rule.return_fraction * attempt.best.value):
-            return actions + self._finish_attempt(t_ms, d, attempt.best)
+        best = attempt.best
+        if best is not None and best.value is not None and value < max(rule.neutral_band[unit],
+                                                                       rule.return_fraction * best.value):
+            return actions + self._finish_attempt(t_ms, d, best)
         body = reading.body
         hikes = [h for h in (body.shoulder_hike_cm("right"), body.shoulder_hike_cm("left"))
                  if h is not None] if body is not None else []
@@ -386,7 +393,7 @@ class MeasureFlow:
         if plateau is not None:
             if plateau.trunk_turn_deg is not None and plateau.trunk_turn_deg > rule.trunk_max_deg:
                 attempt.trunk_turned = True
-            elif attempt.best is None or plateau.value > attempt.best.value:
+            elif attempt.best is None or _farther(plateau, attempt.best):
                 if attempt.best is None:
                     actions.append(self._say("held", "Measured. Now come back slowly to the middle", t_ms))
                 attempt.best = plateau

@@ -105,7 +105,7 @@ class ExerciseResult:
             duration_s: Length of the exercise, if known.
             calibrated: Whether the neutral pose was ever calibrated.
         """
-        reps = {side: 0 for side in exercise.sides}
+        reps: dict[str, int] = {side: 0 for side in exercise.sides}
         holds: list[HoldRecord] = []
         safety: list[TimedEvent] = []
         faults: list[TimedEvent] = []
