@@ -11,9 +11,10 @@ One frame is measured by `coach.headframe` (re-exported here: `measure`, `head_a
 models' measured response undone (`coach.correction`), relative to the shoulders (`coach.torso`).
 Every number there and here was measured on the real models.
 
-`HeadTracker` adds what needs time (``frame.t_ms``, never a clock): a face that jumps is
-rejected, the face-to-pose offset learned just before the face is lost keeps the angles
-continuous through profile, the trunk's yaw from the shoulders' foreshortening against a
+`HeadTracker` adds what needs time (``frame.t_ms``, never a clock): the face and the pose fit
+fused for this person (`coach.fusion`: the face judged against the person's own face-to-pose
+offset, a face that jumps rejected, the offset learned just before the face is lost keeping
+the angles continuous through profile, a change of source faded in), the trunk's yaw from the shoulders' foreshortening against a
 reference (not from the world landmarks' depth, which turns with the head), smoothed far more
 than the head (shoulders move slowly), the neutral calibration (only from a plausible neutral)
 and One Euro smoothing.
