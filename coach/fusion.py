@@ -32,7 +32,12 @@ import math
 import numpy as np
 
 from coach.headframe import FACE_MAX_DISAGREEMENT_DEG, HeadMeasurement
-from coach.rotations import nearest_rotation, rotation_angle_deg, rotation_from_vector, rotation_vector
+from coach.rotations import (
+    nearest_rotation,
+    rotation_angle_deg,
+    rotation_from_vector,
+    rotation_vector,
+)
 
 #: A face that jumps by more than this between two frames less than FACE_JUMP_WINDOW_S apart,
 #: while the pose estimate moved less than half as much, is rejected (a head turns at most

@@ -26,7 +26,10 @@ FPS = 30.0
 BOWED_POSE = Response(pose_head=lambda y, r, p: (y, r, p + 48.0))
 
 
-def _frames(poses, *, response=Response(), seed=0, face=True, t0_ms=0):
+PERFECT = Response()
+
+
+def _frames(poses, *, response=PERFECT, seed=0, face=True, t0_ms=0):
     """Frames at FPS of a list of (yaw, roll, pitch) poses, with the rest jitter."""
     rng = np.random.default_rng(seed)
     return [make_landmarks(*pose, t_ms=t0_ms + int(i * 1000 / FPS), noise=Noise(), rng=rng, with_face=face,
@@ -139,7 +142,7 @@ def test_turns_continue_past_the_face_models_range_without_saturating():
     frame) and keeps growing past 60 with the pose fit, from where the face left it (the
     carried face-to-pose offset): 10 deg above what the pose fit alone reads."""
     under = Response(pose_head=lambda y, r, p: (0.8 * y, r, p))
-    poses = _hold((0, 0, 0), 2.5) + [(float(y), 0.0, 0.0) for y in range(0, 89)] + _hold((88, 0, 0), 1.0)
+    poses = _hold((0, 0, 0), 2.5) + [(float(y), 0.0, 0.0) for y in range(89)] + _hold((88, 0, 0), 1.0)
     tracker = HeadTracker(smooth=False)
     angles = _angles(tracker, _frames(poses, response=under))
     turn = angles[int(2.5 * FPS):, 0]

@@ -15,7 +15,7 @@ import pytest
 
 from coach.correction import NO_CORRECTION
 from coach.capture import ImageSource
-from coach.groundtruth import ACCURACY_SETS, BANDS, band_stats, evaluate, flip_tested, load_truth, render_folders, run_renders
+from coach.groundtruth import ACCURACY_SETS, band_stats, evaluate, flip_tested, load_truth, render_folders, run_renders
 from coach.headpose import LOOK_STRAIGHT_AHEAD, HeadTracker, head_angles
 from coach.pose import open_tracker
 
