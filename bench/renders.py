@@ -36,6 +36,7 @@ sys.path.insert(0, str(REPO))
 from coach.angles.correction import MEASURED, NO_CORRECTION, AngleCorrection, Corrections  # noqa: E402
 from coach.landmarks import PoseFrame  # noqa: E402
 from coach.sim.groundtruth import (  # noqa: E402
+    ACCURACY_SETS,
     BANDS,
     RenderSample,
     band_stats,
@@ -52,7 +53,8 @@ def load_samples(renders_dir: Path, model_dir: Path, cache: Path | None) -> list
         rows = [json.loads(line) for line in cache.read_text(encoding="utf-8").splitlines()]
         return [RenderSample(r["character"], r["file"], r["mirrored"], tuple(r["truth"]),
                              PoseFrame.from_json(r["frame"])) for r in rows]
-    samples = run_renders(renders_dir, model_dir, progress=lambda name: print(f"  {name}", end="\r", file=sys.stderr))
+    samples = run_renders(renders_dir, model_dir, sets=ACCURACY_SETS,
+                          progress=lambda name: print(f"  {name}", end="\r", file=sys.stderr))
     if cache is not None:
         with cache.open("w", encoding="utf-8") as out:
             for s in samples:
@@ -95,16 +97,44 @@ def print_tables(samples: list[RenderSample], corrections: Corrections | dict[st
                 print(f"  {'':<5} {'':<5} (face matrix used on {used} of {tracked} tracked images)")
 
 
+def print_profile(samples: list[RenderSample], cv: dict[str, Corrections]) -> None:
+    """Per image of the *_profile sets: the fused reading, raw and calibrated, with the
+    measured corrections and with those fitted on the other character only."""
+    profile = [s for s in samples if s.character.endswith("_profile")]
+    if not profile:
+        return
+    runs = {}
+    for calibrated in (False, True):
+        runs[("fit", calibrated)] = evaluate(profile, use_face=True, calibrated=calibrated)
+        runs[("cv", calibrated)] = [r for c, corr in cv.items() for r in evaluate(
+            [s for s in profile if s.character == c], use_face=True, calibrated=calibrated, corrections=corr)]
+    key = lambda s: (s.character, s.file, s.mirrored)  # noqa: E731
+    table = {k: {key(r.sample): r for r in rs} for k, rs in runs.items()}
+    print("  profile renders, fused yaw/roll/pitch (truth; raw, calibrated; leave-one-character-out raw, calibrated)")
+    fmt = lambda r: "lost" if not r.tracked else "/".join(f"{v:+.0f}" for v in r.angles)  # noqa: E731
+    for s in profile:
+        k = key(s)
+        cells = [fmt(table[(w, c)][k]) for w in ("fit", "cv") for c in (False, True)]
+        print(f"  {s.character:<14} {s.file:<22} {'mirror' if s.mirrored else '':<6} "
+              f"{'/'.join(f'{v:+.0f}' for v in s.truth):>11}  " + "  ".join(f"{c:>11}" for c in cells))
+
+
+def person(folder: str) -> str:
+    """The character of a render folder (``male1_profile`` -> ``male1``)."""
+    return folder.split("_")[0]
+
+
 def leave_one_out(samples: list[RenderSample], ridge: float) -> dict[str, Corrections]:
-    """Per character, the corrections fitted on the OTHER characters only (flip test too)."""
+    """Per render folder, the corrections fitted on the OTHER characters' folders only (flip
+    test too): none of the left-out character's sets is seen."""
     flipped = flip_tested(samples)
-    return {c: replace(_fit_without(samples, c, ridge, symmetric=False),
-                       flip_tested=_fit_without(flipped, c, ridge, symmetric=True))
+    return {c: replace(_fit_without(samples, person(c), ridge, symmetric=False),
+                       flip_tested=_fit_without(flipped, person(c), ridge, symmetric=True))
             for c in sorted({s.character for s in samples})}
 
 
 def _fit_without(samples: list[RenderSample], character: str, ridge: float, *, symmetric: bool) -> Corrections:
-    others = [s for s in samples if s.character != character]
+    others = [s for s in samples if person(s.character) != character]
     return Corrections(*(AngleCorrection.fit(*reported_pairs(others, src)[:2], ridge, symmetric)
                          for src in ("face", "pose")))
 
@@ -120,7 +150,7 @@ def _fit_sources(samples: list[RenderSample], ridge: float, *, symmetric: bool, 
     fitted = {}
     for source in ("face", "pose"):
         reported, truth, chars = reported_pairs(samples, source)
-        chars = np.array(chars)
+        chars = np.array([person(c) for c in chars])
         cv_err = []
         for c in sorted(set(chars)):
             corr = AngleCorrection.fit(reported[chars != c], truth[chars != c], ridge, symmetric)
@@ -166,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         print_tables(group, corrections, what + label)
         if cv is not None:
             print_tables(group, cv, what + " -- leave-one-character-out corrections")
+    if cv is not None:
+        print_profile(samples, {c: cv[c] for c in cv})
     return 0
 
 

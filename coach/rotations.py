@@ -63,6 +63,21 @@ def rotation_from_vector(w: np.ndarray) -> np.ndarray:
     return np.eye(3) + math.sin(a) * kx + (1.0 - math.cos(a)) * (kx @ kx)
 
 
+def rotation_vector(r: np.ndarray) -> np.ndarray:
+    """Inverse of `rotation_from_vector`: the rotation vector (axis times angle, radians) of a
+    rotation matrix, for angles below 180 deg."""
+    c = max(-1.0, min(1.0, (float(np.trace(r)) - 1.0) / 2.0))
+    a = math.acos(c)
+    if a < 1e-9:
+        return np.zeros(3)
+    w = np.array([r[2, 1] - r[1, 2], r[0, 2] - r[2, 0], r[1, 0] - r[0, 1]])
+    s = float(np.linalg.norm(w))
+    if s < 1e-9:  # 180 deg: the axis is the eigenvector of eigenvalue 1
+        vals, vecs = np.linalg.eigh((r + r.T) / 2.0)
+        return a * vecs[:, int(np.argmax(vals))]
+    return a * w / s
+
+
 def nearest_rotation(m: np.ndarray) -> np.ndarray:
     """The rotation nearest a 3x3 matrix (chordal projection via SVD)."""
     u, _, vt = np.linalg.svd(m)

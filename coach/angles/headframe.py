@@ -113,6 +113,11 @@ NECK_HEIGHT_RANGE = (0.35, 1.1)
 #: the face model sometimes returns an orientation 80-160 deg off. Good faces on the renders
 #: are within 22 deg of the pose estimate, 35 on the real clips' fast turns.
 FACE_MAX_DISAGREEMENT_DEG = 40.0
+#: A head orientation beyond these (view-relative yaw, roll, chin-down pitch, chin-up pitch,
+#: degrees) is not a human neck's: the pose fit sometimes folds near profile (a mirrored 90 deg
+#: render once read yaw +1, pitch +70). Healthy ranges are about 80-90 rotation, 45 lateral
+#: flexion, 50-60 flexion and 60-70 extension; these leave room for the camera's own angle.
+HUMAN_RANGE_DEG = (110.0, 65.0, 65.0, 85.0)
 #: The head turns about the top of the neck, a little below the ear canals.
 NECK_PIVOT_BELOW_EARS_M = 0.03
 #: Typical world-landmark offset of the ear midpoint in front of the shoulder midpoint, sitting
@@ -148,6 +153,9 @@ class HeadMeasurement:
             (yaw, roll, pitch), for fitting corrections; None without a face.
         pose_reported: Likewise for the pose fit.
         face_rejected: A face was there but disagreed with the pose estimate.
+        face_seen_axes: The face's corrected head axes even when rejected (None without a
+            face): `coach.angles.headpose.HeadTracker` judges it against the person's own
+            face-to-pose offset instead of the raw disagreement.
         shoulders: The shoulders' span and depth yaw, or None (camera reference, no shoulders).
         head_px: The fitted head model's ear span in pixels (the distance scale), or NaN.
         neck_w: Ear midpoint minus shoulder midpoint in world landmarks (metres), or None.
@@ -162,6 +170,7 @@ class HeadMeasurement:
     face_reported: tuple[float, float, float] | None = None
     pose_reported: tuple[float, float, float] | None = None
     face_rejected: bool = False
+    face_seen_axes: np.ndarray | None = None
     shoulders: Shoulders | None = None
     head_px: float = _NAN
     neck_w: np.ndarray | None = None
@@ -209,6 +218,12 @@ def _corrected(view: np.ndarray, axes: np.ndarray, correction) -> tuple[np.ndarr
     """(corrected head axes in camera axes, the reported angles relative to ``view``)."""
     reported = head_rotation_angles(view.T @ axes)
     return view @ head_rotation(*correction(*reported)), reported
+
+
+def _humanly_possible(axes: np.ndarray, view: np.ndarray) -> bool:
+    yaw, roll, pitch = head_rotation_angles(view.T @ axes)
+    max_yaw, max_roll, max_down, max_up = HUMAN_RANGE_DEG
+    return abs(yaw) <= max_yaw and abs(roll) <= max_roll and -max_up <= pitch <= max_down
 
 
 def _shoulders_in_view(sh: np.ndarray, span_heads: float) -> bool:
@@ -305,6 +320,12 @@ def measure(frame: PoseFrame, use_face: bool = True, *, reference: Reference = "
         pose_axes, pose_reported = _corrected(view, fit.axes, corrections.pose)
     if face_axes_raw is not None:
         face_axes, face_reported = _corrected(view, face_axes_raw, corrections.face)
+    # A reading no neck can take is a failure of that model, not a pose.
+    if pose_axes is not None and not _humanly_possible(pose_axes, view):
+        pose_axes = None
+    if face_axes is not None and not _humanly_possible(face_axes, view):
+        face_axes = None
+    face_seen = face_axes
     rejected = (face_axes is not None and pose_axes is not None
                 and rotation_angle_deg(face_axes, pose_axes) > FACE_MAX_DISAGREEMENT_DEG)
     if rejected:
@@ -326,7 +347,7 @@ def measure(frame: PoseFrame, use_face: bool = True, *, reference: Reference = "
     tracking = Tracking.OK if confidence >= MIN_CONFIDENCE else Tracking.LOW_CONFIDENCE
     return HeadMeasurement(tracking=tracking, confidence=confidence, view_axes=view,
                            face_axes=face_axes, pose_axes=pose_axes, face_reported=face_reported,
-                           pose_reported=pose_reported, face_rejected=bool(rejected),
+                           pose_reported=pose_reported, face_rejected=bool(rejected), face_seen_axes=face_seen,
                            shoulders=shoulders, head_px=float(head_px), neck_w=neck_w)
 
 

@@ -20,6 +20,13 @@ SHOULDER_WIDTH_MIN = 0.14
 SHOULDER_WIDTH_MAX = 0.65
 #: Ear-to-ear span (fraction of the image width) beyond which the head is too close.
 EAR_WIDTH_MAX = 0.3
+#: A shoulder line (or, with a shoulder out of the picture, an ear line) tilted more than this
+#: from the image horizontal means the camera is rolled (people sit upright; the model's
+#: shoulder line wanders +-2 deg). With both shoulders in view the angles hold anyway (a camera
+#: rolled 15 deg changes torso-relative roll by <= 2 deg), so it is only a note; with a shoulder
+#: cut off the torso's roll cannot be seen, and leveling the camera is part of the fix.
+CAMERA_TILT_MAX_DEG = 8.0
+LEVEL_THE_CAMERA = "Level the camera (and your head): the picture is tilted by {deg:.0f} deg"
 #: Mean luminance (0-255) below which the model's landmarks get unreliable.
 MIN_MEAN_LUMA = 45.0
 
@@ -73,6 +80,11 @@ def check_setup(pose: PoseFrame | None, mean_luma: float) -> SetupCheck:
         dy = (lm[a, 1] - lm[b, 1]) * pose.height
         return math.hypot(dx, dy) / max(pose.width, 1)
 
+    def tilt_deg(a: int, b: int) -> float:
+        dx = (lm[a, 0] - lm[b, 0]) * pose.width
+        dy = (lm[a, 1] - lm[b, 1]) * pose.height
+        return math.degrees(math.atan2(dy, abs(dx) or 1e-9))
+
     ears = visible(Landmark.LEFT_EAR) and visible(Landmark.RIGHT_EAR)
     if not ears:
         problems.append("Face the camera so both ears are visible")
@@ -83,7 +95,14 @@ def check_setup(pose: PoseFrame | None, mean_luma: float) -> SetupCheck:
             problems.append("Too close: move back until both shoulders are in the picture")
         else:
             problems.append("Move back or tilt the camera down so both shoulders are in the picture")
+        # The ear line, or in a turn (one ear hidden) the eye line, says how the picture is tilted.
+        pair = ((Landmark.LEFT_EAR, Landmark.RIGHT_EAR) if ears
+                else (Landmark.LEFT_EYE, Landmark.RIGHT_EYE))
+        if visible(pair[0]) and visible(pair[1]) and abs(tilt := tilt_deg(*pair)) > CAMERA_TILT_MAX_DEG:
+            problems.append(LEVEL_THE_CAMERA.format(deg=abs(tilt)))
     else:
+        if abs(tilt := tilt_deg(Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER)) > CAMERA_TILT_MAX_DEG:
+            notes.append(LEVEL_THE_CAMERA.format(deg=abs(tilt)))
         width_frac = span(Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER)
         if width_frac > SHOULDER_WIDTH_MAX:
             problems.append("Too close: move back a little")

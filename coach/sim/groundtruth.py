@@ -38,7 +38,14 @@ BANDS: dict[str, Callable[[float, float, float], bool]] = {
     "roll sweep": lambda y, r, p: y == 0 and p == 0 and r != 0,
     "pitch sweep": lambda y, r, p: y == 0 and r == 0 and p != 0,
     "combined": lambda y, r, p: y != 0 and r != 0 and p != 0,
+    # The *_profile sets: full profile, and turned far with the chin down.
+    "profile |y|>=85": lambda y, r, p: r == 0 and p == 0 and abs(y) >= 85,
+    "turned chin-down": lambda y, r, p: y != 0 and r == 0 and p != 0,
 }
+#: The render sets with the head moving against a still, camera-facing torso and arms out of
+#: the way: what the accuracy bands are measured on (the other sets turn the trunk, move the
+#: arms or translate the head, and have their own tests).
+ACCURACY_SETS = ("_full", "_profile")
 
 
 @dataclass(frozen=True)
@@ -72,15 +79,17 @@ def load_truth(folder: Path) -> list[dict]:
 
 def run_renders(renders_dir: Path, model_dir: Path, *, mirror: bool = True,
                 progress: Callable[[str], None] | None = None,
+                sets: tuple[str, ...] | None = None,
                 only: Callable[[str, str], bool] | None = None) -> list[RenderSample]:
     """Run the real pose + face models on every render (and its mirror image).
 
-    ``only(folder_name, file)`` picks the renders to run (default: all).
+    ``sets``: only the folders whose names end with one of these (e.g. `ACCURACY_SETS`).
+    ``only(folder_name, file)`` picks the renders to run within them (default: all).
 
     Raises:
         CoachError: the models cannot be loaded; FileNotFoundError: no render folder.
     """
-    folders = render_folders(renders_dir)
+    folders = [f for f in render_folders(renders_dir) if sets is None or f.name.endswith(sets)]
     if not folders:
         raise FileNotFoundError(f"no render folder with a truth.json under {renders_dir}")
     samples = []

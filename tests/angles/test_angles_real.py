@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from coach.angles.headpose import HeadTracker, Tracking, head_angles
+from coach.angles.setup_check import check_setup
 from coach.app.angles import rotate_keep_all
 from coach.landmarks import PoseFrame
 from coach.vision.capture import ImageSource, VideoFileSource
@@ -61,6 +62,7 @@ def runs(model_dir, shared_data) -> dict[str, list[PoseFrame]]:
         out[f"astronaut/{name}"] = _track(model_dir, [(t, TRANSFORMS[name](im)) for t, im in astronaut])
     out["cartoon"] = _track(model_dir, cartoon)
     out["closeup"] = _track(model_dir, closeup)
+    out["closeup/roll+15"] = _track(model_dir, [(t, rotate_keep_all(im, 15.0)) for t, im in closeup])
     return out
 
 
@@ -152,3 +154,30 @@ def test_closeup_without_shoulders_reports_shoulders_not_visible(runs):
 
 def test_cartoon_part_is_never_tracked(runs):
     assert not any(head_angles(f).ok for f in runs["cartoon"])
+
+
+def test_a_rolled_closeup_is_refused_and_the_setup_check_says_what_to_change(runs):
+    """The close-up with the camera rolled 15 deg: a shoulder is cut off, so the torso's roll
+    cannot be seen. No frame is reported as a reading; the setup check says to move back so
+    both shoulders are in the picture and, on many frames, to level the camera (more often
+    than on the unrolled close-up, where only the person's own head tilts trigger it)."""
+    frames = runs["closeup/roll+15"]
+    assert sum(f.detected for f in frames) >= 0.9 * len(frames)
+    assert not any(head_angles(f).ok for f in frames)
+    checks = [check_setup(f, 120.0) for f in frames]
+    assert all(any("shoulders" in p for p in c.problems) for c in checks)
+    level = lambda cs: sum(any(p.startswith("Level the camera") for p in c.problems) for c in cs)  # noqa: E731
+    unrolled = [check_setup(f, 120.0) for f in runs["closeup"]]
+    print(f"\nlevel the camera: rolled {level(checks)}/{len(checks)}, unrolled {level(unrolled)}/{len(unrolled)}")
+    assert level(checks) >= 0.4 * len(checks) and level(checks) > 2 * level(unrolled)
+
+
+@pytest.mark.parametrize("roll", ["roll+15", "roll-15"])
+def test_a_rolled_camera_with_both_shoulders_in_view_is_only_a_note(runs, roll):
+    """Both shoulders in view: the angles hold (test_camera_roll_invariance), so the setup
+    check does not block, it only notes that the camera is tilted."""
+    checks = [check_setup(f, 120.0) for f in runs[f"webcam/{roll}"]]
+    assert all(c.ok for c in checks)
+    assert all(any(n.startswith("Level the camera") for n in c.notes) for c in checks)
+    assert not any(any(n.startswith("Level the camera") for n in check_setup(f, 120.0).notes)
+                   for f in runs["webcam/orig"])
