@@ -28,7 +28,7 @@ from coach.coaching.chain import Reader
 from coach.sim.groundtruth import run_renders
 
 pytestmark = pytest.mark.model
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 CHARACTERS = ("male1", "male2")
 NEUTRAL = "y+000_r+000_p+000.png"
