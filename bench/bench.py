@@ -22,7 +22,7 @@ yours; a returned `Measured` also goes into the summary table printed at the end
   1 vs 2, the face model, input resolution;
 - ``synthetic`` / ``real``: head-angle accuracy, pose-only vs fused (bench/accuracy.py);
 - ``renders``: head-angle accuracy against rendered humans with exact angles, per band and
-  axis, raw and calibrated (bench/renders.py; ``renders.py --fit`` refits coach/correction.py);
+  axis, raw and calibrated (bench/renders.py; ``renders.py --fit`` refits coach/angles/correction.py);
 - ``range``: the peaks per axis on the real clips of people moving their heads (../shared/data/real);
 - ``soak``: a long synthetic session through the whole logic chain with RSS sampled
   (bench/soak.py; ``--soak-minutes``, default 30 simulated minutes, about 5 minutes to run).

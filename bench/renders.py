@@ -15,7 +15,7 @@ image's landmarks averaged with those of its mirror image, `coach.landmarks.flip
 
 ``--fit`` fits the two `coach.angles.correction.AngleCorrection` tables to these renders, prints their
 leave-one-character-out error (a new person's error) and the Python to paste into
-coach/correction.py. ``--cache FILE`` keeps the model output (a landmark log) to skip the models
+coach/angles/correction.py. ``--cache FILE`` keeps the model output (a landmark log) to skip the models
 on the next run. Nothing is asserted here (tests/test_renders.py asserts the issue's bounds).
 """
 
@@ -162,7 +162,7 @@ def _fit_sources(samples: list[RenderSample], ridge: float, *, symmetric: bool, 
         print(f"  {prefix.lower()}{source}: n={len(truth)}  MAE y/r/p uncorrected {raw.mean(0).round(2)}  "
               f"fitted {fit_err.mean(0).round(2)}  leave-one-character-out {cv.mean(0).round(2)} "
               f"(max {cv.max(0).round(1)})")
-    print("\n# paste into coach/correction.py:")
+    print("\n# paste into coach/angles/correction.py:")
     for source in ("face", "pose"):
         rows = ",\n    ".join(f"({', '.join(f'{v:.5f}' for v in row)})" for row in fitted[source].coef)
         print(f"_{prefix}{source.upper()}_COEF = (\n    {rows},\n)")
