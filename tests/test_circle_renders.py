@@ -134,4 +134,5 @@ def test_no_false_stop_on_real_clips(model_dir, shared_data, clip):
     fired = [t for t, a in ok if guard.update(t, *(np.array([a.yaw_deg, a.roll_deg, a.pitch_deg]) - median))]
     moved = max(abs(a.yaw_deg - median[0]) + abs(a.roll_deg - median[1]) + abs(a.pitch_deg - median[2]) for _, a in ok)
     assert fired == [], (clip, fired)
-    assert moved > 10.0  # the clip moves the head (the guard had something to watch)
+    if "stationary" not in clip:  # the still negative control barely moves (6 deg)
+        assert moved > 10.0  # the clip moves the head (the guard had something to watch)
