@@ -5,14 +5,38 @@ The exercises need three facts about the body that the head angles do not carry:
 * **shoulder hike** (lateral flexion: "bring the ear to the shoulder, not the shoulder to the
   ear"): how far each shoulder rose toward the head compared with the neutral pose;
 * **arm lengthened down along the body** (lateral flexion, the opposite arm);
-* **hand behind the head** (levator scapulae, the same-side hand; wrist above the shoulder near
-  the head, elbow raised).
+* **hand behind the head** (levator scapulae, the same-side hand; elbow raised by the head).
 
 Everything is measured in MediaPipe's world landmarks (metres, origin between the hips), in a
 torso frame (up = from the hips' centre to the shoulders' centre, falling back to the world
 vertical when the hips are implausible), so the camera's position does not matter. Anything that
 cannot be measured (no person, NaN, a landmark the model marks as not visible) is ``None``
 ("unknown"), never an exception: the engine skips a check it cannot make.
+
+**The arm rule: False only for what is clearly seen.** On a laptop webcam the hands are below
+the frame (a lengthened arm's hand always is) and a hand behind the head is hidden by it; the
+pose model still places those points, from the body's posture, with a low visibility. On the
+rendered people of ``../shared/data/renders`` these guesses rejected every correct pose, so an
+arm feature is ``False`` (the coach refuses the rep) only when the picture shows the wrong
+position, ``True`` when it shows the right one, and ``None`` (count the rep, give a cue)
+otherwise:
+
+* arm down: ``False`` when the wrist is in the picture (visible, inside the frame) in front of
+  the body: moved in from its shoulder by `HAND_IN_FRONT_MIN_WIDTHS` shoulder widths or more
+  (hands in the lap, crossed, on the belly), with both hands together (`HANDS_TOGETHER_MAX_WIDTHS`:
+  clasped) or with the elbow bent to `ARM_BENT_MAX_DEG` or less
+  (forearm held up or forward); ``True`` when the wrist is in the picture, straight below the
+  shoulder; ``None`` when the hand is out of the picture (below the frame) or hangs relaxed;
+* hand behind the head: ``True`` when the elbow is raised (the hand may well be hidden
+  behind the head); ``False`` when the upper arm goes DOWN from the shoulder: the elbow
+  `ELBOW_DOWN_MIN_CM` below it in the world landmarks AND lower than the shoulder in the image
+  by `ELBOW_DOWN_MIN_WIDTHS` shoulder spans. That upper arm is in the picture even when the
+  elbow itself is at or below the frame's edge, and a hand behind the head puts the elbow up by
+  the head, in the frame (on the renders: elbow 17-18 cm above the shoulder, visibility
+  0.89-1.0; hanging arms 18-25 cm below, at the frame's bottom edge); ``None`` in between.
+
+No key is on what only the renders do (their lengthened arm also lowers the shoulder by 10 deg):
+the hands-in-the-lap rule is judged on the real clip ``sagor_lateral_flexion_seated.mp4``.
 
 No mediapipe, no cv2, no clock.
 """
@@ -32,11 +56,27 @@ from coach.landmarks import MIN_VISIBILITY, Landmark, PoseFrame
 ARM_DOWN_MAX_DEG = 25.0
 #: ... and the elbow is nearly straight ("lengthen"), i.e. its inner angle is at least this.
 ARM_STRAIGHT_MIN_DEG = 145.0
-#: Hand behind the head: the elbow at least this far above its shoulder (cm) ...
+#: A wrist seen this many shoulder widths in from its own shoulder (toward the other one) is in
+#: front of the body, not along it. A hanging arm's wrist is beside the thigh, level with the
+#: shoulder or outside it (renders: -0.1..-0.3); hands clasped in the lap on the real clip are
+#: 0.3-0.6 in.
+HAND_IN_FRONT_MIN_WIDTHS = 0.25
+#: Both wrists seen closer than this many shoulder widths: the hands are together (clasped,
+#: folded), which they can only be in front of the body. Lengthened arms have them more than a
+#: hip width apart; on the real clip's clasped hands: 0.13-0.46.
+HANDS_TOGETHER_MAX_WIDTHS = 0.6
+#: A seen wrist with the elbow's inner angle at most this is a bent arm (held up or forward).
+ARM_BENT_MAX_DEG = 110.0
+#: Hand behind the head: the elbow at least this far above its shoulder (cm).
 ELBOW_RAISED_MIN_CM = 3.0
-#: ... and, when the wrist is seen, the wrist above the shoulder and within this many shoulder
-#: widths of the head centre (the ears' midpoint).
-WRIST_NEAR_HEAD_MAX_WIDTHS = 0.9
+#: Hand clearly NOT behind the head: the elbow at least this far below its shoulder (cm) in the
+#: world landmarks ...
+ELBOW_DOWN_MIN_CM = 8.0
+#: ... and at least this many shoulder spans lower than the shoulder in the image.
+ELBOW_DOWN_MIN_WIDTHS = 0.3
+#: Points within this margin (normalised image units) of the frame's edge are not "in the
+#: picture": the model's visibility of a point at the edge is unreliable.
+IN_FRAME_MARGIN = 0.01
 
 _SIDES = ("right", "left")
 _IDX = {
@@ -56,10 +96,12 @@ class BodyFeatures:
         right_shoulder_hike_cm: Rise of the right shoulder since neutral (> 0 = hiked toward the
             ear); ``None`` unless a neutral was given to :meth:`from_frame`.
         left_shoulder_hike_cm: The same for the left shoulder.
-        right_arm_down: Right arm lengthened down along the body.
-        left_arm_down: Left arm lengthened down along the body.
-        right_hand_behind_head: Right hand behind the head (elbow raised, wrist near the head).
-        left_hand_behind_head: Left hand behind the head.
+        right_arm_down: Right arm lengthened down along the body: True seen so, False seen
+            in front of the body or bent, None not seen (hand below the frame) or relaxed.
+        left_arm_down: The same for the left arm.
+        right_hand_behind_head: Right hand behind the head: True elbow seen raised, False
+            upper arm seen going down, None undecided.
+        left_hand_behind_head: The same for the left hand.
     """
 
     right_shoulder_elev_cm: float | None = None
@@ -179,17 +221,29 @@ def _measure(frame: PoseFrame, neutral: BodyNeutral | None) -> BodyFeatures:
             "left": elev["left"] - neutral.left_shoulder_elev_cm,
         }
 
-    ears = [seen(Landmark.RIGHT_EAR), seen(Landmark.LEFT_EAR)]
-    ears_seen = [e for e in ears if e is not None]
-    head = np.mean(ears_seen, axis=0) if ears_seen else None
+    size_px = np.array([frame.width, frame.height], dtype=float)
+    in_frame = visible & np.all((image[:, :2] >= IN_FRAME_MARGIN) & (image[:, :2] <= 1.0 - IN_FRAME_MARGIN), axis=1)
+    image_px = image[:, :2] * size_px
+    sh_px = {"right": image_px[Landmark.RIGHT_SHOULDER], "left": image_px[Landmark.LEFT_SHOULDER]}
+    span_px = float(np.linalg.norm(sh_px["left"] - sh_px["right"]))
+
+    wrists = [world[int(i)] if in_frame[int(i)] else None for i in (Landmark.RIGHT_WRIST, Landmark.LEFT_WRIST)]
+    hands_together = (wrists[0] is not None and wrists[1] is not None
+                      and math.dist(wrists[0], wrists[1]) <= HANDS_TOGETHER_MAX_WIDTHS * width_m)
 
     arm_down: dict[str, bool | None] = {}
     behind: dict[str, bool | None] = {}
     for side in _SIDES:
         i_sh, i_el, i_wr = _IDX[side]
-        sh, el, wr = seen(i_sh), guessed(i_el), guessed(i_wr)
-        arm_down[side] = _arm_down(sh, el, wr, up)
-        behind[side] = _hand_behind_head(sh, el, wr, up, head, width_m)
+        sh, el = seen(i_sh), guessed(i_el)
+        wrist_seen = world[int(i_wr)] if in_frame[int(i_wr)] else None
+        inward = -lateral if side == "left" else lateral  # from this shoulder toward the other
+        arm_down[side] = False if hands_together else _arm_down(sh, el, wrist_seen, up, inward, width_m)
+        # How far the elbow is below the shoulder in the picture, in shoulder spans (the image's
+        # own "down": y grows downward).
+        drop = (float(image_px[int(i_el), 1] - sh_px[side][1]) / span_px
+                if span_px > 1.0 and np.isfinite(image_px[int(i_el)]).all() else math.nan)
+        behind[side] = _hand_behind_head(sh, el, drop, up)
 
     return BodyFeatures(
         right_shoulder_elev_cm=elev["right"],
@@ -203,30 +257,32 @@ def _measure(frame: PoseFrame, neutral: BodyNeutral | None) -> BodyFeatures:
     )
 
 
-def _arm_down(sh, el, wr, up) -> bool | None:
-    if sh is None or el is None or wr is None:
-        return None
-    to_wrist = _unit(wr - sh)
-    upper, fore = _unit(el - sh), _unit(wr - el)
+def _arm_down(sh, el, wrist_seen, up, inward, width_m: float) -> bool | None:
+    """The arm-down rule of the module docstring; ``wrist_seen`` is None unless in the picture."""
+    if sh is None or el is None or wrist_seen is None:
+        return None  # the hand is not in the picture: nothing to refuse
+    to_wrist = _unit(wrist_seen - sh)
+    upper, fore = _unit(el - sh), _unit(wrist_seen - el)
     if to_wrist is None or upper is None or fore is None:
         return None
-    pointing_down = _angle_deg(to_wrist, -up) <= ARM_DOWN_MAX_DEG
     # Inner elbow angle = 180 - angle between the upper arm and forearm directions.
-    straight = 180.0 - _angle_deg(upper, fore) >= ARM_STRAIGHT_MIN_DEG
-    return pointing_down and straight
+    inner_deg = 180.0 - _angle_deg(upper, fore)
+    in_front = float(np.dot(wrist_seen - sh, inward)) >= HAND_IN_FRONT_MIN_WIDTHS * width_m
+    if in_front or inner_deg <= ARM_BENT_MAX_DEG:
+        return False
+    if _angle_deg(to_wrist, -up) <= ARM_DOWN_MAX_DEG and inner_deg >= ARM_STRAIGHT_MIN_DEG:
+        return True
+    return None  # hanging, not lengthened: counted, with a cue
 
 
-def _hand_behind_head(sh, el, wr, up, head, width_m: float) -> bool | None:
+def _hand_behind_head(sh, el, drop_widths: float, up) -> bool | None:
+    """The hand-behind-head rule of the module docstring."""
     if sh is None or el is None:
         return None
     elbow_rise_cm = float(np.dot(el - sh, up)) * 100.0
-    if elbow_rise_cm < 0.0:
-        return False  # elbow below the shoulder: the hand cannot be behind the head
-    if elbow_rise_cm < ELBOW_RAISED_MIN_CM:
-        return False
-    if wr is None or head is None:
-        # No wrist position at all: a raised elbow is the best evidence we have.
+    if elbow_rise_cm >= ELBOW_RAISED_MIN_CM:
+        # Raised (even beside the frame's edge): the hand itself may be hidden behind the head.
         return True
-    wrist_above_shoulder = float(np.dot(wr - sh, up)) > 0.0
-    near_head = math.dist(wr, head) <= WRIST_NEAR_HEAD_MAX_WIDTHS * width_m
-    return wrist_above_shoulder and near_head
+    if elbow_rise_cm <= -ELBOW_DOWN_MIN_CM and drop_widths >= ELBOW_DOWN_MIN_WIDTHS:
+        return False  # the upper arm goes down from the shoulder: the hand is not at the head
+    return None

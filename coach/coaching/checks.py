@@ -97,7 +97,8 @@ def neutral_raw(exercise: Exercise, angles: HeadAngles) -> bool:
 
 
 def violated(check: FormCheck, angles: HeadAngles, body: BodyFeatures | None, side: str) -> bool:
-    """True only when a fault is measured; unknown (no body data) is not a fault."""
+    """True only when a fault is measured; unknown (no body data, or an arm the picture does
+    not show: see `coach.angles.body`) is not a fault (`unseen` says when to cue instead)."""
     if isinstance(check, AngleLimit):
         v = axis_value(angles, check.axis)
         return (check.min is not None and v < check.min) or (check.max is not None and v > check.max)
@@ -111,6 +112,19 @@ def violated(check: FormCheck, angles: HeadAngles, body: BodyFeatures | None, si
         return any(body.arm_down(s) is False for s in sides)
     if isinstance(check, HandBehindHead):
         return any(body.hand_behind_head(s) is False for s in sides)
+    return False
+
+
+def unseen(check: FormCheck, body: BodyFeatures | None, side: str) -> bool:
+    """True when a body check cannot tell on ``side`` (a feature is None): the rep counts and
+    the check's cue is given. Angle checks and frames without body data are never "unseen"."""
+    if body is None or isinstance(check, (AngleLimit, ShoulderHike)):
+        return False
+    sides = body_sides(check.side, side)
+    if isinstance(check, ArmDown):
+        return any(body.arm_down(s) is None for s in sides)
+    if isinstance(check, HandBehindHead):
+        return any(body.hand_behind_head(s) is None for s in sides)
     return False
 
 

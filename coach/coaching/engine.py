@@ -22,6 +22,7 @@ from coach.coaching.checks import (  # noqa: F401  (MIN_CONFIDENCE and usable ar
     axis_value,
     neutral_raw,
     target_raw,
+    unseen,
     usable,
     violated,
     zone_gauges,
@@ -70,7 +71,9 @@ class Engine:
       change must last ``dwell_s``;
     * a hold counts once it reaches ``hold_min_s`` of time in target with good form; at
       ``hold_max_s`` a HOLD_RELEASE asks the person to come back;
-    * a form fault while in target pauses the hold clock and says what to fix;
+    * a form fault while in target pauses the hold clock and says what to fix; a body check
+      that cannot tell (the hand below the frame) gives its cue once per hold and the hold
+      goes on (CUE);
     * a rep counts when the person is back in the neutral zone after a counted hold; sides
       alternate in the exercise's order; working the other side gives WRONG_SIDE and no count;
     * tracking drop-outs up to ``grace_s`` do not end a hold;
@@ -115,6 +118,8 @@ class Engine:
         self._wrong = Debounced(cfg.dwell_s)
         self._wrong_announced = False
         self._faults = [Debounced(cfg.fault_dwell_s) for _ in self.exercise.form]
+        self._unseen = [Debounced(cfg.fault_dwell_s) for _ in self.exercise.form]
+        self._cued: set[int] = set()  # form checks whose cue this hold has given
         self._hold: _Hold | None = None
         self._pending_side: str | None = None  # side of a counted hold awaiting the return
         self._pending_hold: HoldRecord | None = None  # that hold, voided if a head circle comes
@@ -285,7 +290,7 @@ class Engine:
         self._in_neutral.reset(state=True)
         self._wrong.reset()
         self._wrong_announced = False
-        for f in self._faults:
+        for f in (*self._faults, *self._unseen):
             f.reset()
         self._speed.reset()
         self._safety_until_ms = None
@@ -380,10 +385,18 @@ class Engine:
                 events.append(Event(EventKind.FAULT, t_ms, side=side, message=text, fault=check.fault))
                 if self._hold is not None and self._hold.fault is None:
                     self._hold.fault = check.fault
+        for i, (check, deb) in enumerate(zip(self.exercise.form, self._unseen)):
+            cue_now = deb.update(t_ms, in_target and bool(check.cue) and unseen(check, body, side))
+            if cue_now and self._hold is not None and i not in self._cued:
+                self._cued.add(i)
+                text = self._fmt(check.cue)
+                self._flash_message(t_ms, text, Priority.GUIDANCE)
+                events.append(Event(EventKind.CUE, t_ms, side=side, message=text, fault=check.fault))
         return events
 
     def _start_hold(self, t_ms: int, side: str, faults: list[Event]) -> list[Event]:
         self._hold = _Hold(side=side, start_ms=t_ms)
+        self._cued.clear()
         self._hold.fault = next((f.fault for f in faults), None)
         active = [c.fault for c, d in zip(self.exercise.form, self._faults) if d.state]
         if active and self._hold.fault is None:

@@ -42,6 +42,9 @@ class EventKind(str, Enum):
     REP_COUNTED = "rep-counted"
     WRONG_SIDE = "wrong-side"
     FAULT = "fault"  # form fault; `fault` names it, `message` says what to fix
+    # A body check could not tell (the hand below the frame): the hold goes on and counts;
+    # `fault` names the check, `message` is its cue. Once per hold and check.
+    CUE = "cue"
     SAFETY_STOP = "safety-stop"  # e.g. a full head circle; `fault` = "head-circle"
     TRACKING_LOST = "tracking-lost"
     TRACKING_RESTORED = "tracking-restored"

@@ -135,8 +135,11 @@ class SpeedLimit(_Frozen):
 class _FormCheck(_Frozen):
     fault: Annotated[str, Field(min_length=1, pattern=r"^[a-z0-9-]+$")]
     message: Annotated[str, Field(min_length=1)]
+    #: Said once per hold when a body check cannot tell (e.g. the hand below the frame): the
+    #: rep still counts. Empty: no cue.
+    cue: str = ""
 
-    @field_validator("message")
+    @field_validator("message", "cue")
     @classmethod
     def _template(cls, text: str) -> str:
         return _check_template(text)

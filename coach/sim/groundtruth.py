@@ -97,18 +97,25 @@ def run_renders(renders_dir: Path, model_dir: Path, *, mirror: bool = True,
         for item in load_truth(folder):
             if only is not None and not only(folder.name, item["file"]):
                 continue
-            with ImageSource(folder / item["file"]) as src:
-                (_, image), = list(src)
             for mirrored in ((False, True) if mirror else (False,)):
-                picture = np.ascontiguousarray(image[:, ::-1]) if mirrored else image
-                with open_tracker(model_dir, use_face=True, num_poses=1, download=False) as tracker:
-                    frames = [tracker.process(i * FRAME_MS, picture) for i in range(REPEATS)]
                 sign = -1.0 if mirrored else 1.0
                 truth = (sign * item["yaw"], sign * item["roll"], float(item["pitch"]))
-                samples.append(RenderSample(folder.name, item["file"], mirrored, truth, frames[-1]))
+                frame = model_frame(folder / item["file"], model_dir, mirrored=mirrored)
+                samples.append(RenderSample(folder.name, item["file"], mirrored, truth, frame))
             if progress is not None:
                 progress(f"{folder.name}/{item['file']}")
     return samples
+
+
+def model_frame(path: Path, model_dir: Path, *, mirrored: bool = False) -> PoseFrame:
+    """The pose + face models' landmarks on one image (or its mirror image), fed to a fresh
+    tracker as a still video of `REPEATS` frames; the last frame is returned."""
+    with ImageSource(path) as src:
+        (_, image), = list(src)
+    picture = np.ascontiguousarray(image[:, ::-1]) if mirrored else image
+    with open_tracker(model_dir, use_face=True, num_poses=1, download=False) as tracker:
+        frames = [tracker.process(i * FRAME_MS, picture) for i in range(REPEATS)]
+    return frames[-1]
 
 
 def flip_tested(samples: Iterable[RenderSample]) -> list[RenderSample]:

@@ -242,9 +242,12 @@ def _side_sign(side: str) -> float:
 
 
 def rest_pose(exercise_id: str, side: str) -> BodyPose:
-    """The neutral pose before a rep (levator: hand already behind the head)."""
+    """The neutral pose before a rep (levator: hand already behind the head; chin tuck: a
+    finger on the chin)."""
     if exercise_id == "levator-scapulae":
         return BodyPose(**{f"{side}_arm": "behind_head"})
+    if exercise_id == "chin-tuck":
+        return BodyPose(right_arm="finger_on_chin")  # "with a finger on the chin"
     return REST
 
 

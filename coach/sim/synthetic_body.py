@@ -19,8 +19,11 @@ import numpy as np
 from coach.landmarks import Landmark
 from coach.sim.synthetic_geometry import HEAD_POINTS_M, HEAD_POINTS_WORLD, NECK_PIVOT_FROM_EARS_M
 
-ArmPose = Literal["rest", "down", "behind_head"]
-ARM_POSES: tuple[str, ...] = ("rest", "down", "behind_head")
+ArmPose = Literal["rest", "down", "behind_head", "finger_on_chin"]
+ARM_POSES: tuple[str, ...] = ("rest", "down", "behind_head", "finger_on_chin")
+#: Where a finger on the chin rests (the chin of the neutral head), from the neutral ear
+#: midpoint, person axes (l, u, f): the finger stays there while a chin tuck moves the head back.
+CHIN_FROM_EARS_M = (0.0, -0.085, 0.105)
 
 # -- measured proportions (metres), person frame: l = person's left, u = up, f = forward ------
 SHOULDER_HALF_WIDTH_M = 0.162
@@ -145,7 +148,7 @@ def body_points(pose: BodyPose, anatomy: Anatomy, head: np.ndarray,
         common[toe] = np.array([side * 0.13, -0.52, 0.55])
     for side, arm in ((1.0, pose.left_arm), (-1.0, pose.right_arm)):
         _add_arm(common, side, arm, common[Landmark.LEFT_SHOULDER if side > 0 else Landmark.RIGHT_SHOULDER],
-                 ear_mid, head)
+                 ear_mid, head, ear_mid_neutral + np.array(CHIN_FROM_EARS_M))
 
     image = dict(common)
     world = dict(common)
@@ -157,10 +160,11 @@ def body_points(pose: BodyPose, anatomy: Anatomy, head: np.ndarray,
 
 
 def _add_arm(points: dict[int, np.ndarray], side: float, arm: str, shoulder: np.ndarray,
-             ear_mid: np.ndarray, head: np.ndarray) -> None:
+             ear_mid: np.ndarray, head: np.ndarray, chin: np.ndarray) -> None:
     """Elbow, wrist and hand points of one arm; `side` is +1 for the left arm, -1 for the right.
 
-    `head` is the head triad (rows: left, up, forward) in person axes.
+    `head` is the head triad (rows: left, up, forward) in person axes; `chin` is where the
+    neutral head's chin is (a finger on the chin stays there, fixed to the torso).
     """
     left = side > 0
     elbow_i = Landmark.LEFT_ELBOW if left else Landmark.RIGHT_ELBOW
@@ -182,6 +186,14 @@ def _add_arm(points: dict[int, np.ndarray], side: float, arm: str, shoulder: np.
         index = ear_mid + np.array([side * -0.03, 0.05, -0.11]) @ head
         pinky = ear_mid + np.array([side * -0.02, 0.01, -0.11]) @ head
         thumb = ear_mid + np.array([side * 0.01, 0.07, -0.09]) @ head
+    elif arm == "finger_on_chin":
+        # Chin tucks: the index finger's tip on the (neutral) chin, the hand below it, the elbow
+        # down in front of the chest. Fixed to the torso: a tuck opens a gap to the finger.
+        index = chin + np.array([0.0, 0.0, 0.012])
+        wrist = chin + np.array([side * 0.03, -0.07, 0.04])
+        elbow = shoulder + np.array([side * -0.05, -0.2, 0.16])
+        pinky = wrist + np.array([side * -0.01, 0.03, 0.0])
+        thumb = wrist + np.array([side * -0.02, 0.04, -0.01])
     else:  # rest: hands low in front, on the lap or a desk
         elbow = shoulder + np.array([side * 0.04, -0.27, 0.06])
         wrist = elbow + np.array([side * -0.07, -0.03, 0.24])

@@ -38,6 +38,7 @@ class Cue(str, Enum):
     REP = "rep"
     WRONG_SIDE = "wrong-side"
     FAULT = "fault"
+    HINT = "hint"  # a form cue: the hold goes on
     STOP = "stop"  # full head circle: stop
 
 
@@ -50,6 +51,7 @@ EVENT_CUES: Mapping[EventKind, Cue] = MappingProxyType({
     EventKind.REP_COUNTED: Cue.REP,
     EventKind.WRONG_SIDE: Cue.WRONG_SIDE,
     EventKind.FAULT: Cue.FAULT,
+    EventKind.CUE: Cue.HINT,
     EventKind.SAFETY_STOP: Cue.STOP,
 })
 
@@ -63,6 +65,7 @@ COOLDOWN_MS: Mapping[Cue, int] = MappingProxyType({
     Cue.REP: 500,
     Cue.WRONG_SIDE: 2500,
     Cue.FAULT: 2500,
+    Cue.HINT: 4000,
     Cue.STOP: 3000,
 })
 
@@ -74,6 +77,7 @@ SPOKEN: Mapping[Cue, str] = MappingProxyType({
     Cue.REP: "Rep",
     Cue.WRONG_SIDE: "Other side",
     Cue.FAULT: "Check your form",
+    Cue.HINT: "Tip",
     Cue.STOP: "Stop. No head circles",
 })
 
@@ -119,6 +123,8 @@ def cue_waveform(cue: Cue, sample_rate_hz: int = SAMPLE_RATE_HZ) -> np.ndarray:
         return _tone((233.08, 233.08), 0.15, square=True, amp=0.25, gap_s=0.08, sample_rate_hz=sr)
     if cue is Cue.FAULT:
         return _tone((392.0, 311.13), 0.14, square=True, amp=0.22, sample_rate_hz=sr)
+    if cue is Cue.HINT:
+        return _tone((659.25, 587.33), 0.1, amp=0.15, sample_rate_hz=sr)  # soft falling step
     if cue is Cue.STOP:
         return _tone((880.0, 440.0) * 3, 0.12, amp=0.5, square=True, gap_s=0.0, sample_rate_hz=sr)
     raise ValueError(f"unknown cue {cue!r}")

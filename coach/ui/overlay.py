@@ -329,9 +329,11 @@ def draw_stick_figure(pose: PoseFrame, *, background: int = 235) -> np.ndarray:
     ):
         if pts[a] is not None and pts[b] is not None:
             cv2.line(img, pts[a], pts[b], body, limb, cv2.LINE_AA)
-    for idx in (Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST):
+    for idx, finger in ((Landmark.LEFT_WRIST, Landmark.LEFT_INDEX), (Landmark.RIGHT_WRIST, Landmark.RIGHT_INDEX)):
         if pts[idx] is not None:
             cv2.circle(img, pts[idx], limb, body, -1, cv2.LINE_AA)
+            if pts[finger] is not None:  # the index finger: shows a finger on the chin
+                cv2.line(img, pts[idx], pts[finger], body, max(2, limb // 2), cv2.LINE_AA)
     neck_base = midpoint(pts[Landmark.LEFT_SHOULDER], pts[Landmark.RIGHT_SHOULDER])
     head_c = midpoint(pts[Landmark.LEFT_EAR], pts[Landmark.RIGHT_EAR])
     if head_c is None:
@@ -357,4 +359,14 @@ def draw_stick_figure(pose: PoseFrame, *, background: int = 235) -> np.ndarray:
                  max(2, int(6 * s)), cv2.LINE_AA)
     if pts[Landmark.NOSE] is not None:
         cv2.circle(img, pts[Landmark.NOSE], max(3, int(10 * s)), (60, 90, 200), -1, cv2.LINE_AA)
+    # A hand in front of the face (a finger on the chin: seen, unlike a hand behind the head,
+    # whose points the model marks as hidden) is drawn over the head.
+    for wrist, finger in ((Landmark.LEFT_WRIST, Landmark.LEFT_INDEX), (Landmark.RIGHT_WRIST, Landmark.RIGHT_INDEX)):
+        p_w, p_f = pts[wrist], pts[finger]
+        if p_w is None or p_f is None or vis[finger] < 0.9:
+            continue
+        if math.hypot(p_f[0] - head_c[0], p_f[1] - head_c[1]) < radius:
+            cv2.line(img, p_w, p_f, body, limb, cv2.LINE_AA)
+            cv2.circle(img, p_f, max(3, limb // 2 + 2), (150, 170, 210), -1, cv2.LINE_AA)
+            cv2.circle(img, p_f, max(3, limb // 2 + 2), body, max(1, int(3 * s)), cv2.LINE_AA)
     return img

@@ -29,27 +29,66 @@ CAMERAS = [
 ]
 
 
-@pytest.mark.parametrize("camera", CAMERAS)
-@pytest.mark.parametrize(
-    "pose, expected",
-    [
-        ({}, dict(right_arm_down=False, left_arm_down=False, right_hand_behind_head=False, left_hand_behind_head=False)),
-        ({"right_arm": "down"}, dict(right_arm_down=True, left_arm_down=False)),
-        ({"left_arm": "down", "roll_deg": 35.0}, dict(left_arm_down=True, right_arm_down=False)),
-        ({"right_arm": "down", "roll_deg": -35.0}, dict(right_arm_down=True, left_arm_down=False)),
-        ({"right_arm": "behind_head", "yaw_deg": 45.0, "pitch_deg": 30.0},
-         dict(right_hand_behind_head=True, left_hand_behind_head=False, right_arm_down=False)),
-        ({"left_arm": "behind_head", "yaw_deg": -45.0, "pitch_deg": 30.0},
-         dict(left_hand_behind_head=True, right_hand_behind_head=False)),
-        ({"left_arm": "behind_head", "right_arm": "behind_head"},
-         dict(left_hand_behind_head=True, right_hand_behind_head=True)),
-    ],
-)
-def test_arm_features(camera, pose, expected):
+#: The same people seen from far enough back that the hands are in the picture.
+WIDE = {"distance_m": 1.6, "offset_y_m": -0.1}
+WIDE_CAMERAS = [dict(WIDE, **c) for c in ({}, {"camera_roll_deg": 15.0}, {"torso_yaw_deg": 25.0},
+                                          {"torso_roll_deg": -10.0}, {"offset_x_m": 0.2})]
+
+# Hands in the picture: what is seen is judged (rest = hands low in front, on the lap).
+SEEN_POSES = [
+    ({}, dict(right_arm_down=False, left_arm_down=False, right_hand_behind_head=False, left_hand_behind_head=False)),
+    ({"right_arm": "down"}, dict(right_arm_down=True, left_arm_down=False)),
+    ({"left_arm": "down", "roll_deg": 35.0}, dict(left_arm_down=True, right_arm_down=False)),
+    ({"right_arm": "down", "roll_deg": -35.0}, dict(right_arm_down=True, left_arm_down=False)),
+    ({"right_arm": "behind_head", "yaw_deg": 45.0, "pitch_deg": 30.0},
+     dict(right_hand_behind_head=True, left_hand_behind_head=False, right_arm_down=False)),
+    ({"left_arm": "behind_head", "yaw_deg": -45.0, "pitch_deg": 30.0},
+     dict(left_hand_behind_head=True, right_hand_behind_head=False)),
+    ({"left_arm": "behind_head", "right_arm": "behind_head"},
+     dict(left_hand_behind_head=True, right_hand_behind_head=True)),
+]
+# Webcam framing: the hands are below the frame, so whether an arm is down is unknown (None:
+# counted, with a cue), while the upper arm still shows a hand is not behind the head.
+WEBCAM_POSES = [
+    ({}, dict(right_arm_down=None, left_arm_down=None, right_hand_behind_head=False, left_hand_behind_head=False)),
+    ({"right_arm": "down"}, dict(right_arm_down=None, right_hand_behind_head=False)),
+    ({"left_arm": "down", "roll_deg": 35.0}, dict(left_arm_down=None, left_hand_behind_head=False)),
+    ({"right_arm": "behind_head", "yaw_deg": 45.0, "pitch_deg": 30.0},
+     dict(right_hand_behind_head=True, left_hand_behind_head=False)),
+    ({"left_arm": "behind_head", "yaw_deg": -45.0, "pitch_deg": 30.0},
+     dict(left_hand_behind_head=True, right_hand_behind_head=False)),
+]
+
+
+def _check_features(camera, pose, expected):
     for seed in range(3):
         f = BodyFeatures.from_frame(make_landmarks(noise=Noise(), rng=np.random.default_rng(seed), **pose, **camera))
         for name, value in expected.items():
             assert getattr(f, name) is value, (name, seed)
+
+
+@pytest.mark.parametrize("camera", WIDE_CAMERAS)
+@pytest.mark.parametrize("pose, expected", SEEN_POSES)
+def test_arm_features_with_the_hands_in_the_picture(camera, pose, expected):
+    _check_features(camera, pose, expected)
+
+
+@pytest.mark.parametrize("camera", CAMERAS)
+@pytest.mark.parametrize("pose, expected", WEBCAM_POSES)
+def test_arm_features_with_the_hands_below_the_frame(camera, pose, expected):
+    _check_features(camera, pose, expected)
+
+
+def test_hands_together_in_front_are_not_down_even_near_their_shoulders():
+    """Clasped hands (the wrists together) are in front of the body, wherever they are."""
+    frame = make_landmarks(right_arm="down", left_arm="down", **WIDE)
+    assert BodyFeatures.from_frame(frame).right_arm_down is True
+    wl = frame.world_landmarks.copy()
+    lm = frame.landmarks.copy()
+    wl[15] = wl[16] + [0.08, 0.0, 0.0]  # the left wrist beside the right one
+    lm[15] = lm[16] + [0.02, 0.0, 0.0, 0.0]
+    f = BodyFeatures.from_frame(PoseFrame(0, frame.width, frame.height, lm, wl))
+    assert f.right_arm_down is False and f.left_arm_down is False
 
 
 @pytest.mark.parametrize("camera", CAMERAS)
@@ -90,6 +129,16 @@ def test_hidden_shoulder_makes_everything_unknown():
     lm[12, 3] = 0.1  # right shoulder not visible
     f = BodyFeatures.from_frame(PoseFrame(0, 640, 480, lm, frame.world_landmarks))
     assert f == BodyFeatures()
+
+
+def test_elbow_at_shoulder_height_is_undecided():
+    """Neither raised nor clearly down: unknown (count, cue), never a refusal."""
+    frame = make_landmarks(right_arm="behind_head", yaw_deg=45.0, pitch_deg=30.0)
+    wl, lm = frame.world_landmarks.copy(), frame.landmarks.copy()
+    wl[14] = wl[12] + [-0.25, 0.0, 0.0]
+    lm[14, 1] = lm[12, 1]
+    f = BodyFeatures.from_frame(PoseFrame(0, 640, 480, lm, wl))
+    assert f.right_hand_behind_head is None
 
 
 def test_missing_wrist_with_raised_elbow_still_reads_hand_behind_head():

@@ -18,12 +18,12 @@ import pytest
 
 from coach.cli import main
 from coach.coaching.chain import Coach, LostTime, Reader
-from coach.coaching.engine import Engine
+from coach.coaching.engine import Engine, EventKind
 from coach.coaching.exercise import load_exercise
 from coach.coaching.report import ExerciseResult
 from coach.landmarks import write_log
 from coach.sim.motion import EXERCISE_IDS, RepPlan, Script, head_circles, lead_in, session_script
-from coach.sim.synthetic import Noise
+from coach.sim.synthetic import Camera, Noise
 
 
 def write_script_log(path: Path, script: Script, *, fps: float, seed: int = 0, **kw) -> Path:
@@ -112,6 +112,17 @@ def test_wrong_side_counts_nothing(exercise_id):
     assert [f["kind"] for f in report["faults"]] == ["wrong-side", "wrong-side"]
 
 
+def test_hands_below_the_webcam_frame_count_with_the_cue():
+    """The same lap-hands rep as above, on a webcam whose frame cuts the hands off: it cannot
+    see them, so the rep counts and the coach cues the arm down (the one arm rule)."""
+    plans = [RepPlan("right", fault="arm-not-down", fault_after_s=1.0)]
+    coach = Coach(load_exercise("lateral-flexion"), use_face=False)
+    report = coach.run(session_script("lateral-flexion", plans).frames(10.0)).to_json()
+    assert report["reps"]["right"] == 1 and report["faults"] == []
+    cues = [e for e in coach.events if e.kind is EventKind.CUE]
+    assert [e.message for e in cues] == ["Press the LEFT arm down along the body, palm facing down, for a greater stretch"]
+
+
 @pytest.mark.parametrize(
     "exercise_id, fault, expected",
     [
@@ -126,7 +137,10 @@ def test_wrong_side_counts_nothing(exercise_id):
 def test_form_fault_during_hold_reported_not_counted(exercise_id, fault, expected):
     side = first_side(exercise_id)
     plans = [RepPlan(side, fault=fault, fault_after_s=1.0), RepPlan(side)]
-    report = chain(exercise_id, session_script(exercise_id, plans))
+    # Hands in the lap are refused only where the camera shows them (coach.angles.body): from far
+    # enough back. Below a webcam's frame they count, with a cue (next test).
+    kw = {"camera": Camera(distance_m=1.6, offset_y_m=-0.1)} if fault == "arm-not-down" else {}
+    report = chain(exercise_id, session_script(exercise_id, plans), **kw)
     kinds = [f["kind"] for f in report["faults"]]
     assert kinds == [expected]
     first, second = report["holds"][0], report["holds"][-1]
