@@ -18,6 +18,7 @@ adds what needs time. How one frame is measured (every number was measured on th
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Literal
@@ -26,7 +27,7 @@ import numpy as np
 
 from coach.angles.correction import MEASURED, NO_CORRECTION, Corrections
 from coach.angles.headfit import face_head_axes, pose_head_axes
-from coach.angles.torso import Shoulders, torso_axes
+from coach.angles.torso import SHOULDER_IDS, Shoulders, torso_axes
 from coach.landmarks import NUM_POSE_LANDMARKS, Landmark, PoseFrame
 from coach.rotations import (
     MP_TO_GL,
@@ -48,6 +49,10 @@ class Tracking(str, Enum):
     SHOULDERS_NOT_VISIBLE = "shoulders-not-visible"
     FACE_NOT_VISIBLE = "face-not-visible"
     LOW_CONFIDENCE = "low-confidence"
+
+
+#: Below this confidence the angles are reported as `Tracking.LOW_CONFIDENCE` and not coached.
+MIN_CONFIDENCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -73,8 +78,16 @@ class HeadAngles:
 
     @property
     def ok(self) -> bool:
-        """True when the angles can be used for coaching."""
+        """True when the models tracked the head (`Tracking.OK`)."""
         return self.tracking is Tracking.OK
+
+    @property
+    def usable(self) -> bool:
+        """True when the angles can be coached: tracked, confident and finite. Time with angles
+        that are not usable is "tracking lost" (see `coach.coaching.chain.LostTime`)."""
+        return (self.ok and self.confidence >= MIN_CONFIDENCE
+                and all(math.isfinite(v) for v in (self.yaw_deg, self.roll_deg, self.pitch_deg,
+                                                  self.retraction_cm)))
 
 
 # -- measured constants ----------------------------------------------------------------------------
@@ -97,8 +110,6 @@ SHOULDER_EDGE_MIN_VISIBILITY = 0.8
 SHOULDER_EDGE_MIN_SPAN_HEADS = 2.1
 #: A head point below this visibility counts as hidden.
 HEAD_MIN_VISIBILITY = 0.5
-#: Below this confidence the angles are reported as `Tracking.LOW_CONFIDENCE`.
-MIN_CONFIDENCE = 0.5
 #: The head model's fit quality falls to 0 at this RMS reprojection error, in head widths.
 #: On the renders the hardest combined poses (turned, tilted and chin up, face lost) fit to
 #: 0.08 head widths (5.7 px of 75): their estimate is 10-20 deg off, but it is the best there
@@ -128,7 +139,6 @@ _MAX_ABS_IMAGE = 4.0
 _MAX_ABS_WORLD_M = 3.0
 
 _HEAD_IDS = np.arange(11)
-_SHOULDERS = [Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]
 _EARS = [Landmark.LEFT_EAR, Landmark.RIGHT_EAR]
 _NAN = float("nan")
 
@@ -270,8 +280,8 @@ def measure(frame: PoseFrame, use_face: bool = True, *, reference: Reference = "
     ears_ok = head_ok[Landmark.LEFT_EAR] or head_ok[Landmark.RIGHT_EAR]
     pose_head_seen = head_ok[Landmark.NOSE] and ears_ok and np.count_nonzero(head_ok) >= 5
 
-    sh = lm[_SHOULDERS]
-    sh_finite = bool(np.all(np.isfinite(sh)) and np.all(np.isfinite(wl[_SHOULDERS])))
+    sh = lm[SHOULDER_IDS]
+    sh_finite = bool(np.all(np.isfinite(sh)) and np.all(np.isfinite(wl[SHOULDER_IDS])))
     if torso_ref and not sh_finite:
         return _fail(Tracking.SHOULDERS_NOT_VISIBLE)
     fit = pose_head_axes(frame) if pose_head_seen else None
@@ -284,7 +294,7 @@ def measure(frame: PoseFrame, use_face: bool = True, *, reference: Reference = "
         return _fail(Tracking.FACE_NOT_VISIBLE, 0.2)
 
     used = np.concatenate([head[head_ok, :3].ravel(), sh[:, :3].ravel() if torso_ref else []])
-    world_ids = sorted(set(_HEAD_IDS[head_ok]) | (set(_EARS) | set(_SHOULDERS) if torso_ref else set()))
+    world_ids = sorted(set(_HEAD_IDS[head_ok]) | (set(_EARS) | set(SHOULDER_IDS) if torso_ref else set()))
     world_used = wl[world_ids]
     if ((used.size and np.abs(used[np.isfinite(used)]).max() > _MAX_ABS_IMAGE)
             or not np.all(np.isfinite(world_used))
@@ -342,7 +352,7 @@ def measure(frame: PoseFrame, use_face: bool = True, *, reference: Reference = "
         fit_quality, head_vis = max(fit_quality, 0.95), max(head_vis, 0.95)
     body = sh_vis if torso_ref else 1.0
     confidence = float(np.clip(body * head_vis * fit_quality * (1.0 if plausible else 0.3), 0.0, 1.0))
-    neck_w = (wl[_EARS].mean(axis=0) - wl[_SHOULDERS].mean(axis=0)) if torso_ref else None
+    neck_w = (wl[_EARS].mean(axis=0) - wl[SHOULDER_IDS].mean(axis=0)) if torso_ref else None
 
     tracking = Tracking.OK if confidence >= MIN_CONFIDENCE else Tracking.LOW_CONFIDENCE
     return HeadMeasurement(tracking=tracking, confidence=confidence, view_axes=view,
@@ -365,7 +375,8 @@ def _angles(rotation: np.ndarray, retraction_cm: float, m: HeadMeasurement) -> H
     return HeadAngles(yaw, roll, pitch, retraction_cm, m.confidence, m.tracking)
 
 
-def _lost(m: HeadMeasurement) -> HeadAngles:
+def lost_angles(m: HeadMeasurement) -> HeadAngles:
+    """The angles of a measurement that is not OK: NaN, with its confidence and the reason."""
     return HeadAngles(_NAN, _NAN, _NAN, _NAN, m.confidence, m.tracking)
 
 
@@ -388,7 +399,7 @@ def head_angles(frame: PoseFrame, use_face: bool = True, *, reference: Reference
     """
     m = measure(frame, use_face, reference=reference, corrections=corrections)
     if not m.ok:
-        return _lost(m)
+        return lost_angles(m)
     head = m.head_axes
     assert head is not None and m.view_axes is not None  # an OK measurement has both
     if reference == "camera":

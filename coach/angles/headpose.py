@@ -37,9 +37,9 @@ from coach.angles.headframe import (  # noqa: F401  (re-exported: the head-angle
     HeadMeasurement,
     Reference,
     Tracking,
-    _lost,
     forward_m,
     head_angles,
+    lost_angles,
     measure,
 )
 from coach.angles.torso import foreshortening_yaw_deg, torso_axes
@@ -247,7 +247,7 @@ class HeadTracker:
         if not m.ok:
             if self._window and self._last_ok_s is not None and t_s - self._last_ok_s > self.max_dropout_s:
                 self._window.clear()
-            return _lost(m)
+            return lost_angles(m)
         self._last_ok_s = t_s
         head = self._fusion.head(m, t_s)
         if self._neutral_rot is not None and not self._fusion.anchored:

@@ -52,7 +52,8 @@ TORSO_YAW_RAMP_DEG = 15.0
 TORSO_ROLL_LEVEL_DEG = 4.0
 TORSO_ROLL_FULL_DEG = 8.0
 
-_SHOULDERS = [Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]
+#: The two shoulder landmarks, left then right (the person's own sides).
+SHOULDER_IDS = [Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]
 
 
 def dead_zone(angle_deg: float, ignored_deg: float, full_deg: float) -> float:
@@ -82,7 +83,7 @@ class Shoulders:
         lm, wl = frame.landmarks, frame.world_landmarks
         if lm is None or wl is None:
             return None
-        px = lm[_SHOULDERS, :2] * np.array([frame.width, frame.height], dtype=float)
+        px = lm[SHOULDER_IDS, :2] * np.array([frame.width, frame.height], dtype=float)
         span_px = float(np.linalg.norm(px[0] - px[1]))
         s_w = wl[Landmark.LEFT_SHOULDER] - wl[Landmark.RIGHT_SHOULDER]
         span_m = float(np.linalg.norm(s_w))
@@ -121,7 +122,7 @@ def torso_axes(frame: PoseFrame, shoulders: Shoulders, yaw_deg: float = 0.0,
     if frame.landmarks is None:
         return None
     size = np.array([frame.width, frame.height], dtype=float)
-    px = frame.landmarks[_SHOULDERS, :2] * size
+    px = frame.landmarks[SHOULDER_IDS, :2] * size
     span_m = shoulders.span_m
     dz_m = -span_m * math.sin(math.radians(yaw_deg))
     rays = np.column_stack([(px - size / 2.0) / focal_px(frame.width, hfov_deg), np.ones(2)])

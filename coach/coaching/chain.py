@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from coach.angles.body import BodyFeatures, BodyNeutral
 from coach.angles.headpose import HeadAngles, HeadTracker
-from coach.coaching.engine import Engine, EngineConfig, EngineView, Event, usable
+from coach.coaching.engine import Engine, EngineConfig, EngineView, Event
 from coach.coaching.exercise import Exercise
 from coach.coaching.report import ExerciseResult
 from coach.landmarks import PoseFrame
@@ -65,8 +65,8 @@ class Reading:
 
     @property
     def usable(self) -> bool:
-        """True when the angles can be coached (see `coach.coaching.engine.usable`)."""
-        return usable(self.angles)
+        """True when the angles can be coached (`HeadAngles.usable`)."""
+        return self.angles is not None and self.angles.usable
 
 
 class Reader:

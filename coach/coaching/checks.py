@@ -2,8 +2,8 @@
 
 Usable angles, the target and neutral zones, the form checks, and the gauges that show those
 zones; plus `Debounced`, the dwell a test's change must last before the engine believes it. No
-cv2 and no clock (time is an argument); the state machine is `coach.coaching.engine`, which re-exports
-`usable` and `MIN_CONFIDENCE`.
+cv2 and no clock (time is an argument); the state machine is `coach.coaching.engine`. Whether
+angles can be coached at all is `HeadAngles.usable`.
 """
 
 from __future__ import annotations
@@ -34,19 +34,6 @@ def axis_value(angles: HeadAngles, axis: str) -> float:
     return float(getattr(angles, _AXIS_FIELD[axis]))
 
 
-#: Below this confidence the angles are not coached (HeadAngles' documented threshold).
-MIN_CONFIDENCE = 0.5
-
-
-def usable(angles: HeadAngles | None) -> bool:
-    """True when the angles can be coached: tracked, confident and finite. Time with angles
-    that are not usable is "tracking lost" (see `coach.coaching.chain.LostTime`)."""
-    return (
-        angles is not None
-        and angles.ok
-        and angles.confidence >= MIN_CONFIDENCE
-        and all(math.isfinite(axis_value(angles, a)) for a in _AXIS_FIELD)
-    )
 
 
 class Debounced:

@@ -3,8 +3,8 @@
 The engine never draws, speaks or reads the clock: time is always an argument. Its types (the
 CONTRACT with overlay, audio, session and history) are in `coach.coaching.engine_types`, the per-frame
 tests of the angles against the exercise and the dwell that debounces them in `coach.coaching.checks`, and
-its texts in `coach.coaching.prompts`. The types, `usable` and `MIN_CONFIDENCE` are re-exported here:
-callers import them from `coach.coaching.engine`.
+its texts in `coach.coaching.prompts`. The types are re-exported here: callers import them from
+`coach.coaching.engine`.
 """
 
 from __future__ import annotations
@@ -15,15 +15,13 @@ from dataclasses import dataclass, field, replace
 
 from coach.angles.body import BodyFeatures
 from coach.angles.headpose import HeadAngles
-from coach.coaching.checks import (  # noqa: F401  (MIN_CONFIDENCE and usable are re-exported)
-    MIN_CONFIDENCE,
+from coach.coaching.checks import (
     Debounced,
     RateMeter,
     axis_value,
     neutral_raw,
     target_raw,
     unseen,
-    usable,
     violated,
     zone_gauges,
 )
@@ -213,7 +211,7 @@ class Engine:
             self._t0_ms = t_ms
         self._last_ms = t_ms
         events: list[Event] = []
-        usable_now = usable(angles)
+        usable_now = angles is not None and angles.usable
         self._angles = angles if usable_now else None
         if self._phase is Phase.FINISHED:
             return events

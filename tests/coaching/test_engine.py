@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from coach.angles.body import BodyFeatures
 from coach.angles.headpose import HeadAngles, Tracking
 from coach.coaching.chain import LostTime
-from coach.coaching.engine import Engine, EngineConfig, EventKind, Phase, Priority, usable
+from coach.coaching.engine import Engine, EngineConfig, EventKind, Phase, Priority
 from coach.coaching.exercise import load_exercise
 from coach.coaching.report import ExerciseResult
 from coach.sim.motion import (
@@ -61,7 +61,7 @@ def lost_s(script: Script, fps: float = 30.0) -> float:
     """Tracking-lost time of a script's angle stream, as the session counts it."""
     lost = LostTime()
     for t_ms, angles in script.angles(fps):
-        lost.update(t_ms, usable(angles))
+        lost.update(t_ms, angles.usable)
     return lost.total_s
 
 
@@ -372,7 +372,7 @@ def test_lost_frames_are_never_coached():
     events, lost_time = [], LostTime()
     for t in range(0, 10000, 33):
         events += engine.step(t, lost)
-        lost_time.update(t, usable(lost))
+        lost_time.update(t, lost.usable)
     assert kinds(events)[EventKind.TRACKING_LOST] == 1
     assert engine.view().tracking_ok is False and lost_time.total_s == pytest.approx(9.966, abs=0.05)
     assert lost_time.spans == ((0.0, 9.999),)
