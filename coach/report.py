@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+from coach.attempts import BELOW_TARGET
 from coach.engine import Event, EventKind, HoldRecord
 from coach.exercise import AXIS_UNITS, Exercise, side_label
 from coach.texts import PAIN_STOP_TEXT
@@ -112,8 +113,8 @@ class ExerciseResult:
             t_s = (ev.t_ms - t0_ms) / 1000.0
             if ev.kind is EventKind.REP_COUNTED and ev.side in reps:
                 reps[ev.side] += 1
-            elif ev.kind is EventKind.HOLD_DONE and ev.hold is not None:
-                holds.append(ev.hold)
+            elif ev.kind in (EventKind.HOLD_DONE, EventKind.ATTEMPT_DONE) and ev.hold is not None:
+                holds.append(ev.hold)  # an attempt below target is an uncounted "below-target" hold
             elif ev.kind is EventKind.HOLD_VOIDED and ev.hold is not None:
                 holds = _voided(holds, ev.hold)
             elif ev.kind is EventKind.SAFETY_STOP:
@@ -134,6 +135,11 @@ class ExerciseResult:
         """The best peak of the counted holds, per side (see `best_by_side`)."""
         return best_by_side(self.holds)
 
+    def below_target(self) -> dict[str, int]:
+        """Attempts below the target per side (each used up one of the side's reps)."""
+        return {side: sum(1 for h in self.holds if h.side == side and h.fault == BELOW_TARGET)
+                for side in self.reps}
+
     def to_json(self) -> dict:
         """The report object (JSON-serialisable); numbers rounded for reading."""
         out = {
@@ -144,6 +150,7 @@ class ExerciseResult:
             "holds": [hold_json(h) for h in self.holds],
             "safety_events": [_event_json(e) for e in self.safety_events],
             "faults": [_event_json(e) for e in self.faults],
+            "below_target": self.below_target(),
             "tracking_lost_s": round(self.tracking_lost_s, 3),
             "calibrated": self.calibrated,
         }
@@ -159,6 +166,14 @@ class ExerciseResult:
         counted = sum(1 for h in self.holds if h.counted)
         peak_txt = ", ".join(f"{side_label(s) or 'best'} {v:.1f} {self.unit}" for s, v in self.best_by_side().items())
         lines.append(f"  holds: {len(self.holds)} ({counted} counted)" + (f"; best range: {peak_txt}" if peak_txt else ""))
+        below = {s: n for s, n in self.below_target().items() if n}
+        if below:
+            reached = {}
+            for h in self.holds:
+                if h.fault == BELOW_TARGET:
+                    reached[h.side] = max(reached.get(h.side, 0.0), h.peak_deg)
+            lines.append("  below target (not reps): " + ", ".join(
+                f"{side_label(s) or 'attempts'} {n} (reached {reached[s]:.1f} {self.unit})" for s, n in below.items()))
         if self.faults:
             kinds = Counter(f.kind for f in self.faults)
             lines.append("  form: " + ", ".join(f"{k} x{n}" for k, n in kinds.most_common()))
