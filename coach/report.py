@@ -226,18 +226,28 @@ class ExerciseRun:
         result: What was done (zero counts when it never started).
         ended: "done", "skipped", "pain-stop", "not started", "not finished", or how the
             session ended while it ran ("quit", "interrupted", "camera-lost").
-        targets: ``{"thresholds", "source", "reason"}`` of the targets coached with, if planned.
+        targets: ``{"thresholds", "source", "reason"}`` of the targets coached with, if planned
+            (and ``"today"``: each side's target after a range check).
+        range_check: Today's range check, one `coach.rangecheck.SideRange` per side (empty
+            without one).
+        why: Why it never started (the failing setup check, what stopped the calibration).
     """
 
     result: ExerciseResult
     ended: str
     targets: Mapping[str, object] | None = None
+    range_check: tuple = ()
+    why: str | None = None
 
     def to_json(self) -> dict:
-        """The exercise's report object with how it ended (and its targets)."""
+        """The exercise's report object with how it ended (and its targets, range check, why)."""
         out = {**self.result.to_json(), "ended": self.ended}
         if self.targets is not None:
             out["targets"] = dict(self.targets)
+        if self.range_check:
+            out["range_check"] = [r.to_json() for r in self.range_check]
+        if self.why:
+            out["why"] = self.why
         return out
 
 
@@ -253,6 +263,7 @@ class SessionReport:
         calibrated: Whether a neutral pose was calibrated.
         tracking_lost_s: Time without usable head angles over the whole session.
         tracking_lost_spans: Those times as ``(start_s, end_s)`` from the first frame.
+        why: Why no exercise started, or None.
     """
 
     runs: tuple[ExerciseRun, ...]
@@ -262,6 +273,7 @@ class SessionReport:
     calibrated: bool
     tracking_lost_s: float
     tracking_lost_spans: tuple[tuple[float, float], ...] = ()
+    why: str | None = None
 
     def to_json(self) -> dict:
         """One exercise: its report (`coach replay`'s format) whose ``tracking_lost_s`` covers
@@ -276,6 +288,8 @@ class SessionReport:
             "tracking_lost_s": round(self.tracking_lost_s, 3),
             "tracking_lost_spans": [[round(a, 3), round(b, 3)] for a, b in self.tracking_lost_spans],
         }
+        if self.why:
+            info["why"] = self.why
         sections = [run.to_json() for run in self.runs]
         if len(sections) == 1:
             return {**sections[0], "coached_tracking_lost_s": sections[0]["tracking_lost_s"],
@@ -293,9 +307,12 @@ class SessionReport:
         lines = ["Session summary"]
         for run in self.runs:
             if run.ended == "not started":
-                lines.append(f"{run.result.name or run.result.exercise_id}: not started")
+                why = f" ({run.why})" if run.why else ""
+                lines.append(f"{run.result.name or run.result.exercise_id}: not started{why}")
             else:
                 lines.append(run.result.summary() + f"\n  ended: {run.ended}")
+                for side in run.range_check:
+                    lines.append(f"  range check: {side.message}")
         lines.append(f"Session: {self.frames} frames, tracking lost {self.tracking_lost_s:.1f} s, "
                      f"ended: {self.ended_by}")
         if history_error:

@@ -190,8 +190,8 @@ class _Driver:
                     self.reader.recalibrate()
                 case SaveCalibration():
                     self.history.record_calibration(self.sid, self.reader.calibration_info())
-                case StartExercise(index=index, exercise_id=exercise_id, targets=targets):
-                    self.run_ids[index] = self.history.start_exercise(self.sid, exercise_id, targets)
+                case StartExercise(index=index, exercise_id=exercise_id):
+                    self.run_ids[index] = self.history.start_exercise(self.sid, exercise_id, action.record())
                 case FinishExercise(index=index, result=result) if index in self.run_ids:
                     self.history.finish_exercise(self.run_ids[index], result)
                 case ToggleMute():
