@@ -32,6 +32,7 @@ from coach.cards import (  # noqa: F401  (re-exported: callers import the cards 
     calibration_card,
     instruction_card,
     pain_stop_card,
+    range_check_card,
     result_card,
     setup_card,
     summary_card,

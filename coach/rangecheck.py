@@ -234,20 +234,21 @@ class RangeCheck:
 
     def step(self, t_ms: int, reading: Reading) -> None:
         """One frame of the check (flow time, pause-free)."""
-        side = self._side
-        if self.done or side is None:
+        if self.done or self.target is None:
             return
-        assert self.target is not None
         t_ms = int(t_ms)
+        if self._returning_ms is not None:
+            # Coming back from the side just checked (its result is in already).
+            back = reading.usable and abs(axis_value(reading.angles, self.target.axis)) <= self._neutral()
+            if back or t_ms - self._returning_ms >= self.config.return_s * 1000.0:
+                self._next_side(t_ms)
+            return
+        side = self._side
+        assert side is not None
         dt_ms = 0 if self._last_ms is None else max(0, t_ms - self._last_ms)
         self._last_ms = t_ms
         value = axis_value(reading.angles, self.target.axis) * self.target.sign(side) if reading.usable else None
         self._value = value
-        if self._returning_ms is not None:
-            back = value is not None and abs(value) <= self._neutral()
-            if back or t_ms - self._returning_ms >= self.config.return_s * 1000.0:
-                self._next_side(t_ms)
-            return
         if value is None:
             self._window.clear()  # the still hold must be seen, not guessed across a gap
         else:
@@ -265,7 +266,7 @@ class RangeCheck:
 
     def pain(self, t_ms: int) -> None:
         """The pain key during the check: lower that side's target instead of repeating."""
-        if self.done or self._side is None:
+        if self.done:
             return
         if self._returning_ms is not None and self._results:
             # Pain on the way back from the end position: the side just checked is lowered.

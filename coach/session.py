@@ -52,6 +52,7 @@ from coach.options import RunOptions
 from coach.outputs import check_writable, write_json
 from coach.overlay import with_status_line
 from coach.pose_worker import open_worker
+from coach.rangecheck import RangeCheckConfig
 from coach.report import SessionReport
 from coach.setup_check import check_setup, mean_luminance
 from coach.sources import Prefetched, Tracked
@@ -266,6 +267,7 @@ def run_session(
     video_out: VideoOut | None = None,
     use_face: bool = True,
     targets: Mapping[str, TargetSuggestion] | None = None,
+    range_check: RangeCheckConfig | None = None,
 ) -> SessionOutcome:
     """Run one guided session to its end and save it.
 
@@ -281,12 +283,14 @@ def run_session(
         use_face: Whether the samples' face matrices are worth using.
         targets: ``{exercise_id: TargetSuggestion}``: the thresholds to coach each exercise
             with, shown on its instruction card (absent: the file's, no line).
+        range_check: Check today's range before each exercise (`coach.rangecheck`); None:
+            no check (`coach run` always checks; the demo does not).
 
     Returns:
         The outcome, with the report. The history is written as the session goes; a
         Ctrl-C ends the session early but still saves and reports it.
     """
-    flow = Flow(list(exercises), timing=config.timing, plans=targets)
+    flow = Flow(list(exercises), timing=config.timing, plans=targets, range_check=range_check)
     driver = _Driver(flow, source, Reader(use_face=use_face), audio, history, config, window, video_out)
     try:
         driver.run()
@@ -376,7 +380,7 @@ def run_command(opts: RunOptions) -> int:
                 video_out = VideoOut(opts.out, source.fps) if opts.out else None
                 outcome = run_session(exercises, source, audio=audio, history=history, config=config,
                                       window=window, video_out=video_out, use_face=opts.use_face,
-                                      targets=plans)
+                                      targets=plans, range_check=RangeCheckConfig())
             finally:
                 # The source first: a prefetch thread must stop using the model before it closes.
                 source.close()
