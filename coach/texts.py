@@ -6,8 +6,8 @@ files' defaults say the same thing. Pure python.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping
 
 SAFETY_TEXT: tuple[str, ...] = (
     "Check with a physician before starting these exercises.",
@@ -18,7 +18,7 @@ SAFETY_TEXT: tuple[str, ...] = (
 #: The seed's advice to see a provider (also shown when a range check finds a very small range).
 PROVIDER_TEXT = SAFETY_TEXT[1]
 
-#: How far to move in a range check (`coach.rangecheck`).
+#: How far to move in a range check (`coach.coaching.rangecheck`).
 RANGE_CHECK_TEXT = "only as far as is comfortable, never into pain"
 
 PAIN_STOP_TEXT: tuple[str, ...] = (
@@ -48,5 +48,5 @@ def people_text(people: int) -> str:
 
 
 def tracking_text(reason: str | None) -> str:
-    """The status line for a tracking problem (a `coach.headpose.Tracking` value)."""
+    """The status line for a tracking problem (a `coach.angles.headpose.Tracking` value)."""
     return _TRACKING_TEXT.get(reason or "", TRACKING_LOST_TEXT)
