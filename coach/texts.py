@@ -15,6 +15,12 @@ SAFETY_TEXT: tuple[str, ...] = (
     "in an arm, or loss of coordination.",
 )
 
+#: The seed's advice to see a provider (also shown when a range check finds a very small range).
+PROVIDER_TEXT = SAFETY_TEXT[1]
+
+#: How far to move in a range check (`coach.coaching.rangecheck`).
+RANGE_CHECK_TEXT = "only as far as is comfortable, never into pain"
+
 PAIN_STOP_TEXT: tuple[str, ...] = (
     "Stop this exercise now and rest. Do not push through pain.",
     "See a provider if the pain lasts longer than 1-2 weeks, or if you notice tingling or "

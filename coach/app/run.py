@@ -45,6 +45,7 @@ from coach.coaching.flow import (
     ToggleMute,
 )
 from coach.coaching.plan import TargetSuggestion
+from coach.coaching.rangecheck import RangeCheckConfig
 from coach.coaching.report import SessionReport
 from coach.errors import CoachError
 from coach.options import RunOptions
@@ -183,8 +184,8 @@ class _Driver:
                     self.reader.recalibrate()
                 case SaveCalibration():
                     self.history.record_calibration(self.sid, self.reader.calibration_info())
-                case StartExercise(index=index, exercise_id=exercise_id, targets=targets):
-                    self.run_ids[index] = self.history.start_exercise(self.sid, exercise_id, targets)
+                case StartExercise(index=index, exercise_id=exercise_id):
+                    self.run_ids[index] = self.history.start_exercise(self.sid, exercise_id, action.record())
                 case FinishExercise(index=index, result=result) if index in self.run_ids:
                     self.history.finish_exercise(self.run_ids[index], result)
                 case ToggleMute():
@@ -259,6 +260,7 @@ def run_session(
     video_out: VideoOut | None = None,
     use_face: bool = True,
     targets: Mapping[str, TargetSuggestion] | None = None,
+    range_check: RangeCheckConfig | None = None,
 ) -> SessionOutcome:
     """Run one guided session to its end and save it.
 
@@ -274,12 +276,14 @@ def run_session(
         use_face: Whether the samples' face matrices are worth using.
         targets: ``{exercise_id: TargetSuggestion}``: the thresholds to coach each exercise
             with, shown on its instruction card (absent: the file's, no line).
+        range_check: Check today's range before each exercise (`coach.coaching.rangecheck`); None:
+            no check (`coach run` always checks; the demo does not).
 
     Returns:
         The outcome, with the report. The history is written as the session goes; a
         Ctrl-C ends the session early but still saves and reports it.
     """
-    flow = Flow(list(exercises), timing=config.timing, plans=targets)
+    flow = Flow(list(exercises), timing=config.timing, plans=targets, range_check=range_check)
     driver = _Driver(flow, source, Reader(use_face=use_face), audio, history, config, window, video_out)
     try:
         driver.run()
@@ -384,7 +388,7 @@ def _run(opts: RunOptions, started: PoseWorker | None) -> int:
                 video_out = VideoOut(opts.out, source.fps) if opts.out else None
                 outcome = run_session(exercises, source, audio=audio, history=history, config=config,
                                       window=window, video_out=video_out, use_face=opts.use_face,
-                                      targets=plans)
+                                      targets=plans, range_check=RangeCheckConfig())
             finally:
                 # The source first: a prefetch thread must stop using the model before it closes.
                 source.close()

@@ -201,6 +201,7 @@ class Coach:
         t0_ms: int | None = None,
         reader: Reader | None = None,
         use_face: bool = True,
+        side_targets: Mapping[str, Mapping[str, float]] | None = None,
     ) -> None:
         """Create the chain.
 
@@ -211,8 +212,9 @@ class Coach:
             t0_ms: When the exercise started (default: the first step).
             reader: The angles stage `process` uses (default: a new `Reader`).
             use_face: For the default reader: use the face matrix when frames carry one.
+            side_targets: ``{side: {axis: threshold}}``: today's targets per side (see `Engine`).
         """
-        self.engine = Engine(exercise, targets=targets, config=engine_config)
+        self.engine = Engine(exercise, targets=targets, config=engine_config, side_targets=side_targets)
         self.events: list[Event] = []
         self._t0_ms = t0_ms
         self._last_ms: int | None = None

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from coach.angles.body import BodyFeatures
 from coach.angles.headpose import HeadAngles
+from coach.coaching.attempts import Attempt
 from coach.coaching.checks import (
     Debounced,
     RateMeter,
@@ -73,7 +74,13 @@ class Engine:
       that cannot tell (the hand below the frame) gives its cue once per hold and the hold
       goes on (CUE);
     * a rep counts when the person is back in the neutral zone after a counted hold; sides
-      alternate in the exercise's order; working the other side gives WRONG_SIDE and no count;
+      alternate in the exercise's order; working the other side before the current side had
+      its attempt gives WRONG_SIDE and no count;
+    * an attempt that does not reach the target (back to neutral after ``attempt_min_s`` out
+      toward the side, or ``attempt_max_s`` out without reaching it) is ATTEMPT_DONE: recorded
+      with the range reached, below target, not a rep; it uses up one of the side's reps and
+      the next side follows, so one short side never blocks the exercise;
+    * each side may have its own thresholds (``side_targets``: today's personal range);
     * tracking drop-outs up to ``grace_s`` do not end a hold;
     * a full head circle gives SAFETY_STOP and voids the rep in progress.
 
@@ -90,6 +97,7 @@ class Engine:
         *,
         targets: Mapping[str, float] | None = None,
         config: EngineConfig | None = None,
+        side_targets: Mapping[str, Mapping[str, float]] | None = None,
     ) -> None:
         """Create an engine.
 
@@ -98,12 +106,18 @@ class Engine:
             targets: Personal target thresholds per axis (e.g. ``{"yaw": 50}``), validated
                 against the exercise's safe range (see `Exercise.with_thresholds`).
             config: Timing/tolerance overrides.
+            side_targets: ``{side: {axis: threshold}}``: a side's own thresholds (today's
+                range check), over ``targets``; validated the same way.
         """
         self.exercise = exercise.with_thresholds(targets) if targets else exercise
+        self._side_ex = {side: self.exercise.with_thresholds(values)
+                         for side, values in (side_targets or {}).items() if values}
         self.config = config or EngineConfig()
         cfg = self.config
         self._guard = CircleGuard(cfg.circle)
         self._reps: dict[str, int] = {s: 0 for s in self.exercise.sides}
+        self._attempts: dict[str, int] = {s: 0 for s in self.exercise.sides}
+        self._attempt = Attempt()
         self._phase = Phase.WAITING_CALIBRATION
         self._calibrated = False
         self._t0_ms: int | None = None
@@ -135,11 +149,26 @@ class Engine:
 
     @property
     def side(self) -> str | None:
-        """The side to work now (the unfinished side with the fewest reps, in file order)."""
-        todo = [s for s in self.exercise.sides if self._reps[s] < self.exercise.reps_per_side]
+        """The side to work now: the unfinished side with the fewest reps and attempts below
+        target (both use up the side's reps), in file order."""
+        used = self.used
+        todo = [s for s in self.exercise.sides if used[s] < self.exercise.reps_per_side]
         if not todo:
             return None
-        return min(todo, key=lambda s: self._reps[s])  # min keeps the first of equals
+        return min(todo, key=lambda s: used[s])  # min keeps the first of equals
+
+    @property
+    def used(self) -> dict[str, int]:
+        """Reps counted plus attempts below target, per side."""
+        return {s: self._reps[s] + self._attempts[s] for s in self.exercise.sides}
+
+    def side_exercise(self, side: str) -> Exercise:
+        """The exercise with ``side``'s thresholds (its own, else the shared ones)."""
+        return self._side_ex.get(side, self.exercise)
+
+    def side_thresholds(self) -> dict[str, dict[str, float]]:
+        """``{side: {axis: threshold}}`` in use."""
+        return {s: {t.axis: t.threshold for t in self.side_exercise(s).targets} for s in self.exercise.sides}
 
     @property
     def reps(self) -> dict[str, int]:
@@ -172,6 +201,7 @@ class Engine:
         else:
             events = self._void_pending(t_ms, "interrupted")
         self._reset_detectors()
+        self._attempt.reset()
         self._last_ms = self._last_ok_ms = t_ms
         if self._phase is not Phase.FINISHED:
             self._phase = Phase.READY if self._calibrated else Phase.WAITING_CALIBRATION
@@ -243,6 +273,7 @@ class Engine:
             return events + self._head_circle(t_ms)
 
         side = self.side or self.exercise.sides[0]
+        side_ex = self.side_exercise(side)
         in_neutral = self._in_neutral.update(t_ms, neutral_raw(self.exercise, angles))
         if self._safety_until_ms is not None:
             # STOP stays up for a while and until the person is back at neutral.
@@ -252,7 +283,7 @@ class Engine:
             self._in_target.reset()
             return events
 
-        in_target = self._in_target.update(t_ms, target_raw(self.exercise, angles, side, staying=self._in_target.state))
+        in_target = self._in_target.update(t_ms, target_raw(side_ex, angles, side, staying=self._in_target.state))
         events += self._check_speed(t_ms, angles)
         events += self._check_wrong_side(t_ms, angles, side, in_target, in_neutral)
         faults = self._check_form(t_ms, angles, body, side, in_target)
@@ -264,14 +295,20 @@ class Engine:
             if in_target:
                 # The hold starts on entering the zone even with a form fault: it is then
                 # paused (IN_TARGET) until the form is fixed, and its record names the fault.
+                self._attempt.reset()  # the target was reached: this is no attempt below it
                 events += self._start_hold(t_ms, side, faults)
                 self._phase = Phase.HOLDING if form_ok else Phase.IN_TARGET
             elif phase is Phase.RETURNING and in_neutral and self._guard.swept_deg < self.config.circle.circling_deg:
                 events += self._arrive_neutral(t_ms)
             elif phase is Phase.MOVING and in_neutral:
                 self._phase = Phase.READY
+                if self._attempt.out_s() >= self.config.attempt_min_s:
+                    events += self._end_attempt(t_ms, side)  # back without reaching the target
+                self._attempt.reset()
             elif phase in (Phase.READY, Phase.REP_DONE) and not in_neutral:
                 self._phase = Phase.MOVING
+            if self._phase is Phase.MOVING:
+                events += self._track_attempt(t_ms, dt_ok_ms, angles, side)
         elif phase in (Phase.IN_TARGET, Phase.HOLDING):
             if not in_target:
                 events += self._end_hold(t_ms)
@@ -360,8 +397,8 @@ class Engine:
             self._wrong_announced = False
         if len(self.exercise.sides) < 2 or side == "center":
             return []
-        main = self.exercise.main_target
         other = other_side(side)
+        main = self.side_exercise(other).main_target
         toward_other = axis_value(angles, main.axis) * main.sign(other)
         raw = not in_target and toward_other >= self.config.wrong_side_fraction * main.threshold
         wrong = self._wrong.update(t_ms, raw)
@@ -454,6 +491,44 @@ class Engine:
         return [Event(EventKind.HOLD_DONE, t_ms, side=h.side, value=record.held_s, hold=record,
                       message=text, fault=record.fault)]
 
+    def _track_attempt(self, t_ms: int, dt_ok_ms: int, angles: HeadAngles, side: str) -> list[Event]:
+        """Add a frame out of neutral to the attempt if it is toward ``side``; end the attempt
+        where it is once it has lasted ``attempt_max_s`` without reaching the target."""
+        ex = self.exercise
+        main = ex.main_target
+        toward = axis_value(angles, main.axis) * main.sign(side)
+        if toward <= ex.neutral.limits().get(main.axis, 0.0):
+            return []  # out of neutral, but not toward this side (or on another axis only)
+        self._attempt.add(t_ms, dt_ok_ms, {t.axis: axis_value(angles, t.axis) * t.sign(side) for t in ex.targets})
+        if self._attempt.out_s() < self.config.attempt_max_s:
+            return []
+        events = self._end_attempt(t_ms, side)
+        if self._phase is not Phase.FINISHED:
+            self._phase = Phase.RETURNING  # no rep waits: back at neutral it is READY
+        return events
+
+    def _end_attempt(self, t_ms: int, side: str) -> list[Event]:
+        """Record the attempt below target; it uses up one of the side's reps."""
+        record = self._attempt.record(side, self.exercise.main_target.axis, self._t0_ms or 0)
+        self._attempt.reset()
+        self._attempts[side] += 1
+        text = self._fmt(self.exercise.messages.best_today, side=side)
+        self._flash_message(t_ms, text, Priority.GUIDANCE)
+        events = [Event(EventKind.ATTEMPT_DONE, t_ms, side=side, value=record.peak_deg, hold=record,
+                        message=text, fault=record.fault)]
+        return events + self._after_use(t_ms, side)
+
+    def _after_use(self, t_ms: int, side: str) -> list[Event]:
+        """A rep or an attempt used one of ``side``'s reps: side done, exercise done."""
+        events = []
+        if self.used[side] >= self.exercise.reps_per_side:
+            events.append(Event(EventKind.SIDE_DONE, t_ms, side=side,
+                                message=f"{side_label(side) or 'All'} reps done".strip()))
+        if self.side is None:
+            self._phase = Phase.FINISHED
+            events.append(Event(EventKind.EXERCISE_DONE, t_ms, message=f"{self.exercise.name}: done, well done!"))
+        return events
+
     def _arrive_neutral(self, t_ms: int) -> list[Event]:
         side = self._pending_side
         if side is None:
@@ -461,19 +536,12 @@ class Engine:
             return []
         self._pending_side = self._pending_hold = None
         self._reps[side] += 1
-        n, total = self._reps[side], self.exercise.reps_per_side
+        n = self._reps[side]
         text = self._fmt(self.exercise.messages.rep, side=side, n=n)
         events = [Event(EventKind.REP_COUNTED, t_ms, side=side, value=float(n), message=text)]
         self._flash_message(t_ms, text, Priority.PRAISE)
-        if n >= total:
-            events.append(Event(EventKind.SIDE_DONE, t_ms, side=side,
-                                message=f"{side_label(side) or 'All'} reps done".strip()))
-        if self.side is None:
-            self._phase = Phase.FINISHED
-            events.append(Event(EventKind.EXERCISE_DONE, t_ms, message=f"{self.exercise.name}: done, well done!"))
-        else:
-            self._phase = Phase.REP_DONE
-        return events
+        self._phase = Phase.REP_DONE
+        return events + self._after_use(t_ms, side)
 
     # -- messages and view ------------------------------------------------------------------------
 
@@ -497,7 +565,8 @@ class Engine:
         if self._flash is not None and t_ms <= self._flash[1]:
             candidates.append(self._flash[0])
         guidance = phase_guidance(ex, self._phase, lost=self._angles is None and self._lost_announced,
-                                  released=bool(self._hold and self._hold.released))
+                                  released=bool(self._hold and self._hold.released),
+                                  comfortable=self._attempt.out_s() >= self.config.further_s)
         if guidance:
             candidates.append(Message(self._fmt(guidance), Priority.GUIDANCE))
         if not candidates:
@@ -519,7 +588,7 @@ class Engine:
             hold_s=(h.good_ms / 1000.0) if h else 0.0,
             hold_min_s=ex.hold_min_s,
             hold_max_s=ex.hold_max_s,
-            gauges=zone_gauges(self.exercise, self.side or self.exercise.sides[0], self._angles),
+            gauges=zone_gauges(self.side_exercise(self.side or ex.sides[0]), self.side or ex.sides[0], self._angles),
             message=self._message(),
             safety_stop=self.safety_stop,
             tracking_ok=self._angles is not None,
@@ -528,4 +597,5 @@ class Engine:
             hold_counted=bool(h.min_reached) if h else (self._pending_side is not None),
             wrong_side=self._wrong.state,
             swept_deg=self._guard.swept_deg,
+            attempts=dict(self._attempts),
         )

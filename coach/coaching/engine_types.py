@@ -39,6 +39,10 @@ class EventKind(str, Enum):
     # A hold that had ended counted is void after all (a head circle before its rep was
     # counted); `hold` is the record again, now uncounted with the fault that voided it.
     HOLD_VOIDED = "hold-voided"
+    # An attempt at a side that did not reach its target (a hold at the person's best, or a
+    # clear time without reaching it): `hold` is its record (uncounted, fault "below-target",
+    # the range reached as its peak). It uses up one of the side's reps; the next side follows.
+    ATTEMPT_DONE = "attempt-done"
     REP_COUNTED = "rep-counted"
     WRONG_SIDE = "wrong-side"
     FAULT = "fault"  # form fault; `fault` names it, `message` says what to fix
@@ -130,6 +134,7 @@ class EngineView:
     hold_counted: bool = False  # the current/last hold already counts (>= hold_min_s)
     wrong_side: bool = False  # the person is working the other side
     swept_deg: float = 0.0  # circle guard: net swept angle of the current movement
+    attempts: dict[str, int] = field(default_factory=dict)  # attempts below target, per side
 
 
 # -- the state machine's config ------------------------------------------------------------------
@@ -152,6 +157,13 @@ class EngineConfig:
         flash_s: How long event messages (praise, "hold longer", "slowly") stay on screen.
         safety_hold_s: Minimum time the STOP banner stays up after a head circle.
         fault_repeat_s: Minimum time between two "too fast" reports.
+        attempt_min_s: Time out of the neutral zone toward the side that makes an attempt
+            below the target when the person comes back without having reached it.
+        attempt_max_s: Time out of the neutral zone toward the side without reaching the
+            target after which the attempt ends where it is (a clear time: "that is your best
+            today"); the next side follows.
+        further_s: "A little further" stands this long in an attempt, then "hold where it is
+            comfortable" (said once per attempt, never repeated into pain).
         circle: Circle guard tuning.
     """
 
@@ -164,11 +176,19 @@ class EngineConfig:
     flash_s: float = 2.5
     safety_hold_s: float = 3.0
     fault_repeat_s: float = 3.0
+    attempt_min_s: float = 2.0
+    attempt_max_s: float = 12.0
+    further_s: float = 2.5
     circle: CircleGuardConfig = field(default_factory=CircleGuardConfig)
 
     def __post_init__(self) -> None:
         for name in ("dwell_s", "neutral_dwell_s", "fault_dwell_s", "grace_s", "speed_window_s"):
             if not 0.0 <= getattr(self, name) <= 5.0:
                 raise ValueError(f"{name} must be in [0, 5] s, got {getattr(self, name)}")
+        for name in ("attempt_min_s", "attempt_max_s", "further_s"):
+            if not 0.0 < getattr(self, name) <= 120.0:
+                raise ValueError(f"{name} must be in (0, 120] s, got {getattr(self, name)}")
+        if self.attempt_min_s >= self.attempt_max_s:
+            raise ValueError(f"attempt_min_s ({self.attempt_min_s}) must be < attempt_max_s ({self.attempt_max_s})")
         if not 0.1 <= self.wrong_side_fraction <= 1.0:
             raise ValueError(f"wrong_side_fraction must be in [0.1, 1], got {self.wrong_side_fraction}")

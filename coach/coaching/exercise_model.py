@@ -205,6 +205,10 @@ class Messages(_Frozen):
     circle: str = "STOP! No head circles. Come back to face forward; move side to side only"
     lost: str = TRACKING_LOST_TEXT
     calibrate: str = "Look straight ahead and relax: calibrating"
+    # Said once an attempt has gone a while without reaching the target: never push into pain.
+    comfortable: str = "Hold where it is comfortable: no further than that"
+    # An attempt below the target is over: it is recorded, the next side follows.
+    best_today: str = "That is your best today: come back slowly, then the next side"
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
@@ -230,6 +234,9 @@ class Exercise(_Frozen):
     speed: SpeedLimit | None = None
     form: tuple[FormCheck, ...] = ()
     messages: Messages
+    #: Check the person's comfortable range before the exercise (`coach.coaching.rangecheck`); off where
+    #: the axis cannot be read well enough yet (the chin tuck's retraction, issue 15).
+    range_check: bool = True
 
     @model_validator(mode="after")
     def _consistent(self) -> Exercise:

@@ -1,12 +1,16 @@
 """The guided flow as a pure state machine: one frame's reading and key in, actions out.
 
-    setup check -> calibration -> for each exercise: instruction card, live coaching,
-    result card -> session summary
+    setup check -> calibration -> for each exercise: instruction card, range check (today's
+    comfortable range per side, `coach.coaching.rangecheck`), live coaching, result card -> summary
 
 `Flow.step(t_ms, seen, key)` returns the frame's `Action`s the way `coach.coaching.engine.Engine.step`
 returns events; the driver (`coach.app.run`) turns them into sound, history writes, a new
 calibration of the tracker and pixels. Keys: space pause/resume, c recalibrate, n next exercise,
-m mute, p pain stop, q/Esc quit.
+m mute, p pain stop (in the range check: that side's target is lowered), q/Esc quit.
+
+Until an exercise starts the flow keeps why it has not (`coach.coaching.why`): the failing setup check,
+or what stops the calibration with the angle and its value; the screen, the report and the
+summary say it.
 
 Stage timers run on the frames' own timestamps minus the time paused (never the wall clock),
 so a headless run on a file is deterministic. Tracking-lost time is counted here, once for the
@@ -17,210 +21,37 @@ Pure: no cv2, no clock.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from enum import Enum
-from types import MappingProxyType
 
-from coach.angles.setup_check import SetupCheck, SetupGate
+from coach.angles.setup_check import SetupGate
 from coach.coaching.chain import Coach, LostTime, Reading
-from coach.coaching.engine import EngineConfig, EngineView, Event
+from coach.coaching.engine import EngineConfig, Event
 from coach.coaching.exercise import Exercise
+from coach.coaching.flow_types import (  # noqa: F401  (re-exported: callers import these from coach.coaching.flow)
+    HEADLESS_TIMING,
+    Action,
+    Coached,
+    EndSession,
+    FinishExercise,
+    FlowTiming,
+    Key,
+    Recalibrate,
+    SaveCalibration,
+    Screen,
+    Seen,
+    Show,
+    Stage,
+    StartExercise,
+    ToggleMute,
+    key_code,
+    key_for,
+)
 from coach.coaching.plan import TargetSuggestion
+from coach.coaching.rangecheck import RangeCheck, RangeCheckConfig, targets_line
 from coach.coaching.report import ExerciseResult, ExerciseRun, SessionReport
+from coach.coaching.why import Why
 from coach.texts import CAMERA_STOPPED_TEXT, people_text, tracking_text
-
-# -- stages, timing, keys ------------------------------------------------------------------------
-
-
-class Stage(str, Enum):
-    """Where the guided session is."""
-
-    SETUP = "setup"
-    CALIBRATE = "calibrate"
-    INSTRUCT = "instruct"
-    EXERCISE = "exercise"
-    RESULT = "result"
-    PAIN_STOP = "pain-stop"
-    SUMMARY = "summary"
-
-
-@dataclass(frozen=True)
-class FlowTiming:
-    """How long the guided-flow screens stay up, in seconds of frame time.
-
-    Attributes:
-        setup_ok_s: The setup check must pass this long before calibration starts.
-        instruction_s: The instruction card before each exercise (the person reads it).
-        result_s: The per-exercise result card.
-    """
-
-    setup_ok_s: float = 1.0
-    instruction_s: float = 8.0
-    result_s: float = 5.0
-
-    def __post_init__(self) -> None:
-        for name in ("setup_ok_s", "instruction_s", "result_s"):
-            v = getattr(self, name)
-            if not (math.isfinite(v) and 0.0 <= v <= 120.0):
-                raise ValueError(f"{name} must be within 0..120 s, got {v}")
-
-
-#: A recording checked afterwards has no one to read cards: coach from the first usable frame.
-HEADLESS_TIMING = FlowTiming(setup_ok_s=0.5, instruction_s=0.0, result_s=0.0)
-
-
-class Key(str, Enum):
-    """What a key press asks for."""
-
-    PAUSE = "pause"
-    RECALIBRATE = "recalibrate"
-    NEXT = "next"
-    MUTE = "mute"
-    PAIN = "pain"
-    QUIT = "quit"
-
-
-_KEYS: Mapping[int, Key] = MappingProxyType({
-    32: Key.PAUSE, ord("c"): Key.RECALIBRATE, ord("n"): Key.NEXT, ord("m"): Key.MUTE,
-    ord("p"): Key.PAIN, ord("q"): Key.QUIT, 27: Key.QUIT,
-})
-
-
-def key_code(code: int | None) -> int | None:
-    """A `cv2.waitKey` code as the character code its key binding uses (None: no key)."""
-    if code is None or code < 0:
-        return None
-    code &= 0xFF
-    if ord("A") <= code <= ord("Z"):
-        code += 32  # caps lock should not disable the keys
-    return code
-
-
-def key_for(code: int | None) -> Key | None:
-    """Map a `cv2.waitKey` code to a `Key` (None for no key or an unbound one)."""
-    code = key_code(code)
-    return None if code is None else _KEYS.get(code)
-
-
-# -- what goes in, what comes out --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Seen:
-    """One frame as the flow sees it.
-
-    Attributes:
-        reading: The angles stage's reading (angles, calibration state and hint, people).
-        setup: The setup check of the frame (person, ears and shoulders, distance, light).
-    """
-
-    reading: Reading
-    setup: SetupCheck = SetupCheck(())
-
-
-@dataclass(frozen=True)
-class Screen:
-    """What to show now (read-only; `coach.ui.display` draws it).
-
-    Attributes:
-        stage: The stage; its card, or the coaching overlay for `Stage.EXERCISE`.
-        index: The exercise (0-based) the session is at.
-        count: Exercises in the session.
-        paused: Show PAUSED.
-        status_line: What keeps coaching from working (tracking, two people, the camera).
-        stalled: No new frame came: the last picture is shown again with the status line.
-        view: The engine's view while coaching.
-        setup: The setup check (setup stage) and how long it has passed, 0..1.
-        setup_progress: See ``setup``.
-        calibration_progress: 0..1 of the neutral calibration.
-        calibration_problem: Why the calibration does not progress (the status line, else
-            the tracker's hint, e.g. "Look straight ahead"), or None.
-        exercise: The exercise of the instruction card.
-        targets: Its targets line (`coach.coaching.plan.TargetSuggestion.describe`), or "".
-        run: The exercise just ended (result and pain-stop cards).
-        runs: The exercises started so far (summary).
-    """
-
-    stage: Stage
-    index: int = 0
-    count: int = 1
-    paused: bool = False
-    status_line: str | None = None
-    stalled: bool = False
-    view: EngineView | None = None
-    setup: SetupCheck | None = None
-    setup_progress: float = 0.0
-    calibration_progress: float = 0.0
-    calibration_problem: str | None = None
-    exercise: Exercise | None = None
-    targets: str = ""
-    run: ExerciseRun | None = None
-    runs: tuple[ExerciseRun, ...] = ()
-
-
-@dataclass(frozen=True)
-class Recalibrate:
-    """Measure the neutral pose again (`coach.coaching.chain.Reader.recalibrate`)."""
-
-
-@dataclass(frozen=True)
-class SaveCalibration:
-    """A neutral pose was just measured: store it in the history."""
-
-
-@dataclass(frozen=True)
-class StartExercise:
-    """Exercise ``index`` starts, coached with ``targets``: open its run in the history."""
-
-    index: int
-    exercise_id: str
-    targets: Mapping[str, float]
-
-
-@dataclass(frozen=True)
-class Coached:
-    """Engine events of exercise ``index``: sound them, store what the history keeps.
-
-    ``t0_ms`` is the exercise's start on the flow clock (stored times are relative to it).
-    """
-
-    index: int
-    events: tuple[Event, ...]
-    t0_ms: int
-
-
-@dataclass(frozen=True)
-class FinishExercise:
-    """Exercise ``index`` ended: store its result."""
-
-    index: int
-    result: ExerciseResult
-
-
-@dataclass(frozen=True)
-class ToggleMute:
-    """Sound off (or on again)."""
-
-
-@dataclass(frozen=True)
-class EndSession:
-    """The session is over: store how it ended."""
-
-    ended_by: str
-
-
-@dataclass(frozen=True)
-class Show:
-    """Draw this frame's screen."""
-
-    screen: Screen
-
-
-Action = (Recalibrate | SaveCalibration | StartExercise | Coached | FinishExercise | ToggleMute | EndSession
-          | Show)
-
 
 # -- the flow ----------------------------------------------------------------------------------------
 
@@ -232,6 +63,7 @@ class _Run:
     exercise: Exercise
     plan: TargetSuggestion | None = None
     ended: str = "not started"
+    check: RangeCheck | None = None
     coach: Coach | None = None
     start_ms: int | None = None
     lost_mark_s: float = 0.0  # the session's lost time when the exercise started
@@ -266,13 +98,18 @@ class Flow:
         plans: ``{exercise_id: TargetSuggestion}``: the thresholds to coach each exercise with,
             shown on its instruction card (absent: the file's, no line).
         engine_config: Engine timing overrides.
+        range_check: Check today's range before each exercise whose file allows it (None:
+            no check, the plan's targets as they are).
     """
 
     def __init__(self, exercises: Sequence[Exercise], *, timing: FlowTiming = FlowTiming(),
                  plans: Mapping[str, TargetSuggestion] | None = None,
-                 engine_config: EngineConfig | None = None) -> None:
+                 engine_config: EngineConfig | None = None,
+                 range_check: RangeCheckConfig | None = None) -> None:
         self._runs = [_Run(ex, (plans or {}).get(ex.id)) for ex in exercises]
         self._timing, self._engine_config = timing, engine_config
+        self._range_config = range_check
+        self._why = Why()
         self.stage = Stage.SETUP
         self._stage_ms = 0  # flow time the stage started
         self._index = 0
@@ -351,6 +188,8 @@ class Flow:
             self._status = people_text(reading.people)
         timing = self._timing
         actions: list[Action] = []
+        if self.stage in (Stage.SETUP, Stage.CALIBRATE):
+            self._why.update(self.stage.value, seen.setup, reading, self._status)
         if self.stage is Stage.SETUP and self._setup.passed(flow_ms, seen.setup):
             self._enter(Stage.CALIBRATE, flow_ms)
             actions += self._recalibrate()
@@ -360,12 +199,19 @@ class Flow:
             run = self._current()
             if back is Stage.EXERCISE and run is not None and run.start_ms is not None:
                 self._enter(Stage.EXERCISE, flow_ms)
+            elif back is Stage.RANGE_CHECK:
+                actions += self._check_or_start(flow_ms)  # the check starts again
             elif back is not None and back is not Stage.EXERCISE:
                 self._enter(back, flow_ms)
             else:
                 self._enter(Stage.INSTRUCT, flow_ms)
         elif self.stage is Stage.INSTRUCT and self._elapsed_s(flow_ms) >= timing.instruction_s:
-            actions += self._start_current(flow_ms)
+            actions += self._check_or_start(flow_ms)
+        elif self.stage is Stage.RANGE_CHECK:
+            check = self._current_check()
+            check.step(flow_ms, reading)
+            if check.done_ms is not None and (flow_ms - check.done_ms) / 1000.0 >= timing.range_result_s:
+                actions += self._start_current(flow_ms)
         elif self.stage is Stage.RESULT and self._elapsed_s(flow_ms) >= timing.result_s:
             self._next_exercise(flow_ms)
         if self.stage is Stage.EXERCISE:
@@ -402,7 +248,11 @@ class Flow:
                 self._resume = Stage.EXERCISE if stage in (Stage.EXERCISE, Stage.INSTRUCT) else stage
             self._enter(Stage.CALIBRATE, flow_ms)
             return actions
-        if key is Key.NEXT and stage in (Stage.INSTRUCT, Stage.EXERCISE):
+        if key is Key.PAIN and stage is Stage.RANGE_CHECK:
+            # Pain while finding the range: that side's target is lowered, the check goes on.
+            self._current_check().pain(flow_ms)
+            return []
+        if key is Key.NEXT and stage in (Stage.INSTRUCT, Stage.RANGE_CHECK, Stage.EXERCISE):
             actions = self._control(lambda coach: coach.skip(flow_ms)) + self._finish_current("skipped")
             self._enter(Stage.RESULT, flow_ms)
             return actions
@@ -442,14 +292,36 @@ class Flow:
     def _current(self) -> _Run | None:
         return self._runs[self._index] if self._index < len(self._runs) else None
 
+    def _current_check(self) -> RangeCheck:
+        """The range check under way (the RANGE_CHECK stage always has one)."""
+        run = self._current()
+        assert run is not None and run.check is not None
+        return run.check
+
+    def _check_or_start(self, flow_ms: int) -> list[Action]:
+        """The range check of the current exercise, or (none configured or allowed) its start."""
+        run = self._runs[self._index]
+        if self._range_config is None or not run.exercise.range_check:
+            return self._start_current(flow_ms)
+        planned: Mapping[str, float] = (run.plan.thresholds if run.plan is not None
+                                        else {t.axis: t.threshold for t in run.exercise.targets})
+        run.check = RangeCheck(run.exercise, planned, flow_ms, self._range_config)
+        if run.check.done:  # nothing to check (band targets only)
+            return self._start_current(flow_ms)
+        self._enter(Stage.RANGE_CHECK, flow_ms)
+        return []
+
     def _start_current(self, flow_ms: int) -> list[Action]:
         run = self._runs[self._index]
         run.start_ms, run.ended = flow_ms, "in progress"
+        side_targets = run.check.side_targets() if run.check is not None else {}
         run.coach = Coach(run.exercise, targets=run.plan.thresholds if run.plan is not None else None,
-                          engine_config=self._engine_config, t0_ms=flow_ms)
+                          engine_config=self._engine_config, t0_ms=flow_ms, side_targets=side_targets)
         run.lost_mark_s = self._lost.total_s
         self._enter(Stage.EXERCISE, flow_ms)
-        return [StartExercise(self._index, run.exercise.id, run.coach.targets())]
+        checked = tuple(r.to_json() for r in run.check.results) if run.check is not None else ()
+        return [StartExercise(self._index, run.exercise.id, run.coach.targets(),
+                              run.coach.engine.side_thresholds() if side_targets else {}, checked)]
 
     def _next_exercise(self, flow_ms: int) -> None:
         self._index += 1
@@ -482,31 +354,39 @@ class Flow:
 
     def _exercise_run(self, run: _Run) -> ExerciseRun:
         result = run.result or ExerciseResult.from_events(run.exercise, [], calibrated=self.calibrated)
-        return ExerciseRun(result, run.ended, run.plan)
+        checked = run.check.results if run.check is not None else ()
+        why = self._why.text if run.ended == "not started" else None
+        return ExerciseRun(result, run.ended, run.plan, checked, why)
 
     def screen(self, *, stalled: bool = False) -> Screen:
         """What to show now."""
         stage, run, reading = self.stage, self._current(), self._reading
         base = Screen(stage, self._index, len(self._runs), self.paused, self._status, stalled)
         if stage is Stage.EXERCISE and run is not None and run.coach is not None:
-            return replace(base, view=run.coach.view())
+            line = targets_line(run.check.results) if run.check is not None else ""
+            return replace(base, view=run.coach.view(), targets=line)
         if stage is Stage.SETUP:
-            return replace(base, setup=self._setup.check, setup_progress=self._setup.progress)
+            return replace(base, setup=self._setup.check, setup_progress=self._setup.progress, why=self._why.text)
         if stage is Stage.CALIBRATE:
-            hint = reading.calibration_hint if reading is not None else None
             progress = reading.calibration_progress if reading is not None else 0.0
-            return replace(base, calibration_progress=progress, calibration_problem=self._status or hint)
+            return replace(base, calibration_progress=progress, calibration_problem=self._why.calibration,
+                           why=self._why.text)
+        if stage is Stage.RANGE_CHECK and run is not None and run.check is not None:
+            return replace(base, exercise=run.exercise, range_check=run.check.view())
         if stage is Stage.INSTRUCT and run is not None:
             return replace(base, exercise=run.exercise, targets=run.plan.describe() if run.plan is not None else "")
         if stage in (Stage.RESULT, Stage.PAIN_STOP) and run is not None:
             return replace(base, run=self._exercise_run(run))
-        return replace(base, runs=tuple(self._exercise_run(r) for r in self._runs if r.ended != "not started"))
+        started = tuple(self._exercise_run(r) for r in self._runs if r.ended != "not started")
+        return replace(base, runs=started, why=None if started else self._why.text)
 
     def report(self) -> SessionReport:
         """The session so far: every exercise's result, how it ended, frames and lost time."""
         first, last = self._first_ms or 0, self._last_ms or 0
+        started = any(r.ended != "not started" for r in self._runs)
         return SessionReport(tuple(self._exercise_run(r) for r in self._runs), self.frames, (last - first) / 1000.0,
-                             self.ended_by or "interrupted", self.calibrated, self._lost.total_s, self._lost.spans)
+                             self.ended_by or "interrupted", self.calibrated, self._lost.total_s, self._lost.spans,
+                             None if started else self._why.text)
 
 
 def _uncalibrated(reading: Reading) -> Reading:

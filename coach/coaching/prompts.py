@@ -27,7 +27,8 @@ def fill(exercise: Exercise, template: str, side: str, n: int) -> str:
     )
 
 
-def phase_guidance(exercise: Exercise, phase: Phase, *, lost: bool, released: bool) -> str | None:
+def phase_guidance(exercise: Exercise, phase: Phase, *, lost: bool, released: bool,
+                   comfortable: bool = False) -> str | None:
     """The guidance that stands during a phase (a template), shown when nothing more urgent is.
 
     Args:
@@ -35,6 +36,8 @@ def phase_guidance(exercise: Exercise, phase: Phase, *, lost: bool, released: bo
         phase: The engine's phase.
         lost: Tracking loss has been announced; once calibrated this replaces the phase's text.
         released: The running hold reached ``hold_max_s``: the person should come back.
+        comfortable: The attempt has been out toward the side a while without reaching the
+            target: "a little further" was said once; now "hold where it is comfortable".
     """
     msgs = exercise.messages
     guidance = None
@@ -45,7 +48,7 @@ def phase_guidance(exercise: Exercise, phase: Phase, *, lost: bool, released: bo
     elif phase is Phase.READY:
         guidance = msgs.go
     elif phase is Phase.MOVING:
-        guidance = msgs.further
+        guidance = msgs.comfortable if comfortable else msgs.further
     elif phase in (Phase.IN_TARGET, Phase.HOLDING):
         guidance = msgs.release if released else msgs.hold
     elif phase is Phase.RETURNING:

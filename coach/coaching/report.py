@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from coach.coaching.attempts import BELOW_TARGET
 from coach.coaching.engine import Event, EventKind, HoldRecord
 from coach.coaching.exercise import AXIS_UNITS, Exercise, side_label
 from coach.coaching.plan import TargetSuggestion
@@ -113,8 +114,8 @@ class ExerciseResult:
             t_s = (ev.t_ms - t0_ms) / 1000.0
             if ev.kind is EventKind.REP_COUNTED and ev.side in reps:
                 reps[ev.side] += 1
-            elif ev.kind is EventKind.HOLD_DONE and ev.hold is not None:
-                holds.append(ev.hold)
+            elif ev.kind in (EventKind.HOLD_DONE, EventKind.ATTEMPT_DONE) and ev.hold is not None:
+                holds.append(ev.hold)  # an attempt below target is an uncounted "below-target" hold
             elif ev.kind is EventKind.HOLD_VOIDED and ev.hold is not None:
                 holds = _voided(holds, ev.hold)
             elif ev.kind is EventKind.SAFETY_STOP:
@@ -131,6 +132,11 @@ class ExerciseResult:
         """The best peak of the counted holds, per side (see `best_by_side`)."""
         return best_by_side(self.holds)
 
+    def below_target(self) -> dict[str, int]:
+        """Attempts below the target per side (each used up one of the side's reps)."""
+        return {side: sum(1 for h in self.holds if h.side == side and h.fault == BELOW_TARGET)
+                for side in self.reps}
+
     def to_json(self) -> dict:
         """The report object (JSON-serialisable); numbers rounded for reading."""
         out = {
@@ -141,6 +147,7 @@ class ExerciseResult:
             "holds": [hold_json(h) for h in self.holds],
             "safety_events": [_event_json(e) for e in self.safety_events],
             "faults": [_event_json(e) for e in self.faults],
+            "below_target": self.below_target(),
             "tracking_lost_s": round(self.tracking_lost_s, 3),
             "calibrated": self.calibrated,
         }
@@ -157,6 +164,15 @@ class ExerciseResult:
         peak_txt = ", ".join(f"{side_label(s) or 'best'} {v:.1f} {self.unit}" for s, v in self.best_by_side().items())
         best = f"; best range: {peak_txt}" if peak_txt else ""
         lines.append(f"  holds: {len(self.holds)} ({counted} counted){best}")
+        below = {s: n for s, n in self.below_target().items() if n}
+        if below:
+            reached: dict[str, float] = {}
+            for h in self.holds:
+                if h.fault == BELOW_TARGET:
+                    reached[h.side] = max(reached.get(h.side, 0.0), h.peak_deg)
+            lines.append("  below target (not reps): " + ", ".join(
+                f"{side_label(s) or 'attempts'} {n} (reached {reached[s]:.1f} {self.unit})"
+                for s, n in below.items()))
         if self.faults:
             kinds = Counter(f.kind for f in self.faults)
             lines.append("  form: " + ", ".join(f"{k} x{n}" for k, n in kinds.most_common()))
@@ -209,20 +225,32 @@ class ExerciseRun:
         result: What was done (zero counts when it never started).
         ended: "done", "skipped", "pain-stop", "not started", "not finished", or how the
             session ended while it ran ("quit", "interrupted", "camera-lost").
-        targets: The targets coached with, if planned.
+        targets: The targets coached with, if planned (its JSON also has ``"today"``: each
+            side's target after a range check).
+        range_check: Today's range check, one `coach.coaching.rangecheck.SideRange` per side (empty
+            without one).
+        why: Why it never started (the failing setup check, what stopped the calibration).
     """
 
     result: ExerciseResult
     ended: str
     targets: TargetSuggestion | None = None
+    range_check: tuple = ()
+    why: str | None = None
 
     def to_json(self) -> dict:
         """The exercise's report object with how it ended (and its targets: ``thresholds``,
-        ``source``, ``reason``)."""
+        ``source``, ``reason``, ``today``; its range check; why it never started)."""
         out = {**self.result.to_json(), "ended": self.ended}
         if self.targets is not None:
             out["targets"] = {"thresholds": dict(self.targets.thresholds), "source": self.targets.source,
                               "reason": self.targets.reason}
+            if self.range_check:
+                out["targets"]["today"] = {r.side: round(r.target, 2) for r in self.range_check}
+        if self.range_check:
+            out["range_check"] = [r.to_json() for r in self.range_check]
+        if self.why:
+            out["why"] = self.why
         return out
 
 
@@ -238,6 +266,7 @@ class SessionReport:
         calibrated: Whether a neutral pose was calibrated.
         tracking_lost_s: Time without usable head angles over the whole session.
         tracking_lost_spans: Those times as ``(start_s, end_s)`` from the first frame.
+        why: Why no exercise started, or None.
     """
 
     runs: tuple[ExerciseRun, ...]
@@ -247,6 +276,7 @@ class SessionReport:
     calibrated: bool
     tracking_lost_s: float
     tracking_lost_spans: tuple[tuple[float, float], ...] = ()
+    why: str | None = None
 
     def to_json(self) -> dict:
         """One exercise: its report (`coach replay`'s format) whose ``tracking_lost_s`` covers
@@ -261,6 +291,8 @@ class SessionReport:
             "tracking_lost_s": round(self.tracking_lost_s, 3),
             "tracking_lost_spans": [[round(a, 3), round(b, 3)] for a, b in self.tracking_lost_spans],
         }
+        if self.why:
+            info["why"] = self.why
         sections = [run.to_json() for run in self.runs]
         if len(sections) == 1:
             return {**sections[0], "coached_tracking_lost_s": sections[0]["tracking_lost_s"],
@@ -278,9 +310,12 @@ class SessionReport:
         lines = ["Session summary"]
         for run in self.runs:
             if run.ended == "not started":
-                lines.append(f"{run.result.name or run.result.exercise_id}: not started")
+                why = f" ({run.why})" if run.why else ""
+                lines.append(f"{run.result.name or run.result.exercise_id}: not started{why}")
             else:
                 lines.append(run.result.summary() + f"\n  ended: {run.ended}")
+                for side in run.range_check:
+                    lines.append(f"  range check: {side.message}")
         lines.append(f"Session: {self.frames} frames, tracking lost {self.tracking_lost_s:.1f} s, "
                      f"ended: {self.ended_by}")
         if history_error:

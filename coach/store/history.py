@@ -262,8 +262,8 @@ def record_events(
     """
     for ev in events:
         t_s = (ev.t_ms - t0_ms) / 1000.0
-        if ev.kind is EventKind.HOLD_DONE and ev.hold is not None:
-            history.add_hold(run_id, ev.hold)
+        if ev.kind in (EventKind.HOLD_DONE, EventKind.ATTEMPT_DONE) and ev.hold is not None:
+            history.add_hold(run_id, ev.hold)  # an attempt below target: an uncounted hold
         elif ev.kind is EventKind.HOLD_VOIDED and ev.hold is not None:
             history.void_hold(run_id, ev.hold)
         elif ev.kind is EventKind.SAFETY_STOP:

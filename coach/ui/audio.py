@@ -48,6 +48,7 @@ EVENT_CUES: Mapping[EventKind, Cue] = MappingProxyType({
     EventKind.HOLD_TICK: Cue.TICK,
     EventKind.HOLD_MIN_REACHED: Cue.HOLD_MIN,
     EventKind.HOLD_RELEASE: Cue.RELEASE,
+    EventKind.ATTEMPT_DONE: Cue.RELEASE,  # an attempt below target is over: come back
     EventKind.REP_COUNTED: Cue.REP,
     EventKind.WRONG_SIDE: Cue.WRONG_SIDE,
     EventKind.FAULT: Cue.FAULT,

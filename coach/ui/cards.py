@@ -48,7 +48,7 @@ def setup_card(problems: Sequence[str], *, notes: Sequence[str] = (),
 
 def calibration_card(progress: float, problem: str | None = None) -> Card:
     """The calibration screen with its progress bar (0..1) and what stops it, if anything."""
-    lines = ("Look straight ahead, relax your shoulders and hold still.",
+    lines: tuple[str, ...] = ("Look straight ahead, relax your shoulders and hold still.",
              "This sets your neutral position (about 2 seconds).")
     return Card(
         "Calibrating",
@@ -119,16 +119,30 @@ def result_card(run: ExerciseRun) -> Card:
     return Card(f"{result.name}: {'done' if done else run.ended}", tuple(lines), tone=tone)
 
 
-def summary_card(runs: Sequence[ExerciseRun], *, saved_to: str = "") -> Card:
+def summary_card(runs: Sequence[ExerciseRun], *, saved_to: str = "", why: str | None = None) -> Card:
     """The session summary: one line per exercise."""
     lines = [f"{r.result.name}: {_fmt_reps(r.result.reps, r.result.reps_target)}  ({r.ended})" for r in runs]
     if not lines:
-        lines = ["No exercise was started."]
+        lines = ["No exercise was started" + (f": {why}" if why else ".")]
     if saved_to:
         lines.append(f"Saved: {saved_to}")
     if any(r.ended == "pain-stop" for r in runs):
         lines.extend(PAIN_STOP_TEXT)
     return Card("Session summary", tuple(lines), footer="q or Esc closes", tone=Priority.PRAISE)
+
+
+def range_check_card(view) -> Card:
+    """The range check (`coach.coaching.rangecheck.RangeCheckView`): what to do, the still-hold bar,
+    each side's outcome, and the advice to see a provider after a very small range."""
+    lines = [view.prompt]
+    if view.note and view.note != view.prompt:
+        lines.append(view.note)
+    lines.extend(r.message for r in view.results if r.message != view.note)
+    if view.advice:
+        lines.append(view.advice)
+    return Card("Your range today", tuple(lines), footer="p pain: lowers that side's target   n skip",
+                progress=view.progress if view.side is not None else None,
+                highlight=(0,), tone=Priority.SAFETY if view.advice else Priority.GUIDANCE)
 
 
 def pain_stop_card() -> Card:

@@ -177,7 +177,9 @@ def status_of(screen: Screen, look: Look, *, muted: bool) -> overlay.OverlayStat
     n = screen.count
     title = f"Exercise {min(screen.index + 1, n)}/{n}" if n > 1 and screen.stage is not Stage.SUMMARY else ""
     return overlay.OverlayStatus(
-        recording=look.recording, paused=screen.paused, muted=muted, title=title, note=look.note,
+        recording=look.recording, paused=screen.paused, muted=muted, title=title,
+        # While coaching after a range check the bar says today's targets per side.
+        note=screen.targets if screen.stage is Stage.EXERCISE and screen.targets else look.note,
         status_line=screen.status_line if screen.stage is Stage.EXERCISE else None,
         keys_hint=overlay.OverlayStatus().keys_hint if look.live else "",
     )
@@ -200,9 +202,11 @@ def card_for(screen: Screen, look: Look) -> overlay.Card:
             count=screen.count, note=look.note, targets=screen.targets)
     if stage is Stage.RESULT and screen.run is not None:
         return overlay.result_card(screen.run)
+    if stage is Stage.RANGE_CHECK and screen.range_check is not None:
+        return overlay.range_check_card(screen.range_check)
     if stage is Stage.PAIN_STOP:
         return overlay.pain_stop_card()
-    return overlay.summary_card(screen.runs, saved_to=look.saved_to)
+    return overlay.summary_card(screen.runs, saved_to=look.saved_to, why=screen.why)
 
 
 def draw_job(frame: np.ndarray, pose: PoseFrame | None, screen: Screen, look: Look, *,

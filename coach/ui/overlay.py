@@ -35,6 +35,7 @@ from coach.ui.cards import (  # noqa: F401  (re-exported: callers import the car
     calibration_card,
     instruction_card,
     pain_stop_card,
+    range_check_card,
     result_card,
     setup_card,
     summary_card,

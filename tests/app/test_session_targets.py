@@ -25,7 +25,8 @@ from coach.ui.audio import AudioCues, FakeBackend
 
 FPS = 15.0
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=timezone.utc)
-FILE_YAW = 60.0  # exercises/neck-rotation.toml: threshold = 60.0
+FILE_YAW = 60.0
+REPO_EXERCISES = __import__("pathlib").Path(__file__).resolve().parent.parent / "exercises"  # exercises/neck-rotation.toml: threshold = 60.0
 
 
 def _seed(data_dir, peak_deg: float, sessions: int = 3) -> None:
@@ -165,8 +166,14 @@ CLIP = "real/noddingpigeon_head_stationary.mp4"
 def _cli_run(tmp_path, clip, *extra):
     """`coach run` headless on the real clip with the real model; returns (exit code, report)."""
     report = tmp_path / "report.json"
+    # The clip's person sits still: a range check could never pass on it, so these runs use the
+    # exercise with its check off (an exercise file's `range_check = false`) and test the flags.
+    exercises = tmp_path / "exercises"
+    exercises.mkdir(exist_ok=True)
+    text = (REPO_EXERCISES / "neck-rotation.toml").read_text()
+    (exercises / "neck-rotation.toml").write_text(text.replace("hold_max_s = 10.0\n", "hold_max_s = 10.0\nrange_check = false\n", 1))
     code = main(["run", "--exercise", "neck-rotation", "--headless", "--video", str(clip), "--no-face",
-                 "--data-dir", str(tmp_path), "--report", str(report), *extra])
+                 "--data-dir", str(tmp_path), "--report", str(report), "--exercises-dir", str(exercises), *extra])
     return code, json.loads(report.read_text())
 
 

@@ -290,7 +290,8 @@ TABLE = {
 
 
 def test_the_table_covers_every_stage_and_event():
-    assert set(TABLE) == {(stage, event) for stage in Stage for event in EVENTS}
+    # The range check has its own rows (a flow with a check: `test_range_check_rows`).
+    assert set(TABLE) == {(stage, event) for stage in Stage if stage is not Stage.RANGE_CHECK for event in EVENTS}
 
 
 @pytest.mark.parametrize("stage,event", list(TABLE), ids=[f"{s.value}-{e}" for s, e in TABLE])
@@ -450,3 +451,135 @@ def test_tracking_lost_is_counted_once_and_each_exercise_gets_its_slice():
     assert report.tracking_lost_s == pytest.approx(0.9 + 0.5)
     assert report.runs[0].result.tracking_lost_s == pytest.approx(0.5)
     assert len(report.tracking_lost_spans) == 2
+
+
+# -- range check, attempts below target, a refused calibration --------------------------------
+
+from coach.coaching.rangecheck import RangeCheckConfig, RangeStatus  # noqa: E402
+
+
+def _turned(yaw_deg: float) -> HeadAngles:
+    return HeadAngles(yaw_deg, 0.0, 0.0, 0.0, 1.0)
+
+
+def _checking_flow(**kw) -> tuple[Flow, int]:
+    """One neck-rotation (1 rep per side) with a range check, driven to the check's start."""
+    one = load_exercise("neck-rotation").model_copy(update={"reps_per_side": 1})
+    timing = FlowTiming(setup_ok_s=1.0, instruction_s=0.0, result_s=0.0, range_result_s=0.0)
+    flow = Flow([one], timing=timing, range_check=RangeCheckConfig(side_s=6.0, **kw))
+    t = 0
+    while flow.stage is not Stage.RANGE_CHECK:
+        flow.step(t, seen(t, calibrated=t > 1500))
+        t += FRAME_MS
+        assert t < 5000
+    return flow, t
+
+
+def _drive(flow: Flow, t: int, yaw_deg: float, seconds: float, key: Key | None = None) -> tuple[int, list]:
+    actions = []
+    for k in range(int(seconds * 1000 / FRAME_MS)):
+        actions += flow.step(t, seen(t, calibrated=True, angles=_turned(yaw_deg)), key if k == 0 else None)
+        t += FRAME_MS
+    return t, actions
+
+
+@pytest.mark.parametrize(
+    "right,left,expect_status,expect_targets,tries",
+    [
+        # (yaw held per side or None: no movement) -> status per side, today's targets, tries
+        ((75.0,), (-75.0,), ("passed", "passed"), (60.0, 60.0), (1, 1)),  # full range: file's 60
+        ((70.0,), (-75.0,), ("small", "passed"), (59.5, 60.0), (1, 1)),  # 85% of 70 is below 60
+        ((45.0,), (-75.0,), ("small", "passed"), (38.25, 60.0), (1, 1)),  # stiff right: 85% of 45
+        ((0.0, 45.0), (-75.0,), ("small", "passed"), (38.25, 60.0), (2, 1)),  # not moving: repeated once
+        ((0.0, 0.0), (-75.0,), ("failed", "passed"), (60.0, 60.0), (2, 1)),  # twice: the usual target
+        ((25.0,), (-75.0,), ("very-small", "passed"), (21.25, 60.0), (1, 1)),  # very small: advice
+    ],
+)
+def test_range_check_rows(right, left, expect_status, expect_targets, tries):
+    flow, t = _checking_flow()
+    for yaw in right:
+        t, _ = _drive(flow, t, yaw, 6.1 if yaw == 0.0 else 2.6)
+    t, _ = _drive(flow, t, 0.0, 0.3)  # back to neutral: the next side
+    for yaw in left:
+        t, _ = _drive(flow, t, yaw, 2.6)
+    t, actions = _drive(flow, t, 0.0, 0.3)
+    assert flow.stage is Stage.EXERCISE, flow.screen().range_check
+    [start] = [a for a in actions if isinstance(a, SE)]
+    results = flow.report().runs[0].range_check
+    assert tuple(r.status.value for r in results) == expect_status
+    assert tuple(r.tries for r in results) == tries
+    assert tuple(start.side_targets[s]["yaw"] for s in ("right", "left")) == pytest.approx(expect_targets)
+    assert start.record()["by_side"]["right"]["yaw"] == pytest.approx(expect_targets[0])
+    screen = flow.screen()
+    assert screen.targets.startswith("Your target today: ") and "right" in screen.targets
+    if "very-small" in expect_status:
+        advice = flow.report().runs[0].range_check[0].message
+        assert "very small" in advice
+
+
+def test_pain_key_in_the_range_check_lowers_that_side_instead_of_repeating():
+    flow, t = _checking_flow()
+    t, _ = _drive(flow, t, 40.0, 1.0)
+    t, actions = _drive(flow, t, 40.0, 0.1, key=Key.PAIN)
+    assert flow.stage is Stage.RANGE_CHECK  # no pain-stop card: the check goes on
+    t, _ = _drive(flow, t, 0.0, 0.3)
+    t, _ = _drive(flow, t, -75.0, 2.6)
+    t, _ = _drive(flow, t, 0.0, 0.3)
+    right, left = flow.report().runs[0].range_check
+    assert right.status is RangeStatus.PAIN and right.tries == 1 and right.target == pytest.approx(28.0)
+    assert left.status is RangeStatus.PASSED
+
+
+def test_attempt_below_target_moves_on_to_the_next_side():
+    """Right reaches only 40 of today's 60 (no range check): after the attempt the coach asks for
+    the left side, records the attempt below target (not a rep), and finishes the exercise."""
+    one = load_exercise("neck-rotation").model_copy(update={"reps_per_side": 1})
+    flow = Flow([one], timing=FlowTiming(setup_ok_s=1.0, instruction_s=0.0, result_s=0.0))
+    t = 0
+    while flow.stage is not Stage.EXERCISE:
+        flow.step(t, seen(t, calibrated=t > 1500))
+        t += FRAME_MS
+    t, _ = _drive(flow, t, 0.0, 1.0)
+    assert flow.screen().view.side == "right"
+    t, actions = _drive(flow, t, 40.0, 4.0)
+    assert flow.screen().view.message.text.startswith("Hold where it is comfortable")
+    t, actions = _drive(flow, t, 0.0, 1.0)
+    events = [e for a in actions if isinstance(a, CO) for e in a.events]
+    assert [e.kind for e in events] == [EventKind.ATTEMPT_DONE, EventKind.SIDE_DONE]  # its 1 rep used
+    assert flow.screen().view.side == "left"  # on to the next side
+    t, actions = _drive(flow, t, -70.0, 7.0)
+    t, actions2 = _drive(flow, t, 0.0, 1.0)
+    assert flow.stage is not Stage.EXERCISE  # done: never stuck on the short side
+    result = flow.report().runs[0].result
+    assert result.reps == {"right": 0, "left": 1}
+    assert result.below_target() == {"right": 1, "left": 0}
+    assert result.holds[0].fault == "below-target" and result.holds[0].peak_deg == pytest.approx(40.0)
+
+
+@pytest.mark.parametrize(
+    "angles,setup,expect",
+    [
+        (HeadAngles(0.0, 0.0, 29.0, 0.0, 1.0), PERSON, "pitch +29 deg"),
+        (HeadAngles(-16.0, 0.0, 0.0, 0.0, 1.0), PERSON, "yaw -16 deg"),
+        (NO_ONE, NOBODY, "No one in view"),
+    ],
+)
+def test_calibration_refused_says_why_on_screen_and_in_the_report(angles, setup, expect):
+    flow, t = flow_at(Stage.CALIBRATE)
+    for _ in range(5):
+        flow.step(t, seen(t, calibrated=False, progress=0.0, hint=HINT, angles=angles, setup=setup))
+        t += FRAME_MS
+    screen = flow.screen()
+    assert expect in screen.calibration_problem and expect in screen.why
+    flow.end("completed")
+    report = flow.report()
+    assert expect in report.why and report.to_json()["session"]["why"] == report.why
+    assert expect in report.runs[0].why and "not started (calibration did not finish" in report.summary()
+
+
+def test_setup_refused_says_which_check_fails():
+    flow = Flow(_exercises(), timing=TIMING)
+    for t in range(0, 500, FRAME_MS):
+        flow.step(t, seen(t, calibrated=False, angles=NO_ONE, setup=NOBODY))
+    flow.end("completed")
+    assert flow.report().why == "setup check: " + NOBODY.problems[0]

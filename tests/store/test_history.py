@@ -527,8 +527,10 @@ def test_live_recording_stores_what_the_report_says(tmp_path):
         store.end_session(sid, T0, "completed")
         [live] = [s.runs[0] for s in store.sessions()]
     # Holds the script performed: right, left 3 s (short), left with a pitch fault, left; the
-    # second right and the half-way right turn never reach the zone of the side due.
-    assert live.holds == result.holds and [h.counted for h in live.holds] == [True, False, False, True]
+    # second right never reaches the zone of the side due, and the half-way right turn is an
+    # attempt below target (stored as an uncounted "below-target" hold).
+    assert live.holds == result.holds and [h.counted for h in live.holds] == [True, False, False, True, False]
+    assert live.holds[-1].fault == "below-target" and 30 < live.holds[-1].peak_deg < 40
     assert live.reps == result.reps == {"right": 1, "left": 1}
     assert [(e.t_s, e.kind) for e in live.faults] == [(e.t_s, e.kind) for e in result.faults]
     assert {"wrong-side", "pitch-during-rotation"} <= {e.kind for e in live.faults}
