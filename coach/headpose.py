@@ -39,8 +39,9 @@ from coach.headframe import (  # noqa: F401  (re-exported: the head-angle stage'
     head_angles,
     measure,
 )
-from coach.headfit import HEAD_MODEL_M  # noqa: F401  (re-exported)
+from coach.headfit import ASSUMED_HFOV_DEG, HEAD_MODEL_M  # noqa: F401  (re-exported)
 from coach.landmarks import PoseFrame
+from coach.retraction import FaceDistanceNeutral, face_distance_cm
 from coach.rotations import (  # noqa: F401  (re-exported)
     MP_TO_GL,
     axis_rotation,
@@ -158,6 +159,9 @@ class HeadTracker:
         self._offset_t_s: float | None = None
         self._last_face: tuple[float, np.ndarray, np.ndarray] | None = None  # (t_s, face, pose)
         self._torso_yaw_deg = 0.0
+        # Retraction from the face's distance (coach.retraction); the world landmarks' depth
+        # (forward_m) is only the fallback without a face: it does not see a tuck (measured).
+        self._face_distance = FaceDistanceNeutral()
 
     # -- calibration state --
     @property
@@ -235,6 +239,7 @@ class HeadTracker:
         self._span_ratio_ref = None
         self._torso_yaw_deg = 0.0
         self._torso_filter.reset()
+        self._face_distance.reset()
         self._window.clear()
         self._calibration_hint = None
         self._reset_filters()
@@ -259,10 +264,15 @@ class HeadTracker:
         else:
             torso = self._torso(frame, m, t_s, head_rotation_angles(MP_TO_GL.T @ head)[0])
             rotation, forward = torso.T @ head, forward_m(m.neck_w, torso, head)
+        distance_cm = (face_distance_cm(frame.face_matrix, frame.width, frame.height, ASSUMED_HFOV_DEG)
+                       if m.face_axes is not None and self.reference == "torso" else _NAN)
+        self._face_distance.add(t_s, distance_cm)
         if self._span_ratio_ref is None or (self.calibrate and not self.calibrated):
             self._collect(t_s, rotation, forward, m.span_ratio)
         rel = self._neutral_rot.T @ rotation if self._neutral_rot is not None else rotation
-        retraction_cm = (self._neutral_forward_m - forward) * 100.0
+        retraction_cm = self._face_distance.retraction_cm(distance_cm)
+        if not math.isfinite(retraction_cm):
+            retraction_cm = (self._neutral_forward_m - forward) * 100.0
         yaw, roll, pitch = head_rotation_angles(rel)
         values = [f(t_s, v) if math.isfinite(v) else v
                   for f, v in zip(self._filters, (yaw, roll, pitch, retraction_cm))]
@@ -331,6 +341,7 @@ class HeadTracker:
             self._neutral_rot = nearest_rotation(sum(r for _, r, _, _ in self._window))
             fwd = [f for _, _, f, _ in self._window if math.isfinite(f)]
             self._neutral_forward_m = float(np.mean(fwd)) if fwd else EAR_FORWARD_OF_SHOULDERS_M
+            self._face_distance.calibrate(self._window[0][0])
             # The reference just changed: do not smooth across the jump.
             self._reset_filters()
         self._window.clear()
