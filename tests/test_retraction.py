@@ -10,6 +10,7 @@ fitted, so the leave-one-character-out numbers are these numbers.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from dataclasses import replace
 
 import numpy as np
@@ -107,3 +108,26 @@ def test_wrong_tucks_read_their_pitch_beyond_the_form_limits(readings, character
     retraction reads (the ears move with a nod: measured 0.8-2.3 cm for a true 0.5)."""
     _, _, pitch = readings[(f"{character}_retraction", file)]
     assert pitch * fault_sign > 10.0
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("character", CHARACTERS)
+def test_retraction_survives_a_finger_on_the_chin(model_dir, character, tmp_path):
+    """tests/data/renders/<c>_finger: the index finger on the chin, before and after a 2 and a
+    3.5 cm tuck; calibrated on the finger-on-chin neutral, the tucks read within 0.7 cm."""
+    src = Path(__file__).parent / "data" / "renders" / f"{character}_finger"
+    (tmp_path / src.name).symlink_to(src)
+    samples = run_renders(tmp_path, model_dir, mirror=False)
+    truth = {r["file"]: r["retraction_cm"] for r in load_truth(src)}
+    neutral = next(s for s in samples if s.file.endswith("t+000_arms-cf-sd.png"))
+    for s in samples:
+        tracker = HeadTracker(smooth=False, calibration_s=1.0)
+        t_ms = 0
+        for _ in range(34):
+            tracker.update(replace(neutral.frame, t_ms=t_ms))
+            t_ms += 33
+        for _ in range(10):
+            a = tracker.update(replace(s.frame, t_ms=t_ms))
+            t_ms += 33
+        assert a.ok and s.frame.face_matrix is not None, s.file
+        assert a.retraction_cm == pytest.approx(truth[s.file], abs=0.7), s.file
