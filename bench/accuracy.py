@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.headpose import HeadTracker, head_angles
+from coach.angles.headpose import HeadTracker, head_angles
 from coach.landmarks import Landmark as L
 from coach.landmarks import PoseFrame
-from coach.synthetic import Anatomy, Camera, Noise, make_landmarks, sweep_cases
+from coach.sim.synthetic import Anatomy, Camera, Noise, make_landmarks, sweep_cases
 
 PERSON_FRAMES = 72  # webcam_person_then_cartoon.mov: the person is in frames 0..71
 
@@ -99,7 +99,7 @@ def naive_angles(frame: PoseFrame) -> tuple[float, float, float] | None:
 
 
 def _track(model_dir: Path, frames) -> list[PoseFrame]:
-    from coach.pose import open_tracker
+    from coach.vision.pose import open_tracker
 
     with open_tracker(model_dir, use_face=True, download=False) as tracker:
         return [tracker.process(t_ms, np.ascontiguousarray(im)) for t_ms, im in frames]
@@ -109,8 +109,8 @@ def real_runs(video: Path, model_dir: Path) -> dict[str, list[PoseFrame]]:
     """Model runs of the webcam clip's person part (as is, flipped, rolled +-15) and astronaut."""
     import cv2
 
-    from coach.angles import rotate_keep_all
-    from coach.capture import ImageSource, VideoFileSource
+    from coach.app.angles import rotate_keep_all
+    from coach.vision.capture import ImageSource, VideoFileSource
 
     with VideoFileSource(video) as src:
         person = [item for i, item in enumerate(src) if i < PERSON_FRAMES]
@@ -173,7 +173,7 @@ def print_real(video: Path, model_dir: Path) -> None:
 
 def print_range(real_dir: Path, model_dir: Path) -> None:
     """Per real clip: the raw torso-relative peaks of each axis, both ways (fused path)."""
-    from coach.capture import VideoFileSource
+    from coach.vision.capture import VideoFileSource
 
     clips = sorted(real_dir.glob("*.mp4"))
     if not clips:

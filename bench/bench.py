@@ -13,7 +13,7 @@ yours; a returned `Measured` also goes into the summary table printed at the end
 - ``run``: the whole `coach run --headless` (with and without face, with and without ``--out``)
   vs bare inference; the issue's goal: >= 0.9 x bare PoseLandmarker fps and >= 30 fps;
 - ``throughput``: bare PoseLandmarker vs `PoseTracker` (pose only, and pose + face) vs the
-  angles pipeline (`coach.headpose.HeadTracker`, when present), with the ratios;
+  angles pipeline (`coach.angles.headpose.HeadTracker`, when present), with the ratios;
 - ``breakdown``: where the time goes: decode, BGR->RGB, first-frame warm-up, ``num_poses``
   1 vs 2, the face model, input resolution;
 - ``synthetic`` / ``real``: head-angle accuracy, pose-only vs fused (bench/accuracy.py);
@@ -40,24 +40,22 @@ import os
 import resource
 import sys
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(REPO))
 
 import cv2  # noqa: E402
+import mediapipe as mp  # noqa: E402  (bench only: the bare baseline must bypass coach.vision.pose)
 import numpy as np  # noqa: E402
-
-from coach.capture import VideoFileSource  # noqa: E402
-from coach.pose import PoseTracker  # noqa: E402 - sets the native log levels before mediapipe loads
-
-import mediapipe as mp  # noqa: E402  (bench only: the bare baseline must bypass coach.pose)
 from mediapipe.tasks.python import BaseOptions, vision  # noqa: E402
 
-from coach.native import stderr_silenced  # noqa: E402
+from coach.vision.capture import VideoFileSource  # noqa: E402
+from coach.vision.native import stderr_silenced  # noqa: E402
+from coach.vision.pose import PoseTracker  # noqa: E402 - sets the native log levels before mediapipe loads
 
 DEFAULT_VIDEO = REPO.parent / "shared" / "data" / "webcam_person_then_cartoon.mov"
 POSE_FILE = "pose_landmarker_full.task"
@@ -194,7 +192,7 @@ def tracker_pipeline(ctx: Context, *, use_face: bool, num_poses: int = 2, face_e
     """Our `PoseTracker` (-> `HeadTracker` when ``angles``) on the decoded clip."""
     head = None
     if angles:
-        from coach.headpose import HeadTracker
+        from coach.angles.headpose import HeadTracker
 
         head = HeadTracker(use_face=use_face, calibrate=False)
     tracker = PoseTracker(ctx.pose_model, ctx.face_model if use_face else None,
@@ -215,7 +213,7 @@ def tracker_pipeline(ctx: Context, *, use_face: bool, num_poses: int = 2, face_e
 
 def have_head_tracker() -> bool:
     try:
-        from coach.headpose import HeadTracker  # noqa: F401
+        from coach.angles.headpose import HeadTracker  # noqa: F401
     except ImportError:
         return False
     return True
@@ -273,7 +271,7 @@ def section_throughput(ctx: Context) -> Measured:
         pipelines["angles: PoseTracker + HeadTracker, fused face"] = (
             lambda: tracker_pipeline(ctx, use_face=True, angles=True))
     else:
-        print("  (coach.headpose.HeadTracker not found: angles pipeline skipped)")
+        print("  (coach.angles.headpose.HeadTracker not found: angles pipeline skipped)")
     results = best_of(ctx, pipelines)
     print_table(results, "bare PoseLandmarker (num_poses=1)")
     return Measured(results, "bare PoseLandmarker (num_poses=1)")
@@ -346,23 +344,23 @@ def headless_run(ctx: Context, *, use_face: bool, record: bool, mode: str = "pro
     """The whole `coach run --headless` (guided session: pose, chain, overlay, report, history
     writes; with ``record`` also the annotated mp4 of ``--out``), models built outside the timing.
 
-    ``mode="process"`` is the run as `coach.session.run_command` builds it for ``--headless
+    ``mode="process"`` is the run as `coach.app.run.run_command` builds it for ``--headless
     --video``: the models in a `PoseWorker` process with the face model every ``RUN_FACE_EVERY``
-    frames, decode read-ahead, and two frames in flight (`coach.sources.Prefetched`). ``"threads"`` is the
+    frames, decode read-ahead, and two frames in flight (`coach.vision.sources.Prefetched`). ``"threads"`` is the
     previous design, the same with an in-process `PoseTracker` on a prefetch thread (MediaPipe
     keeps the GIL, so it overlaps little). ``"serial"`` is the run before any speed-up (face
     every frame, no worker thread, no decode read-ahead). ``flip_test`` is ``--flip-test``.
     """
     import tempfile
 
-    from coach.audio import AudioCues, NullBackend
-    from coach.exercise import list_exercises
-    from coach.history import NullHistory
-    from coach.pose_worker import PoseWorker
-    from coach.display import VideoOut
-    from coach.flow import HEADLESS_TIMING
-    from coach.session import HEADLESS_READ_AHEAD, RUN_FACE_EVERY, SessionConfig, run_session
-    from coach.sources import Prefetched
+    from coach.app.run import HEADLESS_READ_AHEAD, RUN_FACE_EVERY, SessionConfig, run_session
+    from coach.coaching.exercise import list_exercises
+    from coach.coaching.flow import HEADLESS_TIMING
+    from coach.store.history import NullHistory
+    from coach.ui.audio import AudioCues, NullBackend
+    from coach.ui.display import VideoOut
+    from coach.vision.pose_worker import PoseWorker
+    from coach.vision.sources import Prefetched
 
     face_model = ctx.face_model if use_face else None
     if mode == "process":
@@ -395,8 +393,8 @@ def headless_run(ctx: Context, *, use_face: bool, record: bool, mode: str = "pro
 
 def run_settings(ctx: Context) -> str:
     """The settings the `run` numbers are for, read from the objects the run builds."""
-    from coach.pose_worker import PoseWorker
-    from coach.session import HEADLESS_READ_AHEAD, RUN_FACE_EVERY
+    from coach.app.run import HEADLESS_READ_AHEAD, RUN_FACE_EVERY
+    from coach.vision.pose_worker import PoseWorker
 
     with PoseWorker(ctx.pose_model, ctx.face_model, face_every=RUN_FACE_EVERY) as worker:
         settings = ", ".join(f"{k}={v}" for k, v in worker.settings.items())

@@ -13,13 +13,13 @@ import argparse
 import json
 import time
 
-from coach.body import BodyFeatures
-from coach.coaching import Coach
-from coach.engine import Engine
-from coach.exercise import load_exercise
-from coach.headpose import HeadTracker
+from coach.angles.body import BodyFeatures
+from coach.angles.headpose import HeadTracker
+from coach.coaching.chain import Coach
+from coach.coaching.engine import Engine
+from coach.coaching.exercise import load_exercise
 from coach.landmarks import PoseFrame
-from coach.motion import session_script
+from coach.sim.motion import session_script
 
 
 def _cpu_ms_per_frame(fn, items) -> tuple[float, list]:

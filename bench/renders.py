@@ -1,7 +1,7 @@
 """Head-angle accuracy on rendered humans with exact head angles (../shared/data/renders).
 
     COACH_MODEL_DIR=../shared/models python bench/renders.py            # the accuracy tables
-    COACH_MODEL_DIR=../shared/models python bench/renders.py --fit      # refit coach.correction
+    COACH_MODEL_DIR=../shared/models python bench/renders.py --fit      # refit coach.angles.correction
     COACH_MODEL_DIR=../shared/models python bench/renders.py --flip-test  # also the flip test
 
 Runs the real pose + face models on every render and its mirror image, then prints per band
@@ -13,7 +13,7 @@ does not move) and the mirror-pair disagreement, for the fused and the pose-only
 ``--flip-test`` also prints the tables of the flip test (``coach angles --flip-test``: each
 image's landmarks averaged with those of its mirror image, `coach.landmarks.flip_average`).
 
-``--fit`` fits the two `coach.correction.AngleCorrection` tables to these renders, prints their
+``--fit`` fits the two `coach.angles.correction.AngleCorrection` tables to these renders, prints their
 leave-one-character-out error (a new person's error) and the Python to paste into
 coach/correction.py. ``--cache FILE`` keeps the model output (a landmark log) to skip the models
 on the next run. Nothing is asserted here (tests/test_renders.py asserts the issue's bounds).
@@ -33,11 +33,17 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from coach.correction import MEASURED, NO_CORRECTION, AngleCorrection, Corrections  # noqa: E402
-from coach.groundtruth import (  # noqa: E402
-    BANDS, RenderSample, band_stats, evaluate, flip_tested, reported_pairs, run_renders,
-)
+from coach.angles.correction import MEASURED, NO_CORRECTION, AngleCorrection, Corrections  # noqa: E402
 from coach.landmarks import PoseFrame  # noqa: E402
+from coach.sim.groundtruth import (  # noqa: E402
+    BANDS,
+    RenderSample,
+    band_stats,
+    evaluate,
+    flip_tested,
+    reported_pairs,
+    run_renders,
+)
 
 
 def load_samples(renders_dir: Path, model_dir: Path, cache: Path | None) -> list[RenderSample]:
@@ -138,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--renders", type=Path, default=shared / "data" / "renders")
     parser.add_argument("--models", type=Path, default=Path(os.environ.get("COACH_MODEL_DIR", shared / "models")))
     parser.add_argument("--cache", type=Path, default=None, help="landmark cache file (JSONL)")
-    parser.add_argument("--fit", action="store_true", help="refit coach.correction and print it")
+    parser.add_argument("--fit", action="store_true", help="refit coach.angles.correction and print it")
     parser.add_argument("--ridge", type=float, default=0.1)
     parser.add_argument("--cv", action="store_true",
                         help="also print the tables with each character corrected by a fit on the others")

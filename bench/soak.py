@@ -20,21 +20,21 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from itertools import cycle
 from pathlib import Path
-from typing import Iterator
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(REPO))
 
-from coach.coaching import Coach, Reader  # noqa: E402
-from coach.exercise import load_exercise  # noqa: E402
-from coach.history import HistoryStore, record_events  # noqa: E402
+from coach.coaching.chain import Coach, Reader  # noqa: E402
+from coach.coaching.exercise import load_exercise  # noqa: E402
 from coach.landmarks import PoseFrame  # noqa: E402
-from coach.motion import EXERCISE_IDS, RepPlan, Script, head_circles, lead_in, session_script  # noqa: E402
+from coach.sim.motion import EXERCISE_IDS, RepPlan, Script, head_circles, lead_in, session_script  # noqa: E402
+from coach.store.history import HistoryStore, record_events  # noqa: E402
 
 
 def rss_kb() -> int:

@@ -1,7 +1,7 @@
 """The `coach` command line: subcommands, and errors as one clear line with a non-zero exit.
 
 Every subcommand's parsed arguments become its typed options (`coach.options`) and go to its
-handler, which lives with the stage it drives (`coach.angles.angles_command`, ...). A handler's
+handler, which lives with the stage it drives (`coach.app.angles.angles_command`, ...). A handler's
 module is imported only when its subcommand runs (`HANDLERS`), so `coach --help` and
 `coach exercises` stay fast and never load OpenCV or MediaPipe.
 """
@@ -32,16 +32,16 @@ from coach.options import (
 
 #: subcommand -> (its options type, "module:function" of its handler)
 HANDLERS: dict[str, tuple[type, str]] = {
-    "angles": (AnglesOptions, "coach.angles:angles_command"),
-    "record": (RecordOptions, "coach.record:record_command"),
-    "exercises": (ExercisesOptions, "coach.exercise:exercises_command"),
-    "replay": (ReplayOptions, "coach.replay:replay_command"),
-    "cameras": (CamerasOptions, "coach.cameras:cameras_command"),
-    "run": (RunOptions, "coach.session:run_command"),
-    "demo": (DemoOptions, "coach.demo:demo_command"),
-    "history": (HistoryOptions, "coach.history_view:history_command"),
-    "progress": (ProgressOptions, "coach.history_view:progress_command"),
-    "export": (ExportOptions, "coach.history_view:export_command"),
+    "angles": (AnglesOptions, "coach.app.angles:angles_command"),
+    "record": (RecordOptions, "coach.app.record:record_command"),
+    "exercises": (ExercisesOptions, "coach.coaching.exercise:exercises_command"),
+    "replay": (ReplayOptions, "coach.app.replay:replay_command"),
+    "cameras": (CamerasOptions, "coach.vision.cameras:cameras_command"),
+    "run": (RunOptions, "coach.app.run:run_command"),
+    "demo": (DemoOptions, "coach.app.demo:demo_command"),
+    "history": (HistoryOptions, "coach.app.history:history_command"),
+    "progress": (ProgressOptions, "coach.app.history:progress_command"),
+    "export": (ExportOptions, "coach.app.history:export_command"),
 }
 
 

@@ -1,8 +1,8 @@
-"""Our own landmark types: what every stage after `coach.pose` sees instead of MediaPipe objects.
+"""Our own landmark types: what every stage after `coach.vision.pose` sees instead of MediaPipe objects.
 
 A `PoseFrame` is one frame's worth of landmarks, exactly the landmark log format of DESIGN.md
-(one JSON object per line). It is produced by `coach.pose` from the real model, by
-`coach.synthetic` from a 3D stick model, and by `read_log` from a JSONL file, so the rest of
+(one JSON object per line). It is produced by `coach.vision.pose` from the real model, by
+`coach.sim.synthetic` from a 3D stick model, and by `read_log` from a JSONL file, so the rest of
 the pipeline cannot tell the three apart.
 
 Pure numpy and json: no mediapipe, no cv2, no clock.
@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from enum import IntEnum
 from pathlib import Path
-from typing import IO, Iterable, Iterator
+from typing import IO
 
 import numpy as np
 
@@ -90,9 +91,9 @@ class PoseFrame:
             ``None`` when no face was detected or the face model is not used.
         people: How many people the model saw; the landmarks are those of the one being
             coached (the most central, larger person) when more than one is seen.
-        synthetic: Made by `coach.synthetic`, not by the models: ideal landmarks that follow
+        synthetic: Made by `coach.sim.synthetic`, not by the models: ideal landmarks that follow
             the head exactly, so the head-angle estimator does not undo the real models'
-            measured response on them (`coach.correction`). Logged as ``"synthetic": true``.
+            measured response on them (`coach.angles.correction`). Logged as ``"synthetic": true``.
         flip_tested: The models' output on the image averaged with their output on its mirror
             image (`flip_average`); the models' response differs, so it has its own correction.
             Logged as ``"flip_test": true``.
@@ -143,7 +144,7 @@ class PoseFrame:
         return out
 
     @classmethod
-    def from_json(cls, obj: dict) -> "PoseFrame":
+    def from_json(cls, obj: dict) -> PoseFrame:
         """Build a frame from one landmark-log object.
 
         Raises:
@@ -171,7 +172,7 @@ class PoseFrame:
             flip_tested=obj.get("flip_test") is True,
         )
 
-    def mirrored(self) -> "PoseFrame":
+    def mirrored(self) -> PoseFrame:
         """The same frame as the model would see it in a horizontally flipped image.
 
         x is reflected and the person's left/right landmarks swap, so a head turned to the

@@ -29,7 +29,7 @@ class AnglesOptions(ModelOptions):
     out: Path | None = None
     calibrate: bool = False
     smooth: bool = True
-    reference: str = "torso"  # "torso" or "camera" (`coach.headpose.Reference`)
+    reference: str = "torso"  # "torso" or "camera" (`coach.angles.headpose.Reference`)
 
 
 @dataclass(frozen=True, kw_only=True)

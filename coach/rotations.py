@@ -2,7 +2,7 @@
 
 The angle convention (DESIGN.md) lives here once: `head_rotation` builds a head orientation in
 torso axes (left, up, forward) from yaw/roll/pitch and `head_rotation_angles` reads them back.
-The synthetic generator (`coach.synthetic`) deliberately does NOT use this module: it builds
+The synthetic generator (`coach.sim.synthetic`) deliberately does NOT use this module: it builds
 its own geometry, so a mistake here shows up as an error in the synthetic tests.
 """
 

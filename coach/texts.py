@@ -6,8 +6,8 @@ files' defaults say the same thing. Pure python.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping
 
 SAFETY_TEXT: tuple[str, ...] = (
     "Check with a physician before starting these exercises.",
@@ -42,5 +42,5 @@ def people_text(people: int) -> str:
 
 
 def tracking_text(reason: str | None) -> str:
-    """The status line for a tracking problem (a `coach.headpose.Tracking` value)."""
+    """The status line for a tracking problem (a `coach.angles.headpose.Tracking` value)."""
     return _TRACKING_TEXT.get(reason or "", TRACKING_LOST_TEXT)

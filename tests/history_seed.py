@@ -8,12 +8,13 @@ sessions as data.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
-from coach.engine import HoldRecord
-from coach.history import HistoryStore, SessionId
-from coach.report import ExerciseResult
+from coach.coaching.engine import HoldRecord
+from coach.coaching.report import ExerciseResult
+from coach.store.history import HistoryStore, SessionId
 
 
 def store_report(store: HistoryStore, report: Mapping[str, Any], *, started_at: datetime, source: str,

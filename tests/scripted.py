@@ -1,18 +1,18 @@
 """Scripted stand-ins for the camera and the pose model (no camera, no model file).
 
-`coach.demo.ScriptSource` is the demo's own camera: samples of a stick figure carrying the
+`coach.app.demo.ScriptSource` is the demo's own camera: samples of a stick figure carrying the
 script's landmarks. `ScriptModel` plays the pose model for the same script: given a frame's
 time it answers the script's landmarks, so a source of plain frames can go through the real
-`coach.sources.Tracked` / `Prefetched` paths.
+`coach.vision.sources.Tracked` / `Prefetched` paths.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from coach.demo import ScriptSource, demo_camera
+from coach.app.demo import ScriptSource, demo_camera
 from coach.landmarks import PoseFrame
-from coach.motion import Script
+from coach.sim.motion import Script
 
 
 class ScriptModel:

@@ -1,0 +1,347 @@
+"""Torso-relative head angles from landmarks. Pure numpy: no mediapipe, no cv2, no clock.
+
+CONTRACT (the types below are used by the engine, overlay and CLI; keep their fields):
+landmarks (`coach.landmarks.PoseFrame`) go in, `HeadAngles` comes out, relative to a torso frame
+built from the shoulders (hips are often out of frame). Sign conventions (DESIGN.md):
+yaw > 0 head turned to the person's RIGHT; roll > 0 right ear toward right shoulder;
+pitch > 0 flexion (chin down); retraction_cm > 0 head moved straight back.
+
+One frame is measured by `coach.angles.headframe` (re-exported here: `measure`, `head_angles`,
+`HeadAngles`, `Tracking`, ...): the face matrix or the head fitted to the pose landmarks, the
+models' measured response undone (`coach.angles.correction`), relative to the shoulders (`coach.angles.torso`).
+Every number there and here was measured on the real models.
+
+`HeadTracker` adds what needs time (``frame.t_ms``, never a clock): a face that jumps is
+rejected, the face-to-pose offset learned just before the face is lost keeps the angles
+continuous through profile, the trunk's yaw from the shoulders' foreshortening against a
+reference (not from the world landmarks' depth, which turns with the head), smoothed far more
+than the head (shoulders move slowly), the neutral calibration (only from a plausible neutral)
+and One Euro smoothing.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from coach.angles.correction import MEASURED, Corrections
+from coach.angles.filters import FilterFactory, one_euro, pass_through
+from coach.angles.headfit import ASSUMED_HFOV_DEG, HEAD_MODEL_M  # noqa: F401  (re-exported)
+from coach.angles.headframe import (  # noqa: F401  (re-exported: the head-angle stage's public API)
+    EAR_FORWARD_OF_SHOULDERS_M,
+    FACE_MAX_DISAGREEMENT_DEG,
+    HeadAngles,
+    HeadMeasurement,
+    Reference,
+    Tracking,
+    _lost,
+    forward_m,
+    head_angles,
+    measure,
+)
+from coach.angles.retraction import FaceDistanceNeutral, face_distance_cm
+from coach.angles.torso import foreshortening_yaw_deg, torso_axes
+from coach.landmarks import PoseFrame
+from coach.rotations import (  # noqa: F401  (re-exported)
+    MP_TO_GL,
+    axis_rotation,
+    head_rotation,
+    head_rotation_angles,
+    nearest_rotation,
+    rotation_angle_deg,
+    rotation_from_vector,
+)
+
+__all__ = ["HEAD_MODEL_M", "HeadAngles", "HeadMeasurement", "HeadTracker", "Reference", "Tracking",
+           "axis_rotation", "head_angles", "head_rotation", "head_rotation_angles", "measure",
+           "plausible_neutral", "rotation_from_vector"]
+
+_NAN = float("nan")
+
+#: ... or when it jumps by more than this between two frames less than FACE_JUMP_WINDOW_S apart
+#: while the pose estimate moved less than half as much (a head turns at most ~300 deg/s).
+FACE_MAX_JUMP_DEG = 30.0
+FACE_JUMP_WINDOW_S = 0.25
+#: One Euro smoothing of the output angles. At rest the face path jitters only ~0.07 deg, so the
+#: cut-off is set by slow drift and lag: 0.5 Hz at rest, opening by 0.02 Hz per deg/s (2.5 Hz at
+#: 100 deg/s; a 45 deg step is 90% through in 0.07 s). Webcam clip at rest, every frame: std
+#: yaw/roll/pitch 0.28/0.11/0.45 deg (1 Hz, beta 0.05: 0.31/0.15/0.53; the person nods ~2 deg).
+SMOOTH_MIN_CUTOFF_HZ = 0.5
+SMOOTH_BETA = 0.02
+#: The torso's yaw is low-passed at this cut-off (time constant ~0.5 s): shoulders move slowly,
+#: and the model's shoulders jitter with every head movement.
+TORSO_CUTOFF_HZ = 0.3
+#: Time constant of the face-to-pose offset average used when the face is lost.
+FACE_OFFSET_TAU_S = 1.0
+#: A neutral is only accepted when the raw torso-relative head is within these (degrees) of
+#: straight ahead. Pitch is wider because a laptop camera looks up at the face: the raw pitch
+#: of people looking at their screen was -10..+3 on the real clips.
+NEUTRAL_MAX_YAW_DEG = 12.0
+NEUTRAL_MAX_ROLL_DEG = 10.0
+NEUTRAL_MAX_PITCH_DEG = 20.0
+#: What the calibration screen says (under "Look straight ahead...") while the head is not at a
+#: plausible neutral.
+LOOK_STRAIGHT_AHEAD = "Your head is turned or tilted: face the screen, head level"
+
+
+def plausible_neutral(rotation: np.ndarray) -> bool:
+    """True when a raw torso-relative head rotation is close enough to straight ahead."""
+    yaw, roll, pitch = head_rotation_angles(rotation)
+    return abs(yaw) <= NEUTRAL_MAX_YAW_DEG and abs(roll) <= NEUTRAL_MAX_ROLL_DEG and abs(pitch) <= NEUTRAL_MAX_PITCH_DEG
+
+
+# -- over time -----------------------------------------------------------------------------------------
+
+
+class HeadTracker:
+    """Smoothed, optionally neutral-calibrated head angles from a stream of frames.
+
+    Calibration collects ``calibration_s`` of STEADY frames at a PLAUSIBLE neutral (every frame
+    within ``steady_deg`` / ``steady_cm`` of the window's mean, and the raw torso-relative head
+    within `NEUTRAL_MAX_YAW_DEG`, `NEUTRAL_MAX_ROLL_DEG` and `NEUTRAL_MAX_PITCH_DEG` of straight
+    ahead; a move restarts the window and a turned head shows `calibration_hint`). It averages
+    their rotations (projected back onto a rotation), pivot offsets and shoulder span ratio,
+    and from then on reports ``R_neutral.T @ R`` (so yaw is measured about the neutral head's
+    own up axis, not by subtracting Euler angles) and retraction relative to the neutral. The
+    span ratio is the torso's reference: the trunk's turn is measured against it. Without
+    calibration the same steady window still sets that reference (only that).
+
+    Args:
+        use_face: Use the face matrix when present (fused); False = pose landmarks only.
+        smooth: One Euro smoothing of each output signal.
+        calibrate: Collect a neutral; False reports raw torso-relative angles forever.
+        calibration_s: Seconds of steady frames the neutral needs (> 0).
+        filter_factory: Makes one filter per signal (default One Euro, see SMOOTH_MIN_CUTOFF_HZ).
+        steady_deg: Largest rotation from the window's mean that still counts as steady (> 0).
+        steady_cm: Largest retraction change that still counts as steady (> 0). The real
+            model's head-to-shoulder depth wanders +-0.8 cm at rest (webcam clip), so 1.5.
+        max_dropout_s: Tracking lost for longer than this restarts a calibration in progress.
+        reference: ``"torso"`` (default) or ``"camera"``: angles relative to the camera (no
+            torso, no retraction; calibration then works relative to the camera too).
+        corrections: The models' response to undo (see `measure`).
+
+    Raises:
+        ValueError: a parameter is out of range (the message names the range).
+    """
+
+    def __init__(self, *, use_face: bool = True, smooth: bool = True, calibrate: bool = True,
+                 calibration_s: float = 2.0, filter_factory: FilterFactory | None = None,
+                 steady_deg: float = 4.0, steady_cm: float = 1.5, max_dropout_s: float = 0.5,
+                 reference: Reference = "torso", corrections: Corrections = MEASURED) -> None:
+        for name, value in (("calibration_s", calibration_s), ("steady_deg", steady_deg),
+                            ("steady_cm", steady_cm), ("max_dropout_s", max_dropout_s)):
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a finite number > 0, got {value}")
+        if reference not in ("torso", "camera"):
+            raise ValueError(f"reference must be 'torso' or 'camera', got {reference!r}")
+        self.use_face = use_face
+        self.calibrate = calibrate
+        self.calibration_s = float(calibration_s)
+        self.steady_deg = float(steady_deg)
+        self.steady_cm = float(steady_cm)
+        self.max_dropout_s = float(max_dropout_s)
+        self.reference: Reference = reference
+        self.corrections = corrections
+        factory = filter_factory or (one_euro(SMOOTH_MIN_CUTOFF_HZ, SMOOTH_BETA) if smooth else pass_through())
+        self._filters = [factory() for _ in range(4)]
+        # The torso's yaw is always low-passed (it is a slow body signal, not an output).
+        self._torso_filter = one_euro(TORSO_CUTOFF_HZ, 0.0, max_gap_s=2.0)()
+        self._neutral_rot: np.ndarray | None = None
+        self._neutral_forward_m = EAR_FORWARD_OF_SHOULDERS_M
+        self._span_ratio_ref: float | None = None
+        self._window: list[tuple[float, np.ndarray, float, float]] = []
+        self._last_ok_s: float | None = None
+        self._calibration_hint: str | None = None
+        # Face-from-pose offset rotation, learned while both are seen, applied when the face is
+        # lost (large yaw) so the angles do not jump between the two sources.
+        self._face_offset: np.ndarray | None = None
+        self._offset_t_s: float | None = None
+        self._last_face: tuple[float, np.ndarray, np.ndarray] | None = None  # (t_s, face, pose)
+        self._torso_yaw_deg = 0.0
+        # Retraction from the face's distance (coach.angles.retraction); the world landmarks' depth
+        # (forward_m) is only the fallback without a face: it does not see a tuck (measured).
+        self._face_distance = FaceDistanceNeutral()
+
+    # -- calibration state --
+    @property
+    def calibrated(self) -> bool:
+        """True once a neutral has been collected (or set)."""
+        return self._neutral_rot is not None
+
+    @property
+    def calibration_progress(self) -> float:
+        """0..1: how much of the steady calibration window has been collected."""
+        if self.calibrated:
+            return 1.0
+        if len(self._window) < 2:
+            return 0.0
+        return min(1.0, (self._window[-1][0] - self._window[0][0]) / self.calibration_s)
+
+    @property
+    def calibration_hint(self) -> str | None:
+        """What keeps the calibration from progressing, in words for the screen, or None.
+
+        `LOOK_STRAIGHT_AHEAD` while the head is turned, tilted or nodded away from a plausible
+        neutral. None once calibrated, or while the steady window is filling.
+        """
+        if self.calibrated:
+            return None
+        return self._calibration_hint
+
+    @property
+    def torso_yaw_deg(self) -> float:
+        """The trunk's smoothed turn against its reference (> 0 to the person's right); 0
+        before there is a reference or while it is within the foreshortening dead zone."""
+        return self._torso_yaw_deg
+
+    @property
+    def calibration(self) -> dict | None:
+        """The neutral as a JSON-serialisable dict (for history), or None before calibration."""
+        if self._neutral_rot is None:
+            return None
+        yaw, roll, pitch = head_rotation_angles(self._neutral_rot)
+        out = {
+            "rotation": [[round(float(v), 6) for v in row] for row in self._neutral_rot],
+            "forward_cm": round(self._neutral_forward_m * 100.0, 3),
+            "yaw_deg": round(yaw, 2), "roll_deg": round(roll, 2), "pitch_deg": round(pitch, 2),
+            "use_face": self.use_face,
+        }
+        if self._span_ratio_ref is not None:
+            out["shoulder_span_heads"] = round(self._span_ratio_ref, 4)
+        return out
+
+    def set_calibration(self, calibration: dict) -> None:
+        """Restore a neutral saved from `calibration`.
+
+        Raises:
+            ValueError: the dict has no valid 3x3 ``rotation`` or numeric ``forward_cm``.
+        """
+        try:
+            rot = np.array(calibration["rotation"], dtype=float)
+            forward_cm = float(calibration["forward_cm"])
+            span_ref = calibration.get("shoulder_span_heads")
+            span_ref = None if span_ref is None else float(span_ref)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise ValueError("calibration needs a 3x3 'rotation' and a number 'forward_cm'") from None
+        if rot.shape != (3, 3) or not np.all(np.isfinite(rot)) or not math.isfinite(forward_cm):
+            raise ValueError("calibration 'rotation' must be a finite 3x3 matrix")
+        self._neutral_rot = nearest_rotation(rot)
+        self._neutral_forward_m = forward_cm / 100.0
+        self._span_ratio_ref = span_ref if span_ref is not None and span_ref > 0 else None
+        self._window.clear()
+        self._reset_filters()
+
+    def recalibrate(self) -> None:
+        """Forget the neutral (and the torso's reference) and start collecting a new one."""
+        self._neutral_rot = None
+        self._neutral_forward_m = EAR_FORWARD_OF_SHOULDERS_M
+        self._span_ratio_ref = None
+        self._torso_yaw_deg = 0.0
+        self._torso_filter.reset()
+        self._face_distance.reset()
+        self._window.clear()
+        self._calibration_hint = None
+        self._reset_filters()
+
+    def _reset_filters(self) -> None:
+        for f in self._filters:
+            f.reset()
+
+    # -- per frame --
+    def update(self, frame: PoseFrame) -> HeadAngles:
+        """Feed one frame; return smoothed (and, once calibrated, neutral-relative) angles."""
+        t_s = frame.t_ms / 1000.0
+        m = measure(frame, self.use_face, reference=self.reference, corrections=self.corrections)
+        if not m.ok:
+            if self._window and self._last_ok_s is not None and t_s - self._last_ok_s > self.max_dropout_s:
+                self._window.clear()
+            return _lost(m)
+        self._last_ok_s = t_s
+        head = self._fused_head(m, t_s)
+        if self.reference == "camera":
+            rotation, forward = MP_TO_GL.T @ head, _NAN
+        else:
+            torso = self._torso(frame, m, t_s, head_rotation_angles(MP_TO_GL.T @ head)[0])
+            rotation, forward = torso.T @ head, forward_m(m.neck_w, torso, head)
+        distance_cm = (face_distance_cm(frame.face_matrix, frame.width, frame.height, ASSUMED_HFOV_DEG)
+                       if m.face_axes is not None and self.reference == "torso" else _NAN)
+        self._face_distance.add(t_s, distance_cm)
+        if self._span_ratio_ref is None or (self.calibrate and not self.calibrated):
+            self._collect(t_s, rotation, forward, m.span_ratio)
+        rel = self._neutral_rot.T @ rotation if self._neutral_rot is not None else rotation
+        retraction_cm = self._face_distance.retraction_cm(distance_cm)
+        if not math.isfinite(retraction_cm):
+            retraction_cm = (self._neutral_forward_m - forward) * 100.0
+        yaw, roll, pitch = head_rotation_angles(rel)
+        values = [f(t_s, v) if math.isfinite(v) else v
+                  for f, v in zip(self._filters, (yaw, roll, pitch, retraction_cm))]
+        return HeadAngles(*values, confidence=m.confidence, tracking=m.tracking)
+
+    def _torso(self, frame: PoseFrame, m: HeadMeasurement, t_s: float, head_yaw_deg: float) -> np.ndarray:
+        """The torso's axes: the view frame turned by the trunk's smoothed yaw."""
+        target = 0.0
+        if self._span_ratio_ref is not None and math.isfinite(m.span_ratio):
+            target = foreshortening_yaw_deg(m.span_ratio, self._span_ratio_ref, m.shoulders.depth_yaw_deg,
+                                            head_yaw_deg)
+        self._torso_yaw_deg = self._torso_filter(t_s, target)
+        if abs(self._torso_yaw_deg) < 0.05:
+            return m.view_axes
+        turned = torso_axes(frame, m.shoulders, self._torso_yaw_deg)
+        return m.view_axes if turned is None else turned
+
+    def _fused_head(self, m: HeadMeasurement, t_s: float) -> np.ndarray:
+        face, pose = m.face_axes, m.pose_axes
+        if face is not None and pose is not None and self._last_face is not None:
+            last_t, last_face, last_pose = self._last_face
+            if t_s - last_t <= FACE_JUMP_WINDOW_S:
+                jump = rotation_angle_deg(last_face, face)
+                # A face that leaps while the pose estimate barely moves is the face model
+                # losing the face, not the head moving.
+                if jump > FACE_MAX_JUMP_DEG and rotation_angle_deg(last_pose, pose) < jump / 2.0:
+                    face = None
+        if face is not None and pose is not None:
+            self._last_face = (t_s, face, pose)
+            offset = face @ pose.T
+            if self._face_offset is None or self._offset_t_s is None:
+                self._face_offset = offset
+            else:
+                # A slow average (time constant FACE_OFFSET_TAU_S): the offset is a bias of the
+                # pose fit against the face model, not a signal.
+                dt_s = max(0.0, t_s - self._offset_t_s)
+                weight = 1.0 - math.exp(-dt_s / FACE_OFFSET_TAU_S)
+                self._face_offset = nearest_rotation((1.0 - weight) * self._face_offset + weight * offset)
+            self._offset_t_s = t_s
+            return face
+        if face is not None:
+            return face
+        if self._face_offset is not None:
+            return self._face_offset @ pose
+        return pose
+
+    def _collect(self, t_s: float, rotation: np.ndarray, forward: float, span_ratio: float) -> None:
+        if not plausible_neutral(rotation):
+            self._calibration_hint = LOOK_STRAIGHT_AHEAD
+            self._window.clear()
+            return
+        self._calibration_hint = None
+        if self._window:
+            mean_rot = nearest_rotation(sum(r for _, r, _, _ in self._window))
+            fwd = [f for _, _, f, _ in self._window if math.isfinite(f)]
+            moved_cm = abs(forward - float(np.mean(fwd))) * 100.0 if fwd and math.isfinite(forward) else 0.0
+            if rotation_angle_deg(mean_rot, rotation) > self.steady_deg or moved_cm > self.steady_cm:
+                self._window.clear()  # moved: start the steady window again
+        self._window.append((t_s, rotation, forward, span_ratio))
+        if self._window[-1][0] - self._window[0][0] < self.calibration_s or len(self._window) < 5:
+            return
+        ratios = [s for _, _, _, s in self._window if math.isfinite(s)]
+        if ratios:
+            self._span_ratio_ref = float(np.median(ratios))
+        if self.calibrate:
+            self._neutral_rot = nearest_rotation(sum(r for _, r, _, _ in self._window))
+            fwd = [f for _, _, f, _ in self._window if math.isfinite(f)]
+            self._neutral_forward_m = float(np.mean(fwd)) if fwd else EAR_FORWARD_OF_SHOULDERS_M
+            self._face_distance.calibrate(self._window[0][0])
+            # The reference just changed: do not smooth across the jump.
+            self._reset_filters()
+        self._window.clear()

@@ -1,0 +1,148 @@
+"""The engine's per-frame tests: one frame's angles (and body features) against the exercise.
+
+Usable angles, the target and neutral zones, the form checks, and the gauges that show those
+zones; plus `Debounced`, the dwell a test's change must last before the engine believes it. No
+cv2 and no clock (time is an argument); the state machine is `coach.coaching.engine`, which re-exports
+`usable` and `MIN_CONFIDENCE`.
+"""
+
+from __future__ import annotations
+
+import math
+
+from coach.angles.body import BodyFeatures
+from coach.angles.headpose import HeadAngles
+from coach.coaching.engine_types import Gauge
+from coach.coaching.exercise_model import (
+    AXIS_LIMITS,
+    AXIS_UNITS,
+    AngleLimit,
+    ArmDown,
+    Exercise,
+    FormCheck,
+    HandBehindHead,
+    ShoulderHike,
+    other_side,
+)
+
+_AXIS_FIELD = {"yaw": "yaw_deg", "roll": "roll_deg", "pitch": "pitch_deg", "retraction": "retraction_cm"}
+
+
+def axis_value(angles: HeadAngles, axis: str) -> float:
+    """The value of one axis ("yaw", "roll", "pitch" or "retraction") in its unit."""
+    return float(getattr(angles, _AXIS_FIELD[axis]))
+
+
+#: Below this confidence the angles are not coached (HeadAngles' documented threshold).
+MIN_CONFIDENCE = 0.5
+
+
+def usable(angles: HeadAngles | None) -> bool:
+    """True when the angles can be coached: tracked, confident and finite. Time with angles
+    that are not usable is "tracking lost" (see `coach.coaching.chain.LostTime`)."""
+    return (
+        angles is not None
+        and angles.ok
+        and angles.confidence >= MIN_CONFIDENCE
+        and all(math.isfinite(axis_value(angles, a)) for a in _AXIS_FIELD)
+    )
+
+
+class Debounced:
+    """A boolean that follows its raw input only after the input has differed for a dwell time."""
+
+    def __init__(self, dwell_s: float, state: bool = False) -> None:
+        self._dwell_ms = dwell_s * 1000.0
+        self.state = state
+        self._since_ms: int | None = None
+
+    def update(self, t_ms: int, raw: bool) -> bool:
+        """Feed the raw value at ``t_ms``; returns the debounced state."""
+        if raw == self.state:
+            self._since_ms = None
+        elif self._since_ms is None:
+            self._since_ms = t_ms
+        if self._since_ms is not None and t_ms - self._since_ms >= self._dwell_ms:
+            self.state, self._since_ms = raw, None
+        return self.state
+
+    def reset(self, state: bool = False) -> None:
+        """Start again at ``state``, forgetting a pending change."""
+        self.state, self._since_ms = state, None
+
+
+def target_raw(exercise: Exercise, angles: HeadAngles, side: str, *, staying: bool) -> bool:
+    """True when every target of the exercise is reached on ``side`` in this frame.
+
+    Args:
+        exercise: The exercise whose targets are tested.
+        angles: The frame's angles.
+        side: The side being worked.
+        staying: The person is already in the zone: it is left only past the hysteresis.
+    """
+    for t in exercise.targets:
+        v = axis_value(angles, t.axis) * t.sign(side)
+        slack = t.hysteresis if staying else 0.0
+        if v < t.threshold - slack:
+            return False
+        if t.max is not None and v > t.max + slack:
+            return False
+    return True
+
+
+def neutral_raw(exercise: Exercise, angles: HeadAngles) -> bool:
+    """True when every axis is within the exercise's neutral zone in this frame."""
+    return all(abs(axis_value(angles, a)) <= lim for a, lim in exercise.neutral.limits().items())
+
+
+def violated(check: FormCheck, angles: HeadAngles, body: BodyFeatures | None, side: str) -> bool:
+    """True only when a fault is measured; unknown (no body data) is not a fault."""
+    if isinstance(check, AngleLimit):
+        v = axis_value(angles, check.axis)
+        return (check.min is not None and v < check.min) or (check.max is not None and v > check.max)
+    if body is None:
+        return False
+    sides = body_sides(check.side, side)
+    if isinstance(check, ShoulderHike):
+        hikes = [h for s in sides if (h := body.shoulder_hike_cm(s)) is not None]
+        return bool(hikes) and max(hikes) > check.max_cm
+    if isinstance(check, ArmDown):
+        return any(body.arm_down(s) is False for s in sides)
+    if isinstance(check, HandBehindHead):
+        return any(body.hand_behind_head(s) is False for s in sides)
+    return False
+
+
+def body_sides(which: str, side: str) -> tuple[str, ...]:
+    """The person's sides a body check looks at: ``which`` ("same", "other" or "both") of ``side``."""
+    if side == "center" or which == "both":
+        return ("right", "left")
+    return (side,) if which == "same" else (other_side(side),)
+
+
+def zone_gauges(exercise: Exercise, side: str, angles: HeadAngles | None) -> tuple[Gauge, ...]:
+    """The gauges of the exercise's target axes and form-limited axes on ``side``.
+
+    Args:
+        exercise: The exercise.
+        side: The side being worked (its zone is drawn).
+        angles: The frame's angles, or None when tracking is lost (no needle).
+    """
+    gauges: dict[str, Gauge] = {}
+
+    def value(axis: str) -> float | None:
+        return axis_value(angles, axis) if angles is not None else None
+
+    for t in exercise.targets:
+        lo, hi = t.zone(side)
+        gauges[t.axis] = Gauge(t.axis, AXIS_UNITS[t.axis], value(t.axis), lo, hi, *AXIS_LIMITS[t.axis])
+    # Form-limited axes: the zone drawn is the allowed range (limits on one axis merge).
+    for check in exercise.form:
+        if not isinstance(check, AngleLimit) or check.axis in {t.axis for t in exercise.targets}:
+            continue
+        lim_lo, lim_hi = AXIS_LIMITS[check.axis]
+        old = gauges.get(check.axis)
+        lo = check.min if check.min is not None else (old.target_min if old else lim_lo)
+        hi = check.max if check.max is not None else (old.target_max if old else lim_hi)
+        gauges[check.axis] = Gauge(check.axis, AXIS_UNITS[check.axis], value(check.axis), lo, hi, lim_lo, lim_hi)
+    return tuple(gauges.values())

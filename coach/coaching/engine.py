@@ -1,0 +1,532 @@
+"""The rep/hold state machine: torso-relative head angles in, coaching events out.
+
+The engine never draws, speaks or reads the clock: time is always an argument. Its types (the
+CONTRACT with overlay, audio, session and history) are in `coach.coaching.engine_types`, the per-frame
+tests of the angles against the exercise and the dwell that debounces them in `coach.coaching.checks`, and
+its texts in `coach.coaching.prompts`. The types, `usable` and `MIN_CONFIDENCE` are re-exported here:
+callers import them from `coach.coaching.engine`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from coach.angles.body import BodyFeatures
+from coach.angles.headpose import HeadAngles
+from coach.coaching.checks import (  # noqa: F401  (MIN_CONFIDENCE and usable are re-exported)
+    MIN_CONFIDENCE,
+    Debounced,
+    axis_value,
+    neutral_raw,
+    target_raw,
+    usable,
+    violated,
+    zone_gauges,
+)
+from coach.coaching.engine_types import (  # noqa: F401  (re-exported: callers import these from here)
+    EngineConfig,
+    EngineView,
+    Event,
+    EventKind,
+    Gauge,
+    HoldRecord,
+    Message,
+    Phase,
+    Priority,
+)
+from coach.coaching.exercise import Exercise, other_side, side_label
+from coach.coaching.exercise_model import AngleLimit
+from coach.coaching.prompts import fill, phase_guidance
+from coach.coaching.safety import CircleGuard
+
+#: Phases on the way to the target: the angle form checks apply there as well as in it.
+_APPROACHING = frozenset({Phase.READY, Phase.MOVING, Phase.REP_DONE})
+
+
+@dataclass
+class _Hold:
+    """The hold in progress (mutable, private to the engine)."""
+
+    side: str
+    start_ms: int
+    good_ms: float = 0.0  # time held in target with good form (drop-outs within grace included)
+    ticks: int = 0
+    min_reached: bool = False
+    released: bool = False
+    fault: str | None = None
+    peak: float = -math.inf
+    peak_by_axis: dict[str, float] = field(default_factory=dict)
+
+
+class Engine:
+    """The rep/hold state machine of one exercise.
+
+    Feed it one frame at a time with :meth:`step`; it returns the events of that frame and
+    keeps a snapshot for :meth:`view`. Phases: waiting for calibration -> ready -> moving ->
+    in target -> holding -> returning -> rep done (-> ready for the next side), finished.
+
+    Rules (from the exercise file and :class:`EngineConfig`):
+
+    * a target zone is entered at the thresholds and left only past the hysteresis, and either
+      change must last ``dwell_s``;
+    * a hold counts once it reaches ``hold_min_s`` of time in target with good form; at
+      ``hold_max_s`` a HOLD_RELEASE asks the person to come back;
+    * a form fault while in target pauses the hold clock and says what to fix;
+    * a rep counts when the person is back in the neutral zone after a counted hold; sides
+      alternate in the exercise's order; working the other side gives WRONG_SIDE and no count;
+    * tracking drop-outs up to ``grace_s`` do not end a hold;
+    * a full head circle gives SAFETY_STOP and voids the rep in progress.
+
+    Example:
+        >>> engine = Engine(load_exercise("neck-rotation"))
+        >>> for t_ms, angles, body in stream:
+        ...     for event in engine.step(t_ms, angles, body):
+        ...         print(event.kind, event.message)
+    """
+
+    def __init__(
+        self,
+        exercise: Exercise,
+        *,
+        targets: Mapping[str, float] | None = None,
+        config: EngineConfig | None = None,
+    ) -> None:
+        """Create an engine.
+
+        Args:
+            exercise: The exercise definition.
+            targets: Personal target thresholds per axis (e.g. ``{"yaw": 50}``), validated
+                against the exercise's safe range (see `Exercise.with_thresholds`).
+            config: Timing/tolerance overrides.
+        """
+        self.exercise = exercise.with_thresholds(targets) if targets else exercise
+        self.config = config or EngineConfig()
+        cfg = self.config
+        self._guard = CircleGuard(cfg.circle)
+        self._reps = {s: 0 for s in self.exercise.sides}
+        self._phase = Phase.WAITING_CALIBRATION
+        self._calibrated = False
+        self._t0_ms: int | None = None
+        self._last_ms: int | None = None
+        self._last_ok_ms: int | None = None
+        self._lost_announced = False
+        self._angles: HeadAngles | None = None
+        self._in_target = Debounced(cfg.dwell_s)
+        self._in_neutral = Debounced(cfg.neutral_dwell_s, state=True)
+        self._wrong = Debounced(cfg.dwell_s)
+        self._wrong_announced = False
+        self._faults = [Debounced(cfg.fault_dwell_s) for _ in self.exercise.form]
+        self._hold: _Hold | None = None
+        self._pending_side: str | None = None  # side of a counted hold awaiting the return
+        self._pending_hold: HoldRecord | None = None  # that hold, voided if a head circle comes
+        self._speed_hist: deque[tuple[int, float]] = deque()
+        self._last_slowly_ms = -math.inf
+        self._safety_until_ms: float | None = None
+        self._flash: tuple[Message, float] | None = None
+
+    # -- public state ---------------------------------------------------------------------------
+
+    @property
+    def phase(self) -> Phase:
+        """The current phase."""
+        return self._phase
+
+    @property
+    def side(self) -> str | None:
+        """The side to work now (the unfinished side with the fewest reps, in file order)."""
+        todo = [s for s in self.exercise.sides if self._reps[s] < self.exercise.reps_per_side]
+        if not todo:
+            return None
+        return min(todo, key=lambda s: self._reps[s])  # min keeps the first of equals
+
+    @property
+    def reps(self) -> dict[str, int]:
+        """Reps counted per side."""
+        return dict(self._reps)
+
+    @property
+    def finished(self) -> bool:
+        """True when every side has all its reps (or the exercise was skipped)."""
+        return self._phase is Phase.FINISHED
+
+    @property
+    def safety_stop(self) -> bool:
+        """True while the STOP banner of a head circle is up."""
+        return self._safety_until_ms is not None
+
+    # -- control --------------------------------------------------------------------------------
+
+    def reset_rep(self, t_ms: int) -> list[Event]:
+        """Abandon the rep in progress (after a pause or a recalibration).
+
+        A running hold ends uncounted with fault ``"interrupted"``, and a hold that had ended
+        counted but whose rep waited for the return to neutral is voided (``HOLD_VOIDED``) with
+        the same fault; detectors restart so the time spent paused is not read as movement or
+        as held time.
+        """
+        t_ms = int(t_ms)
+        if self._hold:
+            events = self._end_hold(t_ms, void_fault="interrupted")
+        else:
+            events = self._void_pending(t_ms, "interrupted")
+        self._reset_detectors()
+        self._last_ms = self._last_ok_ms = t_ms
+        if self._phase is not Phase.FINISHED:
+            self._phase = Phase.READY if self._calibrated else Phase.WAITING_CALIBRATION
+        return events
+
+    def skip(self, t_ms: int) -> list[Event]:
+        """End the exercise now (the user moved on); the rep in progress is dropped."""
+        if self._phase is Phase.FINISHED:
+            return []
+        events = self.reset_rep(t_ms)
+        self._phase = Phase.FINISHED
+        events.append(Event(EventKind.EXERCISE_DONE, int(t_ms), message="Exercise skipped"))
+        return events
+
+    # -- the step ---------------------------------------------------------------------------------
+
+    def step(
+        self,
+        t_ms: int,
+        angles: HeadAngles,
+        body: BodyFeatures | None = None,
+        calibrated: bool = True,
+    ) -> list[Event]:
+        """Advance the state machine by one frame.
+
+        Args:
+            t_ms: Frame time in milliseconds (non-decreasing).
+            angles: Calibrated torso-relative head angles of the frame.
+            body: Arm/shoulder features of the frame; ``None`` skips the body form checks.
+            calibrated: False while the neutral pose is still being measured.
+
+        Returns:
+            The events of this frame, in the order they happened.
+        """
+        t_ms = int(t_ms)
+        if self._t0_ms is None:
+            self._t0_ms = t_ms
+        self._last_ms = t_ms
+        events: list[Event] = []
+        usable_now = usable(angles)
+        self._angles = angles if usable_now else None
+        if self._phase is Phase.FINISHED:
+            return events
+        if not calibrated:
+            if self._calibrated:  # recalibration started: the rep in progress is abandoned
+                events += self.reset_rep(t_ms)
+            self._calibrated = False
+            self._phase = Phase.WAITING_CALIBRATION
+            return events
+        if not self._calibrated:
+            self._calibrated = True
+            self._reset_detectors()
+            self._phase = Phase.READY
+            self._last_ok_ms = t_ms
+            events.append(Event(EventKind.CALIBRATED, t_ms, message="Calibrated. " + self._fmt(self.exercise.messages.go)))
+
+        if not usable_now:
+            return events + self._tracking_gap(t_ms)
+        assert angles is not None
+        dt_ok_ms = t_ms - (self._last_ok_ms if self._last_ok_ms is not None else t_ms)
+        self._last_ok_ms = t_ms
+        if self._lost_announced:
+            self._lost_announced = False
+            events.append(Event(EventKind.TRACKING_RESTORED, t_ms, value=dt_ok_ms / 1000.0, message="Tracking back"))
+
+        yaw, roll, pitch = angles.yaw_deg, angles.roll_deg, angles.pitch_deg
+        if self._guard.update(t_ms, yaw, roll, pitch):
+            return events + self._head_circle(t_ms)
+
+        side = self.side or self.exercise.sides[0]
+        in_neutral = self._in_neutral.update(t_ms, neutral_raw(self.exercise, angles))
+        if self._safety_until_ms is not None:
+            # STOP stays up for a while and until the person is back at neutral.
+            if t_ms >= self._safety_until_ms and in_neutral:
+                self._safety_until_ms = None
+                self._phase = Phase.READY
+            self._in_target.reset()
+            return events
+
+        in_target = self._in_target.update(t_ms, target_raw(self.exercise, angles, side, staying=self._in_target.state))
+        events += self._check_speed(t_ms, angles)
+        events += self._check_wrong_side(t_ms, angles, side, in_target, in_neutral)
+        faults = self._check_form(t_ms, angles, body, side, in_target)
+        events += faults
+        form_ok = not any(f.state for f in self._faults)
+
+        phase = self._phase
+        if phase in (Phase.READY, Phase.REP_DONE, Phase.MOVING, Phase.RETURNING):
+            if in_target:
+                # The hold starts on entering the zone even with a form fault: it is then
+                # paused (IN_TARGET) until the form is fixed, and its record names the fault.
+                events += self._start_hold(t_ms, side, faults)
+                self._phase = Phase.HOLDING if form_ok else Phase.IN_TARGET
+            elif phase is Phase.RETURNING and in_neutral and self._guard.swept_deg < self.config.circle.circling_deg:
+                events += self._arrive_neutral(t_ms)
+            elif phase is Phase.MOVING and in_neutral:
+                self._phase = Phase.READY
+            elif phase in (Phase.READY, Phase.REP_DONE) and not in_neutral:
+                self._phase = Phase.MOVING
+        elif phase in (Phase.IN_TARGET, Phase.HOLDING):
+            if not in_target:
+                events += self._end_hold(t_ms)
+            else:
+                events += self._advance_hold(t_ms, dt_ok_ms, angles, side, form_ok)
+                self._phase = Phase.HOLDING if form_ok else Phase.IN_TARGET
+        return events
+
+    # -- pieces of the step -----------------------------------------------------------------------
+
+    def _reset_detectors(self) -> None:
+        self._guard.reset()
+        self._in_target.reset()
+        self._in_neutral.reset(state=True)
+        self._wrong.reset()
+        self._wrong_announced = False
+        for f in self._faults:
+            f.reset()
+        self._speed_hist.clear()
+        self._safety_until_ms = None
+
+    def _tracking_gap(self, t_ms: int) -> list[Event]:
+        last_ok = self._last_ok_ms if self._last_ok_ms is not None else t_ms
+        if self._lost_announced or t_ms - last_ok <= self.config.grace_s * 1000.0:
+            return []
+        # Longer than the grace period: whatever was going on has ended.
+        self._lost_announced = True
+        events = [Event(EventKind.TRACKING_LOST, t_ms, value=(t_ms - last_ok) / 1000.0,
+                        message=self.exercise.messages.lost)]
+        if self._hold is not None:
+            events += self._end_hold(last_ok)
+        elif self._phase is Phase.IN_TARGET:
+            self._phase = Phase.RETURNING if self._pending_side else Phase.MOVING
+        self._guard.reset()
+        self._in_target.reset()
+        for f in self._faults:
+            f.reset()
+        self._speed_hist.clear()
+        return events
+
+    def _void_pending(self, t_ms: int, fault: str) -> list[Event]:
+        """Drop the rep in progress. A hold that already ended counted, its rep awaiting the
+        return to neutral, is voided too: a counted hold is a rep in the report and history,
+        so the two must not disagree."""
+        events = []
+        if self._pending_side is not None and self._pending_hold is not None:
+            void = replace(self._pending_hold, counted=False, fault=fault)
+            events.append(Event(EventKind.HOLD_VOIDED, t_ms, side=void.side, hold=void, fault=void.fault))
+        self._pending_side = self._pending_hold = None
+        return events
+
+    def _head_circle(self, t_ms: int) -> list[Event]:
+        msg = self.exercise.messages.circle
+        events = [Event(EventKind.SAFETY_STOP, t_ms, side=self.side, message=msg, fault="head-circle")]
+        if self._hold is not None:
+            events += self._end_hold(t_ms, void_fault="head-circle")
+        else:
+            # The circle usually starts from the held pose: the hold ended, counted, when the head
+            # left the zone, before the circle was caught (a 3 s / 5 s lateral-flexion circle:
+            # 2.0 s / 3.5 s before).
+            events += self._void_pending(t_ms, "head-circle")
+        self._phase = Phase.RETURNING
+        self._safety_until_ms = t_ms + self.config.safety_hold_s * 1000.0
+        self._in_target.reset()
+        for f in self._faults:
+            f.reset()
+        return events
+
+    def _check_speed(self, t_ms: int, angles: HeadAngles) -> list[Event]:
+        speed = self.exercise.speed
+        if speed is None:
+            return []
+        hist = self._speed_hist
+        hist.append((t_ms, axis_value(angles, speed.axis)))
+        window_ms = self.config.speed_window_s * 1000.0
+        while len(hist) > 2 and t_ms - hist[1][0] >= window_ms:
+            hist.popleft()
+        t_first, v_first = hist[0]
+        span_ms = t_ms - t_first
+        if span_ms < window_ms * 0.8:
+            return []
+        rate = abs(hist[-1][1] - v_first) / (span_ms / 1000.0)
+        if rate <= speed.max_per_s or t_ms - self._last_slowly_ms < self.config.fault_repeat_s * 1000.0:
+            return []
+        self._last_slowly_ms = t_ms
+        text = self._fmt(speed.message)
+        self._flash_message(t_ms, text, Priority.FORM)
+        return [Event(EventKind.FAULT, t_ms, side=self.side, message=text, fault="too-fast", value=rate)]
+
+    def _check_wrong_side(self, t_ms: int, angles: HeadAngles, side: str, in_target: bool,
+                          in_neutral: bool) -> list[Event]:
+        if in_neutral:
+            self._wrong_announced = False
+        if len(self.exercise.sides) < 2 or side == "center":
+            return []
+        main = self.exercise.main_target
+        other = other_side(side)
+        toward_other = axis_value(angles, main.axis) * main.sign(other)
+        raw = not in_target and toward_other >= self.config.wrong_side_fraction * main.threshold
+        wrong = self._wrong.update(t_ms, raw)
+        if not wrong or self._wrong_announced or self._phase in (Phase.HOLDING, Phase.RETURNING):
+            return []
+        self._wrong_announced = True
+        text = self._fmt(self.exercise.messages.wrong_side) or f"Work your {side_label(side)} side now"
+        self._flash_message(t_ms, text, Priority.GUIDANCE)
+        return [Event(EventKind.WRONG_SIDE, t_ms, side=side, message=text)]
+
+    def _check_form(self, t_ms: int, angles: HeadAngles, body: BodyFeatures | None, side: str,
+                    in_target: bool) -> list[Event]:
+        events = []
+        for check, deb in zip(self.exercise.form, self._faults):
+            was = deb.state
+            # Angle faults count on the way to the target too: a tilt instead of a tuck never
+            # reaches the target, and must hear its fault, not "a little further".
+            active = in_target or (isinstance(check, AngleLimit) and self._phase in _APPROACHING)
+            now = deb.update(t_ms, active and violated(check, angles, body, side))
+            if now and not was:
+                text = self._fmt(check.message)
+                events.append(Event(EventKind.FAULT, t_ms, side=side, message=text, fault=check.fault))
+                if self._hold is not None and self._hold.fault is None:
+                    self._hold.fault = check.fault
+        return events
+
+    def _start_hold(self, t_ms: int, side: str, faults: list[Event]) -> list[Event]:
+        self._hold = _Hold(side=side, start_ms=t_ms)
+        self._hold.fault = next((f.fault for f in faults), None)
+        active = [c.fault for c, d in zip(self.exercise.form, self._faults) if d.state]
+        if active and self._hold.fault is None:
+            self._hold.fault = active[0]
+        return [Event(EventKind.HOLD_STARTED, t_ms, side=side, message=self._fmt(self.exercise.messages.hold))]
+
+    def _advance_hold(self, t_ms: int, dt_ok_ms: int, angles: HeadAngles, side: str, form_ok: bool) -> list[Event]:
+        h = self._hold
+        assert h is not None
+        ex = self.exercise
+        events: list[Event] = []
+        for t in ex.targets:
+            v = axis_value(angles, t.axis) * t.sign(side)
+            h.peak_by_axis[t.axis] = max(h.peak_by_axis.get(t.axis, -math.inf), v)
+        h.peak = h.peak_by_axis[ex.main_target.axis]
+        if not form_ok:
+            return events  # paused: the fault message says what to fix
+        h.good_ms += dt_ok_ms
+        whole_s = int(min(h.good_ms, ex.hold_max_s * 1000.0) // 1000)
+        while h.ticks < whole_s:
+            h.ticks += 1
+            events.append(Event(EventKind.HOLD_TICK, t_ms, side=side, value=float(h.ticks)))
+        if not h.min_reached and h.good_ms >= ex.hold_min_s * 1000.0:
+            h.min_reached = True
+            events.append(Event(EventKind.HOLD_MIN_REACHED, t_ms, side=side, value=h.good_ms / 1000.0,
+                                message=self._fmt(ex.messages.counted)))
+        if not h.released and h.good_ms >= ex.hold_max_s * 1000.0:
+            h.released = True
+            text = self._fmt(ex.messages.release)
+            events.append(Event(EventKind.HOLD_RELEASE, t_ms, side=side, value=h.good_ms / 1000.0, message=text))
+        return events
+
+    def _end_hold(self, t_ms: int, void_fault: str | None = None) -> list[Event]:
+        h = self._hold
+        assert h is not None
+        self._hold = None
+        counted = h.min_reached and void_fault is None
+        t0 = self._t0_ms or 0
+        record = HoldRecord(
+            side=h.side,
+            start_s=(h.start_ms - t0) / 1000.0,
+            held_s=round(h.good_ms / 1000.0, 3),
+            peak_deg=h.peak if math.isfinite(h.peak) else 0.0,
+            counted=counted,
+            fault=void_fault or h.fault,
+            peak_by_axis={k: v for k, v in h.peak_by_axis.items() if math.isfinite(v)},
+        )
+        self._pending_hold = record if counted else None
+        if counted:
+            self._pending_side = h.side
+            text = self._fmt(self.exercise.messages.return_)
+        else:
+            text = self._fmt(self.exercise.messages.too_short) if void_fault is None else ""
+            if text:
+                self._flash_message(t_ms, text, Priority.GUIDANCE)
+        self._phase = Phase.RETURNING
+        return [Event(EventKind.HOLD_DONE, t_ms, side=h.side, value=record.held_s, hold=record,
+                      message=text, fault=record.fault)]
+
+    def _arrive_neutral(self, t_ms: int) -> list[Event]:
+        side = self._pending_side
+        if side is None:
+            self._phase = Phase.READY
+            return []
+        self._pending_side = self._pending_hold = None
+        self._reps[side] += 1
+        n, total = self._reps[side], self.exercise.reps_per_side
+        text = self._fmt(self.exercise.messages.rep, side=side, n=n)
+        events = [Event(EventKind.REP_COUNTED, t_ms, side=side, value=float(n), message=text)]
+        self._flash_message(t_ms, text, Priority.PRAISE)
+        if n >= total:
+            events.append(Event(EventKind.SIDE_DONE, t_ms, side=side, message=f"{side_label(side) or 'All'} reps done".strip()))
+        if self.side is None:
+            self._phase = Phase.FINISHED
+            events.append(Event(EventKind.EXERCISE_DONE, t_ms, message=f"{self.exercise.name}: done, well done!"))
+        else:
+            self._phase = Phase.REP_DONE
+        return events
+
+    # -- messages and view ------------------------------------------------------------------------
+
+    def _fmt(self, template: str, side: str | None = None, n: int | None = None) -> str:
+        side = side or self.side or self.exercise.sides[0]
+        return fill(self.exercise, template, side, n if n is not None else self._reps.get(side, 0))
+
+    def _flash_message(self, t_ms: int, text: str, priority: Priority) -> None:
+        self._flash = (Message(text, priority), t_ms + self.config.flash_s * 1000.0)
+
+    def _message(self) -> Message | None:
+        ex, msgs = self.exercise, self.exercise.messages
+        t_ms = self._last_ms if self._last_ms is not None else 0
+        candidates: list[Message] = []
+        if self._safety_until_ms is not None:
+            candidates.append(Message(msgs.circle, Priority.SAFETY))
+        for check, deb in zip(ex.form, self._faults):
+            if deb.state:
+                candidates.append(Message(self._fmt(check.message), Priority.FORM))
+                break
+        if self._flash is not None and t_ms <= self._flash[1]:
+            candidates.append(self._flash[0])
+        guidance = phase_guidance(ex, self._phase, lost=self._angles is None and self._lost_announced,
+                                  released=bool(self._hold and self._hold.released))
+        if guidance:
+            candidates.append(Message(self._fmt(guidance), Priority.GUIDANCE))
+        if not candidates:
+            return None
+        # max() keeps the first of equal priorities: a fresh flash beats the standing guidance.
+        return max(candidates, key=lambda m: m.priority)
+
+    def view(self) -> EngineView:
+        """A read-only snapshot for the overlay: phase, side, reps, hold time, gauges, message."""
+        ex = self.exercise
+        h = self._hold
+        return EngineView(
+            exercise_id=ex.id,
+            exercise_name=ex.name,
+            phase=self._phase,
+            side=self.side,
+            reps=dict(self._reps),
+            reps_target=ex.reps_per_side,
+            hold_s=(h.good_ms / 1000.0) if h else 0.0,
+            hold_min_s=ex.hold_min_s,
+            hold_max_s=ex.hold_max_s,
+            gauges=zone_gauges(self.exercise, self.side or self.exercise.sides[0], self._angles),
+            message=self._message(),
+            safety_stop=self.safety_stop,
+            tracking_ok=self._angles is not None,
+            instruction=ex.instruction,
+            faults=tuple(c.fault for c, d in zip(ex.form, self._faults) if d.state),
+            hold_counted=bool(h.min_reached) if h else (self._pending_side is not None),
+            wrong_side=self._wrong.state,
+            swept_deg=self._guard.swept_deg,
+        )

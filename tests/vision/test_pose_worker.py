@@ -1,0 +1,218 @@
+"""The model in its own process (`coach.vision.pose_worker.PoseWorker`): same landmarks as in-process,
+frames in flight, clear errors, nothing left behind (no process, no shared memory)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from coach.errors import CoachError
+from coach.store.history import HistoryStore
+from coach.vision.pose_worker import PoseWorker
+
+pytestmark = [pytest.mark.model]
+
+CLIP = "webcam_person_then_cartoon.mov"
+
+
+@pytest.fixture(scope="module")
+def frames(shared_data):
+    cap = cv2.VideoCapture(str(shared_data / CLIP))
+    out = []
+    while len(out) < 24:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        out.append(frame)
+    cap.release()
+    assert len(out) == 24
+    return out
+
+
+def _models(model_dir: Path, face: bool = True):
+    return model_dir / "pose_landmarker_full.task", (model_dir / "face_landmarker.task" if face else None)
+
+
+def _shm_segments() -> set[str]:
+    return set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
+
+
+def _same(a, b) -> None:
+    assert a.t_ms == b.t_ms and (a.width, a.height, a.people) == (b.width, b.height, b.people)
+    for field in ("landmarks", "world_landmarks", "face_matrix"):
+        x, y = getattr(a, field), getattr(b, field)
+        assert (x is None) == (y is None), field
+        if x is not None:
+            np.testing.assert_array_equal(x, y, err_msg=field)
+
+
+def test_worker_gives_the_in_process_landmarks_in_order(model_dir, frames):
+    from coach.vision.pose import PoseTracker
+
+    pose_path, face_path = _models(model_dir)
+    with PoseTracker(pose_path, face_path, face_every=2) as tracker:
+        expected = [tracker.process(i * 33, f) for i, f in enumerate(frames)]
+    before = _shm_segments()
+    with PoseWorker(pose_path, face_path, face_every=2, slots=3) as worker:
+        assert worker.uses_face and worker.settings["face_every"] == 2 and worker.settings["process"]
+        got = []
+        # Three frames in flight, collected in submission order.
+        for i, frame in enumerate(frames):
+            if worker.in_flight == worker.capacity:
+                got.append(worker.collect())
+            worker.submit(i * 33, frame)
+            frame[:] = 0  # the worker has its own copy: reusing the caller's buffer is safe
+        while worker.in_flight:
+            got.append(worker.collect())
+        created = _shm_segments() - before
+        assert 1 <= len(created) <= 3
+    assert len(got) == len(expected)
+    assert sum(p.detected for p in got) >= 20 and sum(p.face_matrix is not None for p in got) >= 20
+    for a, b in zip(got, expected):
+        _same(a, b)
+    assert not (_shm_segments() & created), "shared memory left behind"
+    assert worker.pid is not None and not Path(f"/proc/{worker.pid}").exists()
+
+
+def test_worker_frame_checks_size_change_and_closed(model_dir, shared_data, frames):
+    pose_path, _ = _models(model_dir, face=False)
+    with PoseWorker(pose_path, slots=1) as worker:
+        assert not worker.uses_face
+        with pytest.raises(ValueError, match="uint8"):
+            worker.submit(0, frames[0].astype(np.float32))
+        with pytest.raises(RuntimeError, match="no frame in flight"):
+            worker.collect()
+        small = worker.process(0, cv2.resize(frames[0], (320, 180)))
+        worker.submit(33, frames[1])
+        with pytest.raises(RuntimeError, match="in flight"):
+            worker.submit(66, frames[2])
+        big = worker.collect()
+        # A repeated timestamp is nudged forward, as in-process.
+        again = worker.process(33, cv2.imread(str(shared_data / "astronaut.png")))
+    assert (small.width, small.height) == (320, 180) and (big.width, big.height) == (960, 540)
+    assert again.t_ms == 34 and again.detected
+    with pytest.raises(RuntimeError, match="closed"):
+        worker.submit(99, frames[0])
+    worker.close()  # twice is fine
+
+
+def test_corrupt_model_is_one_clear_error(tmp_path):
+    bad = tmp_path / "pose_landmarker_full.task"
+    bad.write_bytes(b"not a model" * 100)
+    before = _shm_segments()
+    with pytest.raises(CoachError) as info:
+        PoseWorker(bad)
+    message = str(info.value)
+    assert "\n" not in message and "pose" in message.lower() and "Traceback" not in message
+    assert _shm_segments() <= before
+
+
+def test_a_dead_worker_is_a_clear_error_not_a_hang(model_dir, frames):
+    pose_path, _ = _models(model_dir, face=False)
+    with PoseWorker(pose_path) as worker:
+        worker.process(0, frames[0])
+        os.kill(worker.pid, signal.SIGKILL)
+        with pytest.raises(CoachError, match="stopped unexpectedly"):
+            worker.process(33, frames[1])
+
+
+def _worker_children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == pid and b"coach.vision.pose_worker" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def _start_run(tmp_path, model_dir, shared_data):
+    """`coach run --headless` on a 472-frame clip; returns the process and its model worker's pid."""
+    env = {**os.environ, "COACH_MODEL_DIR": str(model_dir), "COACH_DATA_DIR": str(tmp_path / "data")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "coach", "run", "--video", str(shared_data / "face_closeup_turns.mp4"),
+         "--headless", "--report", str(tmp_path / "report.json"), "--exercise", "neck-rotation"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while time.monotonic() < deadline and not workers:
+        workers = _worker_children(proc.pid)
+        time.sleep(0.05)
+    assert len(workers) == 1, "coach run should start one model process"
+    # The targets line is printed once the model is ready; then let the session run a while.
+    assert "Targets" in proc.stdout.readline()
+    time.sleep(1.5)
+    return proc, workers[0]
+
+
+def _saved_interrupted(tmp_path) -> dict:
+    data = json.loads((tmp_path / "report.json").read_text())
+    assert data["session"]["ended_by"] == "interrupted" and 0 < data["session"]["frames"] < 472
+    with HistoryStore.open(tmp_path / "data") as store:
+        (stored,) = store.sessions()
+    assert stored.status == "interrupted"
+    return data
+
+
+def test_ctrl_c_saves_the_session_and_stops_the_worker(tmp_path, model_dir, shared_data):
+    """SIGINT reaches the coach, not its worker (own session): the coach saves the session,
+    then stops the worker; no process is left behind."""
+    proc, worker = _start_run(tmp_path, model_dir, shared_data)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    _saved_interrupted(tmp_path)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and Path(f"/proc/{worker}").exists():
+        time.sleep(0.05)
+    assert not Path(f"/proc/{worker}").exists(), "the model process outlived the coach"
+
+
+def test_a_dying_model_process_still_saves_the_session(tmp_path, model_dir, shared_data):
+    """The worker killed mid-session (out of memory, say): the session so far is saved and
+    reported, and the coach ends with one error line and a non-zero exit."""
+    proc, worker = _start_run(tmp_path, model_dir, shared_data)
+    os.kill(worker, signal.SIGKILL)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2, err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("error: the pose model process stopped unexpectedly")
+    assert "Session" in out or "session" in out  # the summary was printed before the error
+    _saved_interrupted(tmp_path)
+
+
+def test_open_worker_falls_back_to_the_model_in_process(model_dir, frames, monkeypatch, capsys):
+    """A system that refuses a worker process still gets coached: one warning, same landmarks."""
+    from coach.vision import pose_worker
+    from coach.vision.pose import PoseTracker
+
+    with pose_worker.open_worker(model_dir, use_face=False, download=False) as worker:
+        assert isinstance(worker, PoseWorker)
+        expected = worker.process(0, frames[0])
+
+    def refuse(*args, **kwargs):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(pose_worker.subprocess, "Popen", refuse)
+    with pose_worker.open_worker(model_dir, use_face=False, download=False) as tracker:
+        assert isinstance(tracker, PoseTracker)
+        _same(tracker.process(0, frames[0]), expected)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("warning: the pose model process could not start")
+    assert "in this process" in err[0]
