@@ -29,7 +29,10 @@ import numpy as np
 from coach.angles.correction import MEASURED, Corrections
 from coach.angles.filters import FilterFactory, one_euro, pass_through
 from coach.angles.fusion import FACE_JUMP_WINDOW_S, FACE_MAX_JUMP_DEG, FaceFusion  # noqa: F401  (re-exported)
-from coach.angles.headfit import HEAD_MODEL_M  # noqa: F401  (re-exported)
+from coach.angles.headfit import (
+    ASSUMED_HFOV_DEG,  # noqa: F401  (re-exported)
+    HEAD_MODEL_M,  # noqa: F401  (re-exported)
+)
 from coach.angles.headframe import (  # noqa: F401  (re-exported: the head-angle stage's public API)
     EAR_FORWARD_OF_SHOULDERS_M,
     FACE_MAX_DISAGREEMENT_DEG,
@@ -42,6 +45,7 @@ from coach.angles.headframe import (  # noqa: F401  (re-exported: the head-angle
     lost_angles,
     measure,
 )
+from coach.angles.retraction import FaceDistanceNeutral, face_distance_cm
 from coach.angles.torso import foreshortening_yaw_deg, torso_axes
 from coach.landmarks import PoseFrame
 from coach.rotations import (  # noqa: F401  (re-exported)
@@ -153,6 +157,9 @@ class HeadTracker:
         # Face and pose fused with this person's face-to-pose offset (`coach.angles.fusion`).
         self._fusion = FaceFusion()
         self._torso_yaw_deg = 0.0
+        # Retraction from the face's distance (coach.angles.retraction); the world landmarks' depth
+        # (forward_m) is only the fallback without a face: it does not see a tuck (measured).
+        self._face_distance = FaceDistanceNeutral()
 
     # -- calibration state --
     @property
@@ -230,6 +237,7 @@ class HeadTracker:
         self._span_ratio_ref = None
         self._torso_yaw_deg = 0.0
         self._torso_filter.reset()
+        self._face_distance.reset()
         self._window.clear()
         self._calibration_hint = None
         self._fusion.release()
@@ -258,10 +266,15 @@ class HeadTracker:
             assert m.neck_w is not None  # an OK torso-relative measurement has the neck
             torso = self._torso(frame, m, t_s, head_rotation_angles(MP_TO_GL.T @ head)[0])
             rotation, forward = torso.T @ head, forward_m(m.neck_w, torso, head)
+        distance_cm = (face_distance_cm(frame.face_matrix, frame.width, frame.height, ASSUMED_HFOV_DEG)
+                       if m.face_axes is not None and self.reference == "torso" else _NAN)
+        self._face_distance.add(t_s, distance_cm)
         if self._span_ratio_ref is None or (self.calibrate and not self.calibrated):
             self._collect(t_s, rotation, forward, m.span_ratio)
         rel = self._neutral_rot.T @ rotation if self._neutral_rot is not None else rotation
-        retraction_cm = (self._neutral_forward_m - forward) * 100.0
+        retraction_cm = self._face_distance.retraction_cm(distance_cm)
+        if not math.isfinite(retraction_cm):
+            retraction_cm = (self._neutral_forward_m - forward) * 100.0
         yaw, roll, pitch = head_rotation_angles(rel)
         yaw, roll, pitch, retraction_cm = (f(t_s, v) if math.isfinite(v) else v
                                            for f, v in zip(self._filters, (yaw, roll, pitch, retraction_cm)))
@@ -302,6 +315,7 @@ class HeadTracker:
             self._neutral_rot = nearest_rotation(np.sum([r for _, r, _, _ in self._window], axis=0))
             fwd = [f for _, _, f, _ in self._window if math.isfinite(f)]
             self._neutral_forward_m = float(np.mean(fwd)) if fwd else EAR_FORWARD_OF_SHOULDERS_M
+            self._face_distance.calibrate(self._window[0][0])
             # The reference just changed: do not smooth across the jump.
             self._reset_filters()
         self._window.clear()

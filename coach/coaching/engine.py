@@ -38,8 +38,12 @@ from coach.coaching.engine_types import (  # noqa: F401  (re-exported: callers i
     Priority,
 )
 from coach.coaching.exercise import Exercise, other_side, side_label
+from coach.coaching.exercise_model import AngleLimit
 from coach.coaching.prompts import fill, phase_guidance
 from coach.coaching.safety import CircleGuard
+
+#: Phases on the way to the target: the angle form checks apply there as well as in it.
+_APPROACHING = frozenset({Phase.READY, Phase.MOVING, Phase.REP_DONE})
 
 
 @dataclass
@@ -414,7 +418,10 @@ class Engine:
         events = []
         for check, deb in zip(self.exercise.form, self._faults):
             was = deb.state
-            now = deb.update(t_ms, in_target and violated(check, angles, body, side))
+            # Angle faults count on the way to the target too: a tilt instead of a tuck never
+            # reaches the target, and must hear its fault, not "a little further".
+            active = in_target or (isinstance(check, AngleLimit) and self._phase in _APPROACHING)
+            now = deb.update(t_ms, active and violated(check, angles, body, side))
             if now and not was:
                 text = self._fmt(check.message)
                 events.append(Event(EventKind.FAULT, t_ms, side=side, message=text, fault=check.fault))

@@ -484,3 +484,16 @@ def test_low_confidence_is_treated_as_lost():
     for t in range(0, 3000, 33):
         events += engine.step(t, HeadAngles(70.0, 0.0, 0.0, 0.0, 0.3))
     assert kinds(events)[EventKind.HOLD_STARTED] == 0 and kinds(events)[EventKind.TRACKING_LOST] == 1
+
+
+@pytest.mark.parametrize("pitch_deg, fault", [(-20.0, "tilting-back"), (20.0, "nodding-down")])
+def test_a_tuck_that_only_tilts_or_nods_hears_its_fault_before_the_target_and_counts_nothing(pitch_deg, fault):
+    """Issue 16: 0.5 cm of retraction with the head tilted back (or nodded) never reaches the
+    1.5 cm target; its fault must be said while it happens, and no rep counts."""
+    engine = Engine(load_exercise("chin-tuck"))
+    events = []
+    for i in range(300):  # 10 s at 30 fps
+        events += engine.step(i * 33, HeadAngles(0.0, 0.0, pitch_deg, 0.5, 1.0))
+    faults = [e.fault for e in events if e.kind is EventKind.FAULT]
+    assert fault in faults
+    assert sum(engine.reps.values()) == 0
