@@ -309,22 +309,50 @@ def measure(frame: PoseFrame, use_face: bool = True, *, reference: Reference = "
     else:
         view = MP_TO_GL
 
-    plausible = True
-    if shoulders is not None:  # the torso reference (checked just above)
-        # Body plausibility: the ears must sit well above the shoulder line (cartoon "people"
-        # the pose model finds have them at shoulder height).
-        ear_vis = lm[_EARS, 3]
-        ear_px = lm[_EARS, :2] * size
-        ear_mid_px = ear_px[np.argmax(ear_vis)] if ear_vis.min() < HEAD_MIN_VISIBILITY else ear_px.mean(axis=0)
-        sh_mid_px = (sh[:, :2] * size).mean(axis=0)
-        up_img = np.array([view[0, 1], view[1, 1]])  # torso up in image x, y (y down)
-        up_img = up_img / (np.linalg.norm(up_img) or 1.0)
-        # A fuzzed frame can carry NaN ears that the head fit above left out: not plausible.
-        plausible = bool(np.all(np.isfinite(ear_mid_px)))
-        if plausible:
-            neck = float((ear_mid_px - sh_mid_px) @ up_img) / shoulders.span_px
-            plausible = NECK_HEIGHT_RANGE[0] <= neck <= NECK_HEIGHT_RANGE[1]
+    plausible = _body_plausible(lm, size, view, shoulders) if shoulders is not None else True
+    o = _orientations(view, fit, face_axes_raw, corrections)
+    if o.face_axes is None and o.pose_axes is None:
+        return _fail(Tracking.LOW_CONFIDENCE, 0.2)
+    confidence = _confidence(head[head_ok], fit, o.face_axes is not None, sh_vis if torso_ref else 1.0, plausible)
+    neck_w = (wl[_EARS].mean(axis=0) - wl[SHOULDER_IDS].mean(axis=0)) if torso_ref else None
 
+    tracking = Tracking.OK if confidence >= MIN_CONFIDENCE else Tracking.LOW_CONFIDENCE
+    return HeadMeasurement(tracking=tracking, confidence=confidence, view_axes=view,
+                           face_axes=o.face_axes, pose_axes=o.pose_axes, face_reported=o.face_reported,
+                           pose_reported=o.pose_reported, face_rejected=o.rejected, face_seen_axes=o.face_seen,
+                           shoulders=shoulders, head_px=float(head_px), neck_w=neck_w)
+
+
+def _body_plausible(lm: np.ndarray, size: np.ndarray, view: np.ndarray, shoulders: Shoulders) -> bool:
+    """The ears sit well above the shoulder line (cartoon "people" the pose model finds have
+    them at shoulder height)."""
+    ear_vis = lm[_EARS, 3]
+    ear_px = lm[_EARS, :2] * size
+    ear_mid_px = ear_px[np.argmax(ear_vis)] if ear_vis.min() < HEAD_MIN_VISIBILITY else ear_px.mean(axis=0)
+    sh_mid_px = (lm[SHOULDER_IDS, :2] * size).mean(axis=0)
+    up_img = np.array([view[0, 1], view[1, 1]])  # torso up in image x, y (y down)
+    up_img = up_img / (np.linalg.norm(up_img) or 1.0)
+    # A fuzzed frame can carry NaN ears that the head fit left out: not plausible.
+    if not np.all(np.isfinite(ear_mid_px)):
+        return False
+    neck = float((ear_mid_px - sh_mid_px) @ up_img) / shoulders.span_px
+    return bool(NECK_HEIGHT_RANGE[0] <= neck <= NECK_HEIGHT_RANGE[1])
+
+
+@dataclass(frozen=True)
+class _Orientations:
+    """Both models' head axes after their corrections, and what was kept of them."""
+
+    face_axes: np.ndarray | None  # None when missing, impossible or rejected
+    pose_axes: np.ndarray | None
+    face_reported: tuple[float, float, float] | None
+    pose_reported: tuple[float, float, float] | None
+    face_seen: np.ndarray | None  # the face before the agreement check
+    rejected: bool  # a face was there but disagreed with the pose estimate
+
+
+def _orientations(view: np.ndarray, fit, face_axes_raw: np.ndarray | None,
+                  corrections: Corrections) -> _Orientations:
     pose_axes = pose_reported = face_axes = face_reported = None
     if fit is not None:
         pose_axes, pose_reported = _corrected(view, fit.axes, corrections.pose)
@@ -336,29 +364,21 @@ def measure(frame: PoseFrame, use_face: bool = True, *, reference: Reference = "
     if face_axes is not None and not _humanly_possible(face_axes, view):
         face_axes = None
     face_seen = face_axes
-    rejected = (face_axes is not None and pose_axes is not None
-                and rotation_angle_deg(face_axes, pose_axes) > FACE_MAX_DISAGREEMENT_DEG)
-    if rejected:
-        face_axes = None
-    if face_axes is None and pose_axes is None:
-        return _fail(Tracking.LOW_CONFIDENCE, 0.2)
+    rejected = bool(face_axes is not None and pose_axes is not None
+                    and rotation_angle_deg(face_axes, pose_axes) > FACE_MAX_DISAGREEMENT_DEG)
+    return _Orientations(None if rejected else face_axes, pose_axes, face_reported, pose_reported,
+                         face_seen, rejected)
 
-    # Confidence: visibility of what was used, times how well the head model fits the points.
-    head_vis = float(np.clip(head[head_ok, 3], 0.0, 1.0).mean()) if head_ok.any() else 0.0
+
+def _confidence(head_used: np.ndarray, fit, face_used: bool, body_vis: float, plausible: bool) -> float:
+    """Visibility of what was used, times how well the head model fits the points."""
+    head_vis = float(np.clip(head_used[:, 3], 0.0, 1.0).mean()) if len(head_used) else 0.0
     fit_quality = 0.0
     if fit is not None:
         fit_quality = float(np.clip(1.0 - fit.rms_px / (FIT_RMS_MAX_HEADS * max(fit.head_px, 1.0)), 0.0, 1.0))
-    if face_axes is not None:
+    if face_used:
         fit_quality, head_vis = max(fit_quality, 0.95), max(head_vis, 0.95)
-    body = sh_vis if torso_ref else 1.0
-    confidence = float(np.clip(body * head_vis * fit_quality * (1.0 if plausible else 0.3), 0.0, 1.0))
-    neck_w = (wl[_EARS].mean(axis=0) - wl[SHOULDER_IDS].mean(axis=0)) if torso_ref else None
-
-    tracking = Tracking.OK if confidence >= MIN_CONFIDENCE else Tracking.LOW_CONFIDENCE
-    return HeadMeasurement(tracking=tracking, confidence=confidence, view_axes=view,
-                           face_axes=face_axes, pose_axes=pose_axes, face_reported=face_reported,
-                           pose_reported=pose_reported, face_rejected=bool(rejected), face_seen_axes=face_seen,
-                           shoulders=shoulders, head_px=float(head_px), neck_w=neck_w)
+    return float(np.clip(body_vis * head_vis * fit_quality * (1.0 if plausible else 0.3), 0.0, 1.0))
 
 
 def forward_m(neck_w: np.ndarray, torso: np.ndarray, head: np.ndarray) -> float:

@@ -249,19 +249,9 @@ class Engine:
         self._angles = angles if usable_now else None
         if self._phase is Phase.FINISHED:
             return events
-        if not calibrated:
-            if self._calibrated:  # recalibration started: the rep in progress is abandoned
-                events += self.reset_rep(t_ms)
-            self._calibrated = False
-            self._phase = Phase.WAITING_CALIBRATION
+        events, waiting = self._calibration(t_ms, calibrated)
+        if waiting:
             return events
-        if not self._calibrated:
-            self._calibrated = True
-            self._reset_detectors()
-            self._phase = Phase.READY
-            self._last_ok_ms = t_ms
-            events.append(Event(EventKind.CALIBRATED, t_ms,
-                                message="Calibrated. " + self._fmt(self.exercise.messages.go)))
 
         if not usable_now:
             return events + self._tracking_gap(t_ms)
@@ -292,8 +282,34 @@ class Engine:
         events += self._check_wrong_side(t_ms, angles, side, in_target, in_neutral)
         faults = self._check_form(t_ms, angles, body, side, in_target)
         events += faults
-        form_ok = not any(f.state for f in self._faults)
+        events += self._advance_phase(t_ms, dt_ok_ms, angles, side, in_target, in_neutral, faults)
+        return events
 
+    # -- pieces of the step -----------------------------------------------------------------------
+
+    def _calibration(self, t_ms: int, calibrated: bool) -> tuple[list[Event], bool]:
+        """The step's first part: wait while the neutral is measured (True), and say when it is."""
+        events: list[Event] = []
+        if not calibrated:
+            if self._calibrated:  # recalibration started: the rep in progress is abandoned
+                events += self.reset_rep(t_ms)
+            self._calibrated = False
+            self._phase = Phase.WAITING_CALIBRATION
+            return events, True
+        if not self._calibrated:
+            self._calibrated = True
+            self._reset_detectors()
+            self._phase = Phase.READY
+            self._last_ok_ms = t_ms
+            events.append(Event(EventKind.CALIBRATED, t_ms,
+                                message="Calibrated. " + self._fmt(self.exercise.messages.go)))
+        return events, False
+
+    def _advance_phase(self, t_ms: int, dt_ok_ms: int, angles: HeadAngles, side: str, in_target: bool,
+                       in_neutral: bool, faults: list[Event]) -> list[Event]:
+        """The step's last part: the phase moves on with the zones the head is in."""
+        events: list[Event] = []
+        form_ok = not any(f.state for f in self._faults)
         phase = self._phase
         if phase in (Phase.READY, Phase.REP_DONE, Phase.MOVING, Phase.RETURNING):
             if in_target:
@@ -320,8 +336,6 @@ class Engine:
                 events += self._advance_hold(t_ms, dt_ok_ms, angles, side, form_ok)
                 self._phase = Phase.HOLDING if form_ok else Phase.IN_TARGET
         return events
-
-    # -- pieces of the step -----------------------------------------------------------------------
 
     def _reset_detectors(self) -> None:
         self._guard.reset()
