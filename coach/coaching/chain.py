@@ -268,6 +268,12 @@ class Coach:
         self.events += events
         return events
 
+    def head_circle_seen(self, t_ms: int) -> list[Event]:
+        """A head circle caught before the exercise began (see `Engine.head_circle_seen`)."""
+        events = self.engine.head_circle_seen(t_ms)
+        self.events += events
+        return events
+
     def skip(self, t_ms: int) -> list[Event]:
         """End the exercise now; return the events."""
         events = self.engine.skip(t_ms)

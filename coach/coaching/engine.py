@@ -120,6 +120,7 @@ class Engine:
         cfg = self.config
         self._guard = CircleGuard(cfg.circle)
         self._reps: dict[str, int] = {s: 0 for s in self.exercise.sides}
+        self._faults_on_approach = self.exercise.main_target.axis == "retraction"
         self._attempts: dict[str, int] = {s: 0 for s in self.exercise.sides}
         self._attempt = Attempt()
         self._phase = Phase.WAITING_CALIBRATION
@@ -378,6 +379,11 @@ class Engine:
         self._pending_side = self._pending_hold = None
         return events
 
+    def head_circle_seen(self, t_ms: int) -> list[Event]:
+        """A head circle caught before this engine ran (during the range check): the same STOP,
+        banner time and voided hold as one it catches itself."""
+        return self._head_circle(int(t_ms))
+
     def _head_circle(self, t_ms: int) -> list[Event]:
         msg = self.exercise.messages.circle
         events = [Event(EventKind.SAFETY_STOP, t_ms, side=self.side, message=msg, fault="head-circle")]
@@ -432,9 +438,12 @@ class Engine:
         events = []
         for check, deb in zip(self.exercise.form, self._faults):
             was = deb.state
-            # Angle faults count on the way to the target too: a tilt instead of a tuck never
-            # reaches the target, and must hear its fault, not "a little further".
-            active = in_target or (isinstance(check, AngleLimit) and self._phase in _APPROACHING)
+            # For the chin tuck, angle faults count on the way to the target too: a tilt instead
+            # of a tuck never reaches the target, and must hear its fault, not "a little
+            # further". Turns and bends keep them to the hold: on the way there a head wobbles
+            # (5 spurious faults in one synthetic rotation session when they did not).
+            active = in_target or (self._faults_on_approach and isinstance(check, AngleLimit)
+                                   and self._phase in _APPROACHING)
             now = deb.update(t_ms, active and violated(check, angles, body, side))
             if now and not was:
                 text = self._fmt(check.message)

@@ -50,6 +50,7 @@ from coach.coaching.flow_types import (  # noqa: F401  (re-exported: callers imp
 from coach.coaching.plan import TargetSuggestion
 from coach.coaching.rangecheck import RangeCheck, RangeCheckConfig, targets_line
 from coach.coaching.report import ExerciseResult, ExerciseRun, SessionReport
+from coach.coaching.safety import CircleGuard
 from coach.coaching.why import Why
 from coach.texts import CAMERA_STOPPED_TEXT, people_text, tracking_text
 
@@ -109,6 +110,7 @@ class Flow:
         self._runs = [_Run(ex, (plans or {}).get(ex.id)) for ex in exercises]
         self._timing, self._engine_config = timing, engine_config
         self._range_config = range_check
+        self._circle = CircleGuard()  # the range check's own: the engine's guard starts with it
         self._why = Why()
         self.stage = Stage.SETUP
         self._stage_ms = 0  # flow time the stage started
@@ -210,7 +212,16 @@ class Flow:
         elif self.stage is Stage.RANGE_CHECK:
             check = self._current_check()
             check.step(flow_ms, reading)
-            if check.done_ms is not None and (flow_ms - check.done_ms) / 1000.0 >= timing.range_result_s:
+            angles = reading.angles
+            if reading.usable and self._circle.update(flow_ms, angles.yaw_deg, angles.roll_deg, angles.pitch_deg):
+                # A head circle is never coached, the range check included: the exercise starts
+                # at once (with the ranges checked so far) and its engine gives the STOP, which
+                # goes into the report and the history like any other.
+                actions += self._start_current(flow_ms)
+                run = self._current()
+                assert run is not None and run.coach is not None
+                actions += self._coached(run.coach.head_circle_seen(flow_ms))
+            elif check.done_ms is not None and (flow_ms - check.done_ms) / 1000.0 >= timing.range_result_s:
                 actions += self._start_current(flow_ms)
         elif self.stage is Stage.RESULT and self._elapsed_s(flow_ms) >= timing.result_s:
             self._next_exercise(flow_ms)
@@ -306,6 +317,7 @@ class Flow:
         planned: Mapping[str, float] = (run.plan.thresholds if run.plan is not None
                                         else {t.axis: t.threshold for t in run.exercise.targets})
         run.check = RangeCheck(run.exercise, planned, flow_ms, self._range_config)
+        self._circle = CircleGuard((self._engine_config or EngineConfig()).circle)
         if run.check.done:  # nothing to check (band targets only)
             return self._start_current(flow_ms)
         self._enter(Stage.RANGE_CHECK, flow_ms)

@@ -242,11 +242,14 @@ class ExerciseRun:
         """The exercise's report object with how it ended (and its targets: ``thresholds``,
         ``source``, ``reason``, ``today``; its range check; why it never started)."""
         out = {**self.result.to_json(), "ended": self.ended}
+        targets: dict[str, object] = {}
         if self.targets is not None:
-            out["targets"] = {"thresholds": dict(self.targets.thresholds), "source": self.targets.source,
-                              "reason": self.targets.reason}
-            if self.range_check:
-                out["targets"]["today"] = {r.side: round(r.target, 2) for r in self.range_check}
+            targets = {"thresholds": dict(self.targets.thresholds), "source": self.targets.source,
+                       "reason": self.targets.reason}
+        if self.range_check:
+            targets["today"] = {r.side: round(r.target, 2) for r in self.range_check}
+        if targets:
+            out["targets"] = targets
         if self.range_check:
             out["range_check"] = [r.to_json() for r in self.range_check]
         if self.why:

@@ -115,7 +115,7 @@ def test_wrong_tucks_read_their_pitch_beyond_the_form_limits(readings, character
 def test_retraction_survives_a_finger_on_the_chin(model_dir, character, tmp_path):
     """tests/data/renders/<c>_finger: the index finger on the chin, before and after a 2 and a
     3.5 cm tuck; calibrated on the finger-on-chin neutral, the tucks read within 0.7 cm."""
-    src = Path(__file__).parent / "data" / "renders" / f"{character}_finger"
+    src = Path(__file__).parents[1] / "data" / "renders" / f"{character}_finger"
     (tmp_path / src.name).symlink_to(src)
     samples = run_renders(tmp_path, model_dir, mirror=False)
     truth = {r["file"]: r["retraction_cm"] for r in load_truth(src)}

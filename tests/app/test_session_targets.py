@@ -26,7 +26,7 @@ from coach.ui.audio import AudioCues, FakeBackend
 FPS = 15.0
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=timezone.utc)
 FILE_YAW = 60.0
-REPO_EXERCISES = __import__("pathlib").Path(__file__).resolve().parent.parent / "exercises"  # exercises/neck-rotation.toml: threshold = 60.0
+REPO_EXERCISES = __import__("pathlib").Path(__file__).resolve().parents[2] / "exercises"  # exercises/neck-rotation.toml: threshold = 60.0
 
 
 def _seed(data_dir, peak_deg: float, sessions: int = 3) -> None:

@@ -78,7 +78,7 @@ def _of(coach, kind):
 @pytest.mark.parametrize("character", CHARACTERS)
 def test_levator_with_the_correct_hand_counts_every_rep(images, character):
     coach = _coach("levator-scapulae", _session(images, character, [LEVATOR_RIGHT, LEVATOR_LEFT] * 2))
-    assert coach.coaching.engine.reps == {"right": 2, "left": 2}
+    assert coach.engine.reps == {"right": 2, "left": 2}
     assert not [e for e in _of(coach, EventKind.FAULT) if e.fault == "hand-not-behind-head"]
     # The hold says to pull gently.
     assert any("no force" in e.message for e in _of(coach, EventKind.HOLD_STARTED))
@@ -91,7 +91,7 @@ def test_levator_without_the_hand_behind_the_head_counts_no_rep_and_says_why(ima
     coach = _coach("levator-scapulae", _session(images, character, [pose] * 2), sides=[side],
                    targets=REFUSED_TARGETS)
     assert len(_of(coach, EventKind.HOLD_STARTED)) == 2  # the angles reached the target both times
-    assert coach.coaching.engine.reps == {side: 0}
+    assert coach.engine.reps == {side: 0}
     faults = [e for e in _of(coach, EventKind.FAULT) if e.fault == "hand-not-behind-head"]
     assert faults and all(f"{side.upper()} hand behind your head" in e.message for e in faults)
 
@@ -104,7 +104,7 @@ def test_the_levator_control_counts_the_same_images_without_the_hand_check(image
     coach = Coach(ex, targets=REFUSED_TARGETS)
     for f in _session(images, character, [LEVATOR_RIGHT_WRONG_HAND, LEVATOR_RIGHT_NO_HAND]):
         coach.process(f)
-    assert coach.coaching.engine.reps == {"right": 2}
+    assert coach.engine.reps == {"right": 2}
 
 
 @pytest.mark.parametrize("character", CHARACTERS)
@@ -114,7 +114,7 @@ def test_side_bend_counts_every_rep_with_the_press_down_cue(images, character, p
     """The lengthened arm's hand is below the frame, like a relaxed one's: both count, and the
     coach cues the opposite arm down, palm down, once per hold."""
     coach = _coach("lateral-flexion", _session(images, character, list(poses) * 2))
-    assert coach.coaching.engine.reps == {"right": 2, "left": 2}
+    assert coach.engine.reps == {"right": 2, "left": 2}
     assert not [e for e in _of(coach, EventKind.FAULT) if e.fault == "arm-not-down"]
     cues = Counter((e.side, e.message) for e in _of(coach, EventKind.CUE))
     assert cues == {
@@ -195,7 +195,7 @@ def sagor_session(sagor_frames):
 def test_sagor_bends_with_the_hands_in_the_lap_count_no_rep_and_name_the_arm(sagor_session, sagor_neutral):
     coach = _coach("lateral-flexion", sagor_session, targets=SAGOR_TARGETS)
     assert len(_of(coach, EventKind.HOLD_STARTED)) >= 2
-    assert sum(coach.coaching.engine.reps.values()) == 0
+    assert sum(coach.engine.reps.values()) == 0
     arm = [e for e in _of(coach, EventKind.FAULT) if e.fault == "arm-not-down"]
     assert arm, Counter(e.fault for e in _of(coach, EventKind.FAULT))
     # Bending right, the arm to lengthen is the LEFT one.
@@ -211,4 +211,4 @@ def test_sagor_control_counts_the_same_bends_without_the_arm_check(sagor_session
     coach = Coach(ex, targets=SAGOR_TARGETS)
     for f in sagor_session:
         coach.process(f)
-    assert sum(coach.coaching.engine.reps.values()) >= 1, Counter(e.fault for e in coach.events if e.kind is EventKind.FAULT)
+    assert sum(coach.engine.reps.values()) >= 1, Counter(e.fault for e in coach.events if e.kind is EventKind.FAULT)

@@ -227,12 +227,14 @@ def test_a_prestarted_worker_loads_meanwhile_and_is_the_one_used(model_dir, fram
     assert isinstance(started, PoseWorker) and started._ready is None  # still loading: not waited for
     with open_worker(model_dir, True, face_every=2, started=started) as model:
         assert model is started and model.uses_face and model.settings["face_every"] == 2
-        got = [model.process(i * 33, f) for i, f in enumerate(frames[:4])]
+        got = [model.process(i * 33, f) for i, f in enumerate(frames)]
     with PoseWorker(model_dir / "pose_landmarker_full.task", model_dir / "face_landmarker.task",
                     face_every=2) as fresh:
-        want = [fresh.process(i * 33, f) for i, f in enumerate(frames[:4])]
+        want = [fresh.process(i * 33, f) for i, f in enumerate(frames)]
+    assert [a.detected for a in got] == [b.detected for b in want] and sum(a.detected for a in got) >= 20
     for a, b in zip(got, want):
-        np.testing.assert_allclose(a.landmarks, b.landmarks, atol=1e-6)
+        if a.detected:
+            np.testing.assert_allclose(a.landmarks, b.landmarks, atol=1e-6)
     assert started.pid is not None and not Path(f"/proc/{started.pid}").exists()
 
 
