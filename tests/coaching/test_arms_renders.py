@@ -192,8 +192,24 @@ def sagor_session(sagor_frames):
     return _stretched_bends(sagor_frames)
 
 
+def _sagor_exercise(*dropped: str):
+    """The side bend without the faults in ``dropped``. His bends come with a real turn of the
+    head (his left ear shows: yaw 34-39 read by the face, ~20 by the pose fit, at roll 32-40),
+    which the rotation check rightly refuses; these tests are about the arms, so both drop it."""
+    ex = load_exercise("lateral-flexion")
+    drop = {"rotation-during-flexion", *dropped}
+    return ex.model_copy(update={"form": tuple(c for c in ex.form if c.fault not in drop)})
+
+
+def _sagor_coach(session, *dropped: str) -> Coach:
+    coach = Coach(_sagor_exercise(*dropped), targets=SAGOR_TARGETS)
+    for f in session:
+        coach.process(f)
+    return coach
+
+
 def test_sagor_bends_with_the_hands_in_the_lap_count_no_rep_and_name_the_arm(sagor_session, sagor_neutral):
-    coach = _coach("lateral-flexion", sagor_session, targets=SAGOR_TARGETS)
+    coach = _sagor_coach(sagor_session)
     assert len(_of(coach, EventKind.HOLD_STARTED)) >= 2
     assert sum(coach.engine.reps.values()) == 0
     arm = [e for e in _of(coach, EventKind.FAULT) if e.fault == "arm-not-down"]
@@ -206,9 +222,5 @@ def test_sagor_bends_with_the_hands_in_the_lap_count_no_rep_and_name_the_arm(sag
 def test_sagor_control_counts_the_same_bends_without_the_arm_check(sagor_session, sagor_neutral):
     """Guard: with the arm check removed the same stretched bends count, so the arms (seen in
     the lap) are what refused them."""
-    ex = load_exercise("lateral-flexion")
-    ex = ex.model_copy(update={"form": tuple(c for c in ex.form if c.fault != "arm-not-down")})
-    coach = Coach(ex, targets=SAGOR_TARGETS)
-    for f in sagor_session:
-        coach.process(f)
+    coach = _sagor_coach(sagor_session, "arm-not-down")
     assert sum(coach.engine.reps.values()) >= 1, Counter(e.fault for e in coach.events if e.kind is EventKind.FAULT)

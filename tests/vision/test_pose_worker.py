@@ -66,7 +66,7 @@ def test_worker_gives_the_in_process_landmarks_in_order(model_dir, frames):
         assert worker.uses_face and worker.settings["face_every"] == 2 and worker.settings["process"]
         got = []
         # Three frames in flight, collected in submission order.
-        for i, frame in enumerate(frames):
+        for i, frame in enumerate(f.copy() for f in frames):  # a copy: the fixture is shared
             if worker.in_flight == worker.capacity:
                 got.append(worker.collect())
             worker.submit(i * 33, frame)
