@@ -24,7 +24,7 @@ from coach.coaching.exercise import load_exercise
 from coach.coaching.flow import Flow, FlowTiming, Key, Seen, Stage, key_for
 from coach.landmarks import PoseFrame
 from coach.sim.synthetic import make_landmarks
-from coach.texts import CAMERA_STOPPED_TEXT, people_text, tracking_text
+from coach.texts import CAMERA_STOPPED_TEXT, PROVIDER_TEXT, people_text, tracking_text
 
 # -- the setup check ----------------------------------------------------------------------------
 
@@ -512,9 +512,15 @@ def test_range_check_rows(right, left, expect_status, expect_targets, tries):
     assert start.record()["by_side"]["right"]["yaw"] == pytest.approx(expect_targets[0])
     screen = flow.screen()
     assert screen.targets.startswith("Your target today: ") and "right" in screen.targets
+    report = flow.report()
     if "very-small" in expect_status:
-        advice = flow.report().runs[0].range_check[0].message
+        advice = report.runs[0].range_check[0].message
         assert "very small" in advice
+    # The seed's advice to see a provider after a very small range: on the card during the check,
+    # and in the report and the summary afterwards (a headless run has no card to read).
+    has_advice = "very-small" in expect_status
+    assert (report.runs[0].to_json().get("advice") == PROVIDER_TEXT) is has_advice
+    assert (PROVIDER_TEXT in report.summary()) is has_advice
 
 
 def test_pain_key_in_the_range_check_lowers_that_side_instead_of_repeating():
