@@ -157,3 +157,46 @@ def test_real_clip_landmarks_keep_the_calibration_card_off_the_person(model_dir,
                     checked += 1
                 break
     assert checked == 6
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_headless_recording_keeps_the_setup_cards_off_the_person(model_dir, shared_data, tmp_path, monkeypatch):
+    """`coach run --headless --out`: in the recording's setup and calibration frames the head and
+    shoulders (from the model's landmarks of the same frames) are not darkened by a card."""
+    from coach.cli import main
+    from coach.vision.capture import VideoFileSource
+    from coach.vision.pose import open_tracker
+
+    monkeypatch.setenv("COACH_MODEL_DIR", str(model_dir))
+    # 1.5 s of a man sitting still: setup (0.5 s headless) and the start of the calibration only.
+    clip = tmp_path / "short.mp4"
+    with VideoFileSource(shared_data / "real" / "noddingpigeon_head_stationary.mp4") as src:
+        frames = [img for _, (_, img) in zip(range(int(1.5 * src.fps)), src)]
+        fps = src.fps
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"mp4v"), fps, frames[0].shape[1::-1])
+    for img in frames:
+        writer.write(img)
+    writer.release()
+    out, report = tmp_path / "out.mp4", tmp_path / "report.json"
+    assert main(["run", "--video", str(clip), "--headless", "--exercise", "neck-rotation", "--out", str(out),
+                 "--report", str(report), "--data-dir", str(tmp_path / "data")]) == 0
+    import json
+
+    assert json.loads(report.read_text())["ended"] == "not started"  # every frame: setup or calibration
+    with VideoFileSource(clip) as src, VideoFileSource(out) as shown, \
+            open_tracker(model_dir, use_face=False, download=False) as tracker:
+        checked = 0
+        for (t, img), (_, drawn) in zip(src, shown):
+            pose = tracker.process(t, img)
+            box = person_box(pose, drawn.shape, mirror=True)
+            if box is None:
+                continue
+            before = cv2.cvtColor(prepare(img, True, 0), cv2.COLOR_BGR2GRAY).astype(float)
+            after = cv2.cvtColor(drawn, cv2.COLOR_BGR2GRAY).astype(float)
+            darkened = after < 0.45 * before  # a card's panel leaves under a fifth of the picture
+            inside = darkened[box.y0:box.y1, box.x0:box.x1]
+            assert inside.mean() < 0.03, (t, box, inside.mean())
+            assert darkened.mean() > 0.01  # the card is there, somewhere else
+            checked += 1
+    assert checked >= 0.8 * len(frames)
