@@ -92,11 +92,10 @@ class _Driver:
                              clock=time.monotonic)
 
     def do(self, actions: list[MeasureAction], sample: Sample | None = None) -> MeasureKey | None:
+        """Carry out the actions (in order); return the key pressed while the screen was shown."""
         key = None
         for action in actions:
             match action:
-                case ShowMeasure(screen=screen):
-                    key = self.show(screen, sample)
                 case Recalibrate():
                     self.reader.recalibrate()
                 case Prompt(kind=kind, text=text, t_ms=t_ms):
@@ -108,6 +107,8 @@ class _Driver:
                     print(f"{result.spec.label}: {value} {result.spec.unit} ({result.status})", flush=True)
                 case EndTest(report=report):
                     self.report = report
+                case ShowMeasure(screen=screen):
+                    key = self.show(screen, sample)
         return key
 
     def _status(self, screen) -> OverlayStatus:
