@@ -16,6 +16,8 @@ import time
 from datetime import datetime, timezone
 from functools import partial
 
+import numpy as np
+
 from coach.app.driver import drive, hold_card, present
 from coach.app.run import open_frames
 from coach.coaching.chain import Reader
@@ -84,7 +86,7 @@ class _Driver:
         self.window, self.video_out, self.mirror = window, video_out, mirror
         self.report: MeasureReport | None = None
         self.failure: str | None = None
-        self.last_img = None
+        self.last_img: np.ndarray | None = None
 
     def run(self) -> None:
         """Read samples and step the test until it ends; every way out ends it (and keeps it)."""

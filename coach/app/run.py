@@ -47,7 +47,7 @@ from coach.coaching.plan import TargetSuggestion
 from coach.coaching.rangecheck import RangeCheckConfig
 from coach.coaching.report import SessionReport
 from coach.errors import CoachError
-from coach.options import RunOptions
+from coach.options import MeasureOptions, RunOptions
 from coach.outputs import check_writable, write_json
 from coach.store.history import HistoryWriter, SafeHistory, record_events
 from coach.store.targets import choose_targets, load_profile
@@ -300,8 +300,8 @@ def plan_targets(exercises: Sequence[Exercise], history, *, profile=None,
     return {ex.id: choose_targets(history, ex, profile=profile, adaptive=adaptive) for ex in exercises}
 
 
-def open_frames(opts: RunOptions) -> FrameSource:
-    """The frames of `coach run`: the video file, or the camera."""
+def open_frames(opts: RunOptions | MeasureOptions) -> FrameSource:
+    """The frames of `coach run` and `coach measure`: the video file, or the camera."""
     if opts.video is not None:
         # Headless: the next frames decode on a reader thread while the model works.
         return VideoFileSource(opts.video, realtime=not opts.headless,
