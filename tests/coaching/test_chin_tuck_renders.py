@@ -127,6 +127,20 @@ def test_the_place_a_finger_cue_comes_as_the_rep_starts():
     assert engine.view().message is not None
 
 
+def test_a_hold_paused_by_a_fault_ends_repeating_the_fault():
+    """Tilted back 1 s into the hold and kept so: the hold ends short because of the fault, and
+    says the fault again, not "hold at least 5 seconds"."""
+    engine = Engine(load_exercise("chin-tuck"))
+    script = session_script("chin-tuck", [RepPlan("center", fault="tilt-back", fault_after_s=1.0)])
+    events = []
+    for t_ms, angles in script.angles(30.0, seed=0, jitter_deg=0.3):
+        events += engine.step(t_ms, angles, None)
+    fault = next(e for e in events if e.kind is EventKind.FAULT and e.fault == "tilting-back")
+    done = [e for e in events if e.kind is EventKind.HOLD_DONE]
+    assert done and all(not e.hold.counted and e.message == fault.message for e in done)
+    assert engine.reps == {"center": 0}
+
+
 # -- replayed sessions from the renders (real models) -----------------------------------------------
 
 
