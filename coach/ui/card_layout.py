@@ -210,11 +210,13 @@ def place_card(lines: Sequence[str], shape: tuple[int, ...], s: float, *, title:
         (Box(avoid.x1 + gap, top, w - edge, bottom), False),
     ]
     for compact in _COMPACTNESS:
-        fits = [lay for band, at_bottom in bands
+        fits = [(lay, order) for order, (band, at_bottom) in enumerate(bands)
                 if (lay := _layout_in(lines, band, s, compact=compact, min_body=_MIN_BODY_SCALE,
                                       align_bottom=at_bottom, **kw)) is not None]
         if fits:
-            return max(fits, key=lambda lay: (lay.body_scale, lay.rect.width * lay.rect.height))
+            # The largest text wins; at equal size the band listed first (above the head: where
+            # the card usually is, and still on screen when a tall window is cut by the screen).
+            return max(fits, key=lambda fit: (round(fit[0].body_scale, 3), -fit[1]))[0]
     # No band holds the card: the largest free band (down to the image edge) gets a strip.
     edge_bands = [Box(0, int(62 * s), w, avoid.y0 - gap), Box(0, avoid.y1 + gap, w, h),
                   Box(0, int(62 * s), avoid.x0 - gap, h), Box(avoid.x1 + gap, int(62 * s), w, h)]
