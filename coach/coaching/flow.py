@@ -113,6 +113,7 @@ class Flow:
         self._range_config = range_check
         self._circle = CircleGuard()  # the range check's own: the engine's guard starts with it
         self._why = Why()
+        self._ended_in: Stage | None = None
         self.stage = Stage.SETUP
         self._stage_ms = 0  # flow time the stage started
         self._index = 0
@@ -180,6 +181,7 @@ class Flow:
             ended_by = "pain-stop"
         self.ended_by = ended_by
         actions = self._finish_current(ended_by if ended_by != "completed" else "not finished")
+        self._ended_in = self.stage  # what the summary says a session that never coached ended in
         self._enter(Stage.SUMMARY, self._stage_ms)
         return actions + [EndSession(ended_by)]
 
@@ -372,8 +374,23 @@ class Flow:
     def _exercise_run(self, run: _Run) -> ExerciseRun:
         result = run.result or ExerciseResult.from_events(run.exercise, [], calibrated=self.calibrated)
         checked = run.check.results if run.check is not None else ()
-        why = self._why.text if run.ended == "not started" else None
+        why = self._why_not_started(run) if run.ended == "not started" else None
         return ExerciseRun(result, run.ended, run.plan, checked, why)
+
+    def _why_not_started(self, run: _Run | None) -> str | None:
+        """Why ``run`` (None: the whole session) never started: the setup or calibration reason
+        while those had not finished; after them, the stage the session ended in (a person who
+        calibrated and then never turned must not read that the calibration failed)."""
+        if not self._calibration_done:
+            return self._why.text
+        if run is not None and run.check is not None and not run.check.done:
+            view = run.check.view()
+            where = f"the range check of the {view.side} side" if view.side else "the range check"
+            failed = run.check.last_failure
+            return f"the session ended during {where}" + (f" (the last try: {failed})" if failed else "")
+        if run is not None and run is self._current() and Stage.INSTRUCT in (self.stage, self._ended_in):
+            return "the session ended while the exercise's instructions were shown"
+        return "the session ended before this exercise started"
 
     def screen(self, *, stalled: bool = False) -> Screen:
         """What to show now."""
@@ -395,7 +412,7 @@ class Flow:
         if stage in (Stage.RESULT, Stage.PAIN_STOP) and run is not None:
             return replace(base, run=self._exercise_run(run))
         started = tuple(self._exercise_run(r) for r in self._runs if r.ended != "not started")
-        return replace(base, runs=started, why=None if started else self._why.text)
+        return replace(base, runs=started, why=None if started else self._why_not_started(run))
 
     def report(self) -> SessionReport:
         """The session so far: every exercise's result, how it ended, frames and lost time."""
@@ -403,7 +420,7 @@ class Flow:
         started = any(r.ended != "not started" for r in self._runs)
         return SessionReport(tuple(self._exercise_run(r) for r in self._runs), self.frames, (last - first) / 1000.0,
                              self.ended_by or "interrupted", self.calibrated, self._lost.total_s, self._lost.spans,
-                             None if started else self._why.text)
+                             None if started else self._why_not_started(self._current()))
 
 
 def _uncalibrated(reading: Reading) -> Reading:

@@ -191,6 +191,8 @@ class RangeCheck:
         self._sides = list(exercise.sides) if self.target is not None and exercise.range_check else []
         self._results: list[SideRange] = []
         self._note: str | None = None
+        #: Why the side's last try failed ("no movement to the RIGHT was seen"...), or None.
+        self.last_failure: str | None = None
         self._start_try(t_ms, tries=1)
         self.done_ms: int | None = None if self._sides else int(t_ms)
 
@@ -314,6 +316,7 @@ class RangeCheck:
             why = f"no movement to the {side_label(side) or 'target'} was seen"
         else:
             why = "the position was not held still"
+        self.last_failure = why
         if self._tries == 1:
             self._note = f"Once more ({why}): {self._prompt(side)}"
             self._start_try(t_ms, tries=2)
@@ -372,6 +375,7 @@ class RangeCheck:
         if len(self._results) >= len(self._sides):
             self.done_ms = int(t_ms)
             return
+        self.last_failure = None  # a new side: nothing of it has failed yet
         self._start_try(t_ms, tries=1)
 
     # -- view --------------------------------------------------------------------------------------

@@ -523,6 +523,20 @@ def test_range_check_rows(right, left, expect_status, expect_targets, tries):
     assert (PROVIDER_TEXT in report.summary()) is has_advice
 
 
+def test_a_session_ending_in_the_range_check_says_so_not_that_calibration_failed():
+    """A person who calibrated and then never turned (noddingpigeon_head_stationary.mp4: he
+    sits and talks): the report names the range check and its last failed try, not the
+    calibration, and the session counts as calibrated."""
+    flow, t = _checking_flow()
+    t, _ = _drive(flow, t, 0.0, 7.0)  # no turn: the first try fails, the second is under way
+    flow.end("completed")
+    report = flow.report()
+    assert report.calibrated
+    assert report.why is not None and "range check of the right side" in report.why
+    assert "no movement to the RIGHT" in report.why and "calibration" not in report.why
+    assert report.runs[0].why == report.why and report.why in report.summary()
+
+
 def test_pain_key_in_the_range_check_lowers_that_side_instead_of_repeating():
     flow, t = _checking_flow()
     t, _ = _drive(flow, t, 40.0, 1.0)
