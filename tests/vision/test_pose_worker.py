@@ -141,11 +141,25 @@ def _worker_children(pid: int) -> list[int]:
     return found
 
 
-def _start_run(tmp_path, model_dir, shared_data):
-    """`coach run --headless` on a 472-frame clip; returns the process and its model worker's pid."""
+#: The close-up clip (472 frames) ten times over: a session that cannot reach its end before
+#: the test interrupts it, however long a busy machine keeps the test itself waiting.
+LOOPS, CLIP_FRAMES = 10, 472
+
+
+@pytest.fixture(scope="module")
+def long_closeup(shared_data, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("clip") / "closeup_long.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-stream_loop", str(LOOPS - 1), "-i",
+                    str(shared_data / "face_closeup_turns.mp4"), "-an", "-c", "copy", str(out)],
+                   check=True, timeout=120)
+    return out
+
+
+def _start_run(tmp_path, model_dir, clip: Path):
+    """`coach run --headless` on the looped close-up clip; returns the process and its model worker's pid."""
     env = {**os.environ, "COACH_MODEL_DIR": str(model_dir), "COACH_DATA_DIR": str(tmp_path / "data")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "coach", "run", "--video", str(shared_data / "face_closeup_turns.mp4"),
+        [sys.executable, "-m", "coach", "run", "--video", str(clip),
          "--headless", "--report", str(tmp_path / "report.json"), "--exercise", "neck-rotation"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     deadline = time.monotonic() + 60
@@ -162,17 +176,17 @@ def _start_run(tmp_path, model_dir, shared_data):
 
 def _saved_interrupted(tmp_path) -> dict:
     data = json.loads((tmp_path / "report.json").read_text())
-    assert data["session"]["ended_by"] == "interrupted" and 0 < data["session"]["frames"] < 472
+    assert data["session"]["ended_by"] == "interrupted" and 0 < data["session"]["frames"] < LOOPS * CLIP_FRAMES
     with HistoryStore.open(tmp_path / "data") as store:
         (stored,) = store.sessions()
     assert stored.status == "interrupted"
     return data
 
 
-def test_ctrl_c_saves_the_session_and_stops_the_worker(tmp_path, model_dir, shared_data):
+def test_ctrl_c_saves_the_session_and_stops_the_worker(tmp_path, model_dir, long_closeup):
     """SIGINT reaches the coach, not its worker (own session): the coach saves the session,
     then stops the worker; no process is left behind."""
-    proc, worker = _start_run(tmp_path, model_dir, shared_data)
+    proc, worker = _start_run(tmp_path, model_dir, long_closeup)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
@@ -184,10 +198,10 @@ def test_ctrl_c_saves_the_session_and_stops_the_worker(tmp_path, model_dir, shar
     assert not Path(f"/proc/{worker}").exists(), "the model process outlived the coach"
 
 
-def test_a_dying_model_process_still_saves_the_session(tmp_path, model_dir, shared_data):
+def test_a_dying_model_process_still_saves_the_session(tmp_path, model_dir, long_closeup):
     """The worker killed mid-session (out of memory, say): the session so far is saved and
     reported, and the coach ends with one error line and a non-zero exit."""
-    proc, worker = _start_run(tmp_path, model_dir, shared_data)
+    proc, worker = _start_run(tmp_path, model_dir, long_closeup)
     os.kill(worker, signal.SIGKILL)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2, err
