@@ -31,10 +31,12 @@ from pydantic import BaseModel, ValidationError
 from coach.coaching.exercise_model import (  # noqa: F401  (re-exported: the exercise stage's public API)
     AXIS_LIMITS,
     AXIS_UNITS,
+    FORM_CHECKS,
     AngleLimit,
     ArmDown,
     Axis,
     Exercise,
+    FingerOnChin,
     FormCheck,
     HandBehindHead,
     ShoulderHike,
@@ -60,7 +62,7 @@ def _loc_str(loc: tuple[Any, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("angle", "shoulder-hike", "arm-down", "hand-behind-head"):
+        elif part in FORM_CHECKS:
             continue  # the discriminator tag pydantic puts in the location; not a field name
         else:
             out += ("." if out else "") + ("return" if part == "return_" else str(part))
@@ -70,7 +72,7 @@ def _loc_str(loc: tuple[Any, ...]) -> str:
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """Follow an error location through the models to the model that owns the last field."""
     model: Any = Exercise
-    tags = {"angle": AngleLimit, "shoulder-hike": ShoulderHike, "arm-down": ArmDown, "hand-behind-head": HandBehindHead}
+    tags = FORM_CHECKS
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
@@ -134,7 +136,7 @@ def _describe(err: Mapping[str, Any]) -> str:
         expected = err.get("ctx", {}).get("expected", "")
         return f"{where}: got {got!r}; allowed: {expected}"
     if kind == "union_tag_invalid" or kind == "union_tag_not_found":
-        return f"{where}: 'check' must be one of 'angle', 'shoulder-hike', 'arm-down', 'hand-behind-head'"
+        return f"{where}: 'check' must be one of {', '.join(repr(t) for t in FORM_CHECKS)}"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         rng = _numeric_range(loc) or err.get("msg", "")
         return f"{where}: got {got!r}; {rng}"

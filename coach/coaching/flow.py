@@ -127,6 +127,9 @@ class Flow:
         self._lost = LostTime()
         self._status: str | None = None
         self._reading: Reading | None = None
+        # The calibration stage finished at least once: a tracker that measured a neutral on its
+        # own during the setup check (before the calibration stage) is not a calibrated session.
+        self._calibration_done = False
 
     @property
     def paused(self) -> bool:
@@ -197,6 +200,7 @@ class Flow:
             self._enter(Stage.CALIBRATE, flow_ms)
             actions += self._recalibrate()
         elif self.stage is Stage.CALIBRATE and reading.calibrated:
+            self._calibration_done = True
             actions.append(SaveCalibration())
             back, self._resume = self._resume, None
             run = self._current()
@@ -362,8 +366,8 @@ class Flow:
 
     @property
     def calibrated(self) -> bool:
-        """True when the last reading had a neutral pose."""
-        return self._reading is not None and self._reading.calibrated
+        """True when the calibration stage has finished and the last reading had a neutral pose."""
+        return self._calibration_done and self._reading is not None and self._reading.calibrated
 
     def _exercise_run(self, run: _Run) -> ExerciseRun:
         result = run.result or ExerciseResult.from_events(run.exercise, [], calibrated=self.calibrated)

@@ -24,7 +24,7 @@ from coach.coaching.attempts import BELOW_TARGET
 from coach.coaching.engine import Event, EventKind, HoldRecord
 from coach.coaching.exercise import AXIS_UNITS, Exercise, side_label
 from coach.coaching.plan import TargetSuggestion
-from coach.texts import PAIN_STOP_TEXT
+from coach.texts import PAIN_STOP_TEXT, PROVIDER_TEXT
 
 
 @dataclass(frozen=True)
@@ -238,9 +238,18 @@ class ExerciseRun:
     range_check: tuple = ()
     why: str | None = None
 
+    @property
+    def advice(self) -> str | None:
+        """The seed's advice to see a provider when today's range check found a very small
+        range for a direction (`coach.coaching.rangecheck.RangeStatus.VERY_SMALL`), else None."""
+        # Compared by value: importing coach.coaching.rangecheck here would be a cycle (through chain).
+        very_small = any(getattr(r.status, "value", r.status) == "very-small" for r in self.range_check)
+        return PROVIDER_TEXT if very_small else None
+
     def to_json(self) -> dict:
         """The exercise's report object with how it ended (and its targets: ``thresholds``,
-        ``source``, ``reason``, ``today``; its range check; why it never started)."""
+        ``source``, ``reason``, ``today``; its range check and its advice; why it never
+        started)."""
         out = {**self.result.to_json(), "ended": self.ended}
         targets: dict[str, object] = {}
         if self.targets is not None:
@@ -252,6 +261,8 @@ class ExerciseRun:
             out["targets"] = targets
         if self.range_check:
             out["range_check"] = [r.to_json() for r in self.range_check]
+        if self.advice:
+            out["advice"] = self.advice
         if self.why:
             out["why"] = self.why
         return out
@@ -319,6 +330,8 @@ class SessionReport:
                 lines.append(run.result.summary() + f"\n  ended: {run.ended}")
                 for side in run.range_check:
                     lines.append(f"  range check: {side.message}")
+                if run.advice:  # a very small range: the window showed it during the check
+                    lines.append(f"  {run.advice}")
         lines.append(f"Session: {self.frames} frames, tracking lost {self.tracking_lost_s:.1f} s, "
                      f"ended: {self.ended_by}")
         if history_error:

@@ -25,6 +25,8 @@ class Card:
         tone: Accent colour by priority (SAFETY red for pain stop, PRAISE green for results).
         progress: 0..1 to draw a progress bar (calibration), or None.
         highlight: Index of a line to draw in the accent colour (e.g. the side to work next).
+        clear_of_person: Keep the card off the person's head and shoulders (setup check and
+            calibration: the person is checking their own position in the picture).
     """
 
     title: str
@@ -33,6 +35,7 @@ class Card:
     tone: Priority = Priority.GUIDANCE
     progress: float | None = None
     highlight: tuple[int, ...] = ()
+    clear_of_person: bool = False
 
 
 def setup_card(problems: Sequence[str], *, notes: Sequence[str] = (),
@@ -41,9 +44,9 @@ def setup_card(problems: Sequence[str], *, notes: Sequence[str] = (),
     if problems:
         return Card("Setup check", tuple(problems) + tuple(notes),
                     footer="Adjust and hold still - the coach starts by itself when all is fine.",
-                    tone=Priority.FORM)
+                    tone=Priority.FORM, clear_of_person=True)
     return Card("Setup check: all good", ("Hold still, calibration starts in a moment.", *notes),
-                tone=Priority.PRAISE, progress=ok_progress)
+                tone=Priority.PRAISE, progress=ok_progress, clear_of_person=True)
 
 
 def calibration_card(progress: float, problem: str | None = None) -> Card:
@@ -57,6 +60,7 @@ def calibration_card(progress: float, problem: str | None = None) -> Card:
         progress=progress,
         highlight=(2,) if problem else (),
         tone=Priority.FORM if problem else Priority.GUIDANCE,
+        clear_of_person=True,
     )
 
 

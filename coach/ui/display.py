@@ -47,7 +47,9 @@ class Window:
     def show(self, img: np.ndarray, wait_ms: int = 1):
         """Show ``img`` and return the key pressed meanwhile (through the keymap), if any."""
         if not self._shown:
-            cv2.resizeWindow(self.title, img.shape[1], img.shape[0])
+            # Sized to the frame, a portrait phone video (1080x1920) makes a window taller
+            # than a laptop screen, and the cards and key hints at its bottom are off screen.
+            cv2.resizeWindow(self.title, *window_size(img.shape[1], img.shape[0], screen_size_px()))
             self._shown = True
         cv2.imshow(self.title, img)
         return self._keymap(cv2.waitKey(max(1, wait_ms)))
@@ -68,6 +70,55 @@ class Window:
             cv2.waitKey(1)
         except cv2.error:
             pass
+
+
+#: Share of the screen a window may take at most (room for the title bar and a task bar).
+SCREEN_SHARE = 0.9
+
+
+def window_size(image_w: int, image_h: int, screen: tuple[int, int] | None) -> tuple[int, int]:
+    """The window's size for an image: the image's own, scaled down (never up, aspect kept)
+    to fit `SCREEN_SHARE` of the screen when the screen size is known."""
+    if screen is None:
+        return image_w, image_h
+    scale = min(1.0, SCREEN_SHARE * screen[0] / image_w, SCREEN_SHARE * screen[1] / image_h)
+    return max(1, int(image_w * scale)), max(1, int(image_h * scale))
+
+
+def screen_size_px() -> tuple[int, int] | None:
+    """The screen's size in pixels, or None where it cannot be asked.
+
+    OpenCV has no call for it (a full-screen window's rectangle depends on the window
+    manager), so: the X server's own default screen on Linux (libX11, which every X or
+    XWayland desktop has), the system metrics on Windows.
+    """
+    import ctypes  # noqa: PLC0415 - only when a window opens
+    import ctypes.util  # noqa: PLC0415
+
+    try:
+        if sys.platform == "win32":
+            user32 = ctypes.windll.user32  # type: ignore[attr-defined]  # Windows only
+            return int(user32.GetSystemMetrics(0)), int(user32.GetSystemMetrics(1))
+        name = ctypes.util.find_library("X11")
+        if name is None or not os.environ.get("DISPLAY"):
+            return None
+        x11 = ctypes.CDLL(name)
+        x11.XOpenDisplay.restype = ctypes.c_void_p
+        x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        dpy = x11.XOpenDisplay(None)
+        if not dpy:
+            return None
+        try:
+            for fn in (x11.XDefaultScreen, x11.XDisplayWidth, x11.XDisplayHeight):
+                fn.argtypes = [ctypes.c_void_p] + ([] if fn is x11.XDefaultScreen else [ctypes.c_int])
+            screen = x11.XDefaultScreen(dpy)
+            size = int(x11.XDisplayWidth(dpy, screen)), int(x11.XDisplayHeight(dpy, screen))
+        finally:
+            x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+            x11.XCloseDisplay(dpy)
+        return size if size[0] > 0 and size[1] > 0 else None
+    except (OSError, AttributeError):
+        return None
 
 
 def check_video_out(path: Path | None) -> None:

@@ -30,6 +30,7 @@ import numpy as np
 from coach.coaching.engine import EngineView, Priority
 from coach.landmarks import MIN_VISIBILITY, Landmark, PoseFrame
 from coach.texts import TRACKING_LOST_TEXT
+from coach.ui.card_layout import Box, CardLayout, person_box, place_card
 from coach.ui.cards import (  # noqa: F401  (re-exported: callers import the cards from here)
     Card,
     calibration_card,
@@ -50,7 +51,6 @@ from coach.ui.drawing import (
     REFERENCE_WIDTH,
     WHITE,
     YELLOW,
-    fit_lines,
     midpoint,
     panel,
     pixel_points,
@@ -181,47 +181,54 @@ def render_card(
         img = prepare(frame_bgr, mirror, min_height)
     s = scale_of(img)
     draw_skeleton(img, pose, mirror=mirror)
+    layout, person = card_layout(img.shape, card, pose, mirror=mirror)
     h, w = img.shape[:2]
-    margin_x, margin_y = int(70 * s), int(85 * s)
-    x0, y0, x1 = margin_x, margin_y, w - margin_x
-    pad = int(30 * s)
-    title_h = pad + int(75 * s)
-    progress_h = int(110 * s) if card.progress is not None else 0
-    footer_h = int(85 * s) if card.footer else pad
-    max_y1 = h - int(60 * s)
-    body_scale, wrapped = fit_lines(card.lines, 0.95 * s, x1 - x0 - 2 * pad,
-                                    max_y1 - y0 - title_h - progress_h - footer_h)
-    line_h = int(body_scale * 46)
-    # The panel is as tall as its content, so a short card (setup, calibration) leaves the
-    # person visible below it.
-    y1 = min(max_y1, y0 + title_h + line_h * sum(len(p) for p in wrapped) + progress_h + footer_h)
+    box = layout.rect
+    x0, y0, x1, y1 = box.x0, box.y0, box.x1, box.y1
+    k, pad = layout.compact, layout.pad
     panel(img, (x0, y0), (x1, y1), DARK, alpha=0.82)
     accent = PRIORITY_COLOURS[card.tone] if card.tone is not Priority.GUIDANCE else CYAN
-    cv2.rectangle(img, (x0, y0), (x1, y0 + max(2, int(8 * s))), accent, -1)
-    y = y0 + pad + int(45 * s)
-    put_text(img, card.title, (x0 + pad, y), 1.5 * s, accent, 2, outline=False)
-    y += int(30 * s)
-    for i, parts in enumerate(wrapped):
+    cv2.rectangle(img, (x0, y0), (x1 - 1, y0 + max(2, int(8 * s * k))), accent, -1)
+    y = y0 + pad + int(45 * s * k)
+    put_text(img, card.title, (x0 + pad, y), layout.title_scale, accent, 2, outline=False)
+    y = y0 + layout.title_h
+    for i, parts in enumerate(layout.wrapped):
         colour = accent if i in card.highlight else WHITE
         for part in parts:
-            y += line_h
-            put_text(img, part, (x0 + pad, y), body_scale, colour, 1, outline=False)
-    if card.progress is not None:
+            y += layout.line_h
+            put_text(img, part, (x0 + pad, y), layout.body_scale, colour, 1, outline=False)
+    if card.progress is not None and layout.progress_h:
         frac = min(1.0, max(0.0, card.progress))
-        by = y + int(60 * s)
+        by = y + int(60 * s * k)
         bx0, bx1 = x0 + pad, x1 - pad
-        bh = int(28 * s)
+        bh = max(2, int(28 * s * k))
         cv2.rectangle(img, (bx0, by), (bx1, by + bh), GREY, max(1, int(2 * s)))
         cv2.rectangle(img, (bx0, by), (bx0 + int((bx1 - bx0) * frac), by + bh), accent, -1)
-        put_text(img, f"{round(frac * 100)}%", (bx1 - int(90 * s), by - int(10 * s)), 0.9 * s, WHITE, 1,
-                 outline=False)
-    if card.footer:
-        put_text(img, card.footer, (x0 + pad, y1 - pad), 0.8 * s, GREY, 1, outline=False)
-    draw_top_bar(img, "", status, s)
+        put_text(img, f"{round(frac * 100)}%", (bx1 - int(90 * s * k), by - int(10 * s * k)), 0.9 * s * k,
+                 WHITE, 1, outline=False)
+    if card.footer and layout.footer:
+        put_text(img, card.footer, (x0 + pad, y1 - pad), layout.footer_scale, GREY, 1, outline=False)
+    # The top bar and the key hint keep their backdrop off the person too (text outlined instead).
+    draw_top_bar(img, "", status, s, backdrop=person is None or person.y0 >= int(62 * s))
     if status.paused:
         draw_centered_banner(img, "PAUSED - press space to continue", s, DARK, YELLOW)
-    draw_keys_hint(img, status.keys_hint, s)
+    draw_keys_hint(img, status.keys_hint, s, backdrop=person is None or person.y1 <= h - int(40 * s))
     return img
+
+
+def card_layout(shape: tuple[int, ...], card: Card, pose: PoseFrame | None, *,
+                mirror: bool) -> tuple[CardLayout, Box | None]:
+    """Where `render_card` draws ``card`` on a displayed image of ``shape``, and the person's
+    head-and-shoulders box it keeps clear of (None when the card need not, or no one is seen).
+
+    A card with ``clear_of_person`` (setup check, calibration) is placed off the person
+    (`coach.ui.card_layout.place_card`); the others span the width below the top bar.
+    """
+    s = min(shape[0] / REFERENCE_HEIGHT, shape[1] / REFERENCE_WIDTH)
+    person = person_box(pose, shape, mirror=mirror) if card.clear_of_person else None
+    layout = place_card(card.lines, shape, s, title=card.title, footer=card.footer,
+                        progress=card.progress is not None, avoid=person)
+    return layout, person
 
 
 def with_status_line(img: np.ndarray, text: str) -> np.ndarray:

