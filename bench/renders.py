@@ -46,7 +46,6 @@ from coach.sim.groundtruth import (  # noqa: E402
     run_renders,
 )
 
-
 #: Extra render sets fitted too (not in the accuracy tables): flexion to 60 and extension to 70
 #: (tests/data/renders/<c>_endrange), beyond the pitch sweep's +-40. Only the pose fit's map
 #: learns from them: it is what carries the head there (the face model loses the face past
