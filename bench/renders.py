@@ -13,7 +13,8 @@ does not move) and the mirror-pair disagreement, for the fused and the pose-only
 ``--flip-test`` also prints the tables of the flip test (``coach angles --flip-test``: each
 image's landmarks averaged with those of its mirror image, `coach.landmarks.flip_average`).
 
-``--fit`` fits the two `coach.angles.correction.AngleCorrection` tables to these renders, prints their
+``--fit`` fits the two `coach.angles.correction.AngleCorrection` tables to these renders (the pose table also
+to the end-range sets of ``--extra-renders``, tests/data/renders/*_endrange), prints their
 leave-one-character-out error (a new person's error) and the Python to paste into
 coach/angles/correction.py. ``--cache FILE`` keeps the model output (a landmark log) to skip the models
 on the next run. Nothing is asserted here (tests/test_renders.py asserts the issue's bounds).
