@@ -13,7 +13,8 @@ does not move) and the mirror-pair disagreement, for the fused and the pose-only
 ``--flip-test`` also prints the tables of the flip test (``coach angles --flip-test``: each
 image's landmarks averaged with those of its mirror image, `coach.landmarks.flip_average`).
 
-``--fit`` fits the two `coach.angles.correction.AngleCorrection` tables to these renders, prints their
+``--fit`` fits the two `coach.angles.correction.AngleCorrection` tables to these renders (the pose table also
+to the end-range sets of ``--extra-renders``, tests/data/renders/*_endrange), prints their
 leave-one-character-out error (a new person's error) and the Python to paste into
 coach/angles/correction.py. ``--cache FILE`` keeps the model output (a landmark log) to skip the models
 on the next run. Nothing is asserted here (tests/test_renders.py asserts the issue's bounds).
@@ -46,15 +47,31 @@ from coach.sim.groundtruth import (  # noqa: E402
     run_renders,
 )
 
+#: Extra render sets fitted too (not in the accuracy tables): flexion to 60 and extension to 70
+#: (tests/data/renders/<c>_endrange), beyond the pitch sweep's +-40. Only the pose fit's map
+#: learns from them: it is what carries the head there (the face model loses the face past
+#: pitch +-50: one face in 20 end-range images). That one face bent the face's pitch map and cost
+#: the pitch sweep (flip test MAE 0.9 -> 1.5 deg).
+FIT_EXTRA_SETS = ("_endrange",)
 
-def load_samples(renders_dir: Path, model_dir: Path, cache: Path | None) -> list[RenderSample]:
-    """The model runs, from ``cache`` when it exists, else from the models (then cached)."""
+
+def fit_samples(samples: list[RenderSample], source: str) -> list[RenderSample]:
+    """The samples ``source``'s map is fitted to (see `FIT_EXTRA_SETS`)."""
+    return samples if source == "pose" else [s for s in samples if not s.character.endswith(FIT_EXTRA_SETS)]
+
+
+def load_samples(renders_dir: Path, model_dir: Path, cache: Path | None,
+                 extra_dir: Path | None = None) -> list[RenderSample]:
+    """The model runs, from ``cache`` when it exists, else from the models (then cached):
+    the accuracy sets of ``renders_dir`` and the `FIT_EXTRA_SETS` of ``extra_dir``."""
     if cache is not None and cache.is_file():
         rows = [json.loads(line) for line in cache.read_text(encoding="utf-8").splitlines()]
         return [RenderSample(r["character"], r["file"], r["mirrored"], tuple(r["truth"]),
                              PoseFrame.from_json(r["frame"])) for r in rows]
-    samples = run_renders(renders_dir, model_dir, sets=ACCURACY_SETS,
-                          progress=lambda name: print(f"  {name}", end="\r", file=sys.stderr))
+    progress = lambda name: print(f"  {name}", end="\r", file=sys.stderr)  # noqa: E731
+    samples = run_renders(renders_dir, model_dir, sets=ACCURACY_SETS, progress=progress)
+    if extra_dir is not None and any(extra_dir.glob("*/truth.json")):
+        samples += run_renders(extra_dir, model_dir, sets=FIT_EXTRA_SETS, progress=progress)
     if cache is not None:
         with cache.open("w", encoding="utf-8") as out:
             for s in samples:
@@ -97,20 +114,26 @@ def print_tables(samples: list[RenderSample], corrections: Corrections | dict[st
                 print(f"  {'':<5} {'':<5} (face matrix used on {used} of {tracked} tracked images)")
 
 
-def print_profile(samples: list[RenderSample], cv: dict[str, Corrections]) -> None:
-    """Per image of the *_profile sets: the fused reading, raw and calibrated, with the
-    measured corrections and with those fitted on the other character only."""
-    profile = [s for s in samples if s.character.endswith("_profile")]
+def print_profile(samples: list[RenderSample], cv: dict[str, Corrections],
+                  corrections: Corrections = MEASURED) -> None:
+    """Per image of the *_profile sets: see `print_per_image`."""
+    print_per_image([s for s in samples if s.character.endswith("_profile")], cv, corrections, "profile renders")
+
+
+def print_per_image(profile: list[RenderSample], cv: dict[str, Corrections], corrections: Corrections,
+                    what: str) -> None:
+    """Per image: the fused reading, raw and calibrated, with ``corrections`` and with those
+    fitted on the other character only (``cv``, by render folder)."""
     if not profile:
         return
     runs = {}
     for calibrated in (False, True):
-        runs[("fit", calibrated)] = evaluate(profile, use_face=True, calibrated=calibrated)
+        runs[("fit", calibrated)] = evaluate(profile, use_face=True, calibrated=calibrated, corrections=corrections)
         runs[("cv", calibrated)] = [r for c, corr in cv.items() for r in evaluate(
             [s for s in profile if s.character == c], use_face=True, calibrated=calibrated, corrections=corr)]
     key = lambda s: (s.character, s.file, s.mirrored)  # noqa: E731
     table = {k: {key(r.sample): r for r in rs} for k, rs in runs.items()}
-    print("  profile renders, fused yaw/roll/pitch (truth; raw, calibrated; leave-one-character-out raw, calibrated)")
+    print(f"  {what}, fused yaw/roll/pitch (truth; raw, calibrated; leave-one-character-out raw, calibrated)")
     fmt = lambda r: "lost" if not r.tracked else "/".join(f"{v:+.0f}" for v in r.angles)  # noqa: E731
     for s in profile:
         k = key(s)
@@ -135,7 +158,7 @@ def leave_one_out(samples: list[RenderSample], ridge: float) -> dict[str, Correc
 
 def _fit_without(samples: list[RenderSample], character: str, ridge: float, *, symmetric: bool) -> Corrections:
     others = [s for s in samples if person(s.character) != character]
-    return Corrections(*(AngleCorrection.fit(*reported_pairs(others, src)[:2], ridge, symmetric)
+    return Corrections(*(AngleCorrection.fit(*reported_pairs(fit_samples(others, src), src)[:2], ridge, symmetric)
                          for src in ("face", "pose")))
 
 
@@ -149,7 +172,7 @@ def fit(samples: list[RenderSample], ridge: float) -> Corrections:
 def _fit_sources(samples: list[RenderSample], ridge: float, *, symmetric: bool, prefix: str) -> Corrections:
     fitted = {}
     for source in ("face", "pose"):
-        reported, truth, chars = reported_pairs(samples, source)
+        reported, truth, chars = reported_pairs(fit_samples(samples, source), source)
         chars = np.array([person(c) for c in chars])
         cv_err = []
         for c in sorted(set(chars)):
@@ -174,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     shared = Path(os.environ.get("COACH_SHARED_DIR", REPO.parent / "shared"))
     parser.add_argument("--renders", type=Path, default=shared / "data" / "renders")
+    parser.add_argument("--extra-renders", type=Path, default=REPO / "tests" / "data" / "renders",
+                        help="folder with the end-range sets (fitted, and printed per image)")
     parser.add_argument("--models", type=Path, default=Path(os.environ.get("COACH_MODEL_DIR", shared / "models")))
     parser.add_argument("--cache", type=Path, default=None, help="landmark cache file (JSONL)")
     parser.add_argument("--fit", action="store_true", help="refit coach.angles.correction and print it")
@@ -184,20 +209,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--flip-test", action="store_true",
                         help="also print the tables of the flip test (image and mirror image averaged)")
     args = parser.parse_args(argv)
-    samples = load_samples(args.renders, args.models, args.cache)
+    everything = load_samples(args.renders, args.models, args.cache, args.extra_renders)
+    samples = [s for s in everything if s.character.endswith(ACCURACY_SETS)]
+    extra = [s for s in everything if not s.character.endswith(ACCURACY_SETS)]
     print("== head angles on rendered humans (ground truth) ==")
     if args.uncorrected:
         print_tables(samples, NO_CORRECTION, " -- WITHOUT corrections")
-    corrections = fit(samples, args.ridge) if args.fit else MEASURED
+    corrections = fit(everything, args.ridge) if args.fit else MEASURED
     label = " -- with the NEW fit" if args.fit else ""
     groups = [(samples, "")] + ([(flip_tested(samples), " -- FLIP TEST")] if args.flip_test else [])
-    cv = leave_one_out(samples, args.ridge) if args.cv else None
+    cv = leave_one_out(everything, args.ridge) if args.cv else None
     for group, what in groups:
         print_tables(group, corrections, what + label)
         if cv is not None:
             print_tables(group, cv, what + " -- leave-one-character-out corrections")
     if cv is not None:
-        print_profile(samples, {c: cv[c] for c in cv})
+        print_profile(samples, {c: cv[c] for c in cv}, corrections)
+        print_per_image(extra, {c: cv[c] for c in cv}, corrections, "end-range renders")
     return 0
 
 
