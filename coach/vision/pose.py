@@ -8,7 +8,10 @@ larger person) and makes sure the face matrix belongs to that same person (`coac
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.util
 import os
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -27,6 +30,36 @@ from coach.vision.people import choose_person, is_upright, match_face  # also im
 # mediapipe import. An explicit user setting wins.
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+
+class _LazyDrawingHelpers(importlib.abc.MetaPathFinder):
+    """Loads MediaPipe's drawing helpers lazily (on first use, which the coach never makes).
+
+    ``mediapipe.tasks.python.vision`` imports ``drawing_utils``, which imports
+    ``matplotlib.pyplot`` at its top: 0.4 s of the model process's start-up (the bare MediaPipe
+    baseline pays it too) for helpers the coach does not call. The import system still loads
+    them normally (the package gets its attributes); only their code runs on first access.
+    """
+
+    NAMES = frozenset({"mediapipe.tasks.python.vision.drawing_utils",
+                       "mediapipe.tasks.python.vision.drawing_styles"})
+
+    def find_spec(self, name, path, target=None):
+        if name not in self.NAMES:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is not None and spec.loader is not None:
+                spec.loader = importlib.util.LazyLoader(spec.loader)
+                return spec
+        return None
+
+
+if not any(isinstance(f, _LazyDrawingHelpers) for f in sys.meta_path):
+    sys.meta_path.insert(0, _LazyDrawingHelpers())
 
 import mediapipe as mp  # noqa: E402
 from mediapipe.tasks.python import BaseOptions, vision  # noqa: E402

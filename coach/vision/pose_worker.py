@@ -397,3 +397,8 @@ def open_worker(model: Path | None, use_face: bool, *, num_poses: int = 2, face_
 if __name__ == "__main__":
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # see PoseWorker: the parent stops the worker
     _serve(Connection(int(sys.argv[1])))
+    # The graphs are closed; the interpreter's own teardown (MediaPipe's native libraries and
+    # their finalizers) took ~0.2 s that the coach waited for at every exit. Nothing here has
+    # anything left to write, so end at once.
+    sys.stderr.flush()
+    os._exit(0)

@@ -274,3 +274,18 @@ def test_num_poses_one_never_reports_a_crowd(model_dir, astronaut):
     with PoseTracker(model_dir / POSE, num_poses=1) as tracker:
         frames = [tracker.process(t, two_people(astronaut)) for t in range(0, 100, 33)]
     assert all(f.people == 1 for f in frames) and not tracker.crowd_mode
+
+
+def test_mediapipe_loads_without_its_drawing_helpers_until_they_are_used():
+    """Start-up: MediaPipe's vision package imports matplotlib.pyplot for drawing helpers the
+    coach never calls (0.4 s of the model process's start); they load lazily, and still work."""
+    import subprocess
+    import sys
+
+    code = ("import sys, coach.vision.pose\n"
+            "print('matplotlib.pyplot' in sys.modules)\n"
+            "from mediapipe.tasks.python import vision\n"
+            "print(vision.drawing_utils.DrawingSpec().thickness, 'matplotlib.pyplot' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "2", "True"]
