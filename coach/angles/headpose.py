@@ -224,7 +224,8 @@ class HeadTracker:
             torso_ref = calibration.get("torso_reference")
             torso_ref = None if torso_ref is None else TorsoCues(
                 float(torso_ref["span_px"]), float(torso_ref.get("scale", _NAN)),
-                float(torso_ref.get("head_px", _NAN)), float(torso_ref.get("ear_offset_heads", _NAN)))
+                float(torso_ref.get("head_px", _NAN)), float(torso_ref.get("ear_offset_heads", _NAN)),
+                float(torso_ref.get("lowest_y", 0.5)))
         except (KeyError, TypeError, ValueError, AttributeError):
             raise ValueError("calibration needs a 3x3 'rotation' and a number 'forward_cm'") from None
         if rot.shape != (3, 3) or not np.all(np.isfinite(rot)) or not math.isfinite(forward_cm):
@@ -302,7 +303,7 @@ class HeadTracker:
             neutral = self._neutral_rot if self._neutral_rot is not None else np.eye(3)
             in_view = m.view_axes.T @ head
             target = self._trunk.update(cues, rotation_angle_deg(neutral, in_view),
-                                        head_rotation_angles(neutral.T @ in_view)[0])
+                                        head_rotation_angles(neutral.T @ in_view)[0], ideal=frame.synthetic)
         self._torso_yaw_deg = self._torso_filter(t_s, target)
         if abs(self._torso_yaw_deg) < 0.05:
             return m.view_axes

@@ -21,7 +21,8 @@ camera but one tilted back, against 0.93-0.965 on the trunk renders turned 20 de
   the calibrated neutral's span, with the distance to the camera taken out by the face's
   distance (the face matrix) or, without a face, the head's size, both refreshed only while the
   head faces the camera (`FRONTAL_DEG`; head size falls by 5-12% with the head turned, the face
-  distance by 2-5%, so they are held while it is turned);
+  distance by 2-5%, so they are held while it is turned), and only when the head moved away
+  (a nearer face is mostly a lean or a nod: the shoulders stay);
 - the **sign** is where the head sits between the shoulders: the ears are ahead of the turning
   axis, so a trunk turned to the right carries them to the image's left of the shoulders'
   midpoint (0.035-0.083 head widths on the trunk renders) on top of the head's own turn, which
@@ -69,6 +70,11 @@ TRUNK_GAIN = 1.1
 WIDE_IGNORED_START_DEG = 18.0
 WIDE_IGNORED_PER_DEG = 1.2
 WIDE_IGNORED_MAX_DEG = 45.0
+#: The trunk's turn is read only while both shoulders are at least this far above the image's
+#: bottom edge (normalised y): at the edge the model guesses the cut-off shoulder (the webcam
+#: clips with the shoulders at y 0.9-1.02 read phantom turns of 16-30 deg from leaning in and
+#: a hand at the chin). The renders' shoulders are at 0.68, a seated webcam user's 0.66-0.81.
+TRUNK_SHOULDER_MAX_Y = 0.88
 #: The distance scale (face distance or head size) is refreshed only while the head is within
 #: this of its neutral camera pose.
 FRONTAL_DEG = 12.0
@@ -138,6 +144,7 @@ class TorsoCues:
 
     Attributes:
         span_px: Shoulder span in the image.
+        lowest_y: The lower shoulder's normalised image y (1 = the bottom edge).
         scale: The distance scale: the face's distance in cm when a face is seen, else NaN.
         head_px: The fitted head's ear span in pixels (the scale without a face).
         ear_offset_heads: Ears' midpoint minus the shoulders' midpoint along the image x,
@@ -148,6 +155,7 @@ class TorsoCues:
     scale: float
     head_px: float
     ear_offset_heads: float
+    lowest_y: float = 0.5
 
     @classmethod
     def from_frame(cls, frame: PoseFrame, shoulders: Shoulders, head_px: float, face_distance_cm: float) -> TorsoCues:
@@ -158,7 +166,7 @@ class TorsoCues:
         ears_x = float(np.mean(x[[Landmark.LEFT_EAR, Landmark.RIGHT_EAR]]))
         shoulders_x = float(np.mean(x[SHOULDER_IDS]))
         offset = (ears_x - shoulders_x) / head_px if head_px > 0 else math.nan
-        return cls(shoulders.span_px, face_distance_cm, head_px, offset)
+        return cls(shoulders.span_px, face_distance_cm, head_px, offset, float(np.max(lm[SHOULDER_IDS, 1])))
 
     @staticmethod
     def median(cues: list[TorsoCues]) -> TorsoCues | None:
@@ -171,7 +179,7 @@ class TorsoCues:
         if not math.isfinite(span):
             return None
         return TorsoCues(span, med([c.scale for c in cues]), med([c.head_px for c in cues]),
-                         med([c.ear_offset_heads for c in cues]))
+                         med([c.ear_offset_heads for c in cues]), med([c.lowest_y for c in cues]))
 
 
 class TrunkYaw:
@@ -189,27 +197,36 @@ class TrunkYaw:
         self._distance_ratio = 1.0  # now / reference; > 1 = farther away
         self._held_deg = 0.0
 
-    def update(self, cues: TorsoCues, head_from_neutral_deg: float, head_yaw_deg: float) -> float:
+    def update(self, cues: TorsoCues, head_from_neutral_deg: float, head_yaw_deg: float,
+               ideal: bool = False) -> float:
         """The trunk's yaw now (deg, > 0 turned to the person's right).
 
         Args:
             cues: This frame's cues.
             head_from_neutral_deg: Rotation of the head from its neutral camera pose (deg).
             head_yaw_deg: The head's yaw relative to the camera, from the neutral (deg).
+            ideal: Ideal landmarks (`PoseFrame.synthetic`): their shoulders do not follow the
+                head, so they are trusted at any head turn (the model's response is not there).
         """
         ref = self.reference
         if head_from_neutral_deg <= FRONTAL_DEG:
+            ratio = math.nan
             if math.isfinite(cues.scale) and math.isfinite(ref.scale) and ref.scale > 0:
-                self._distance_ratio = cues.scale / ref.scale
+                ratio = cues.scale / ref.scale
             elif cues.head_px > 0 and ref.head_px > 0:
-                self._distance_ratio = ref.head_px / cues.head_px
+                ratio = ref.head_px / cues.head_px
+            # Only a head that moved AWAY widens the span back: the head leans in and nods
+            # nearer while the shoulders stay (the nodding clip: face 3-5% nearer, span 1.00),
+            # so shrinking the span for a nearer face would invent a turn. Moved back, the
+            # shoulders move at most as much as the face: this can hide a turn, never invent one.
+            self._distance_ratio = max(1.0, ratio) if math.isfinite(ratio) else self._distance_ratio
         ratio = cues.span_px * self._distance_ratio / ref.span_px
-        if not (math.isfinite(ratio) and ratio > 0):
+        if not (math.isfinite(ratio) and ratio > 0) or cues.lowest_y > TRUNK_SHOULDER_MAX_Y:
             return self._held_deg
         turned = math.degrees(math.acos(min(1.0, ratio)))
         shift = cues.ear_offset_heads - ref.ear_offset_heads + EAR_SHIFT_PER_DEG * head_yaw_deg
         sign = -1.0 if shift > 0 else 1.0
-        if head_from_neutral_deg <= TRUSTED_HEAD_DEG:
+        if ideal or head_from_neutral_deg <= TRUSTED_HEAD_DEG:
             self._held_deg = sign * TRUNK_GAIN * dead_zone(turned, TRUNK_IGNORED_DEG, TRUNK_FULL_DEG)
             return self._held_deg
         ignored = wide_ignored_deg(head_from_neutral_deg)

@@ -34,6 +34,7 @@ from coach.coaching.exercise_model import (  # noqa: F401  (re-exported: the exe
     AngleLimit,
     ArmDown,
     Axis,
+    FORM_CHECKS,
     Exercise,
     FormCheck,
     HandBehindHead,
@@ -60,7 +61,7 @@ def _loc_str(loc: tuple[Any, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("angle", "shoulder-hike", "arm-down", "hand-behind-head"):
+        elif part in FORM_CHECKS:
             continue  # the discriminator tag pydantic puts in the location; not a field name
         else:
             out += ("." if out else "") + ("return" if part == "return_" else str(part))
@@ -70,12 +71,11 @@ def _loc_str(loc: tuple[Any, ...]) -> str:
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """Follow an error location through the models to the model that owns the last field."""
     model: Any = Exercise
-    tags = {"angle": AngleLimit, "shoulder-hike": ShoulderHike, "arm-down": ArmDown, "hand-behind-head": HandBehindHead}
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
-        if part in tags:
-            model = tags[part]
+        if part in FORM_CHECKS:
+            model = FORM_CHECKS[part]
             continue
         field = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
         if field is None:
@@ -134,7 +134,7 @@ def _describe(err: Mapping[str, Any]) -> str:
         expected = err.get("ctx", {}).get("expected", "")
         return f"{where}: got {got!r}; allowed: {expected}"
     if kind == "union_tag_invalid" or kind == "union_tag_not_found":
-        return f"{where}: 'check' must be one of 'angle', 'shoulder-hike', 'arm-down', 'hand-behind-head'"
+        return f"{where}: 'check' must be one of {', '.join(repr(t) for t in FORM_CHECKS)}"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         rng = _numeric_range(loc) or err.get("msg", "")
         return f"{where}: got {got!r}; {rng}"

@@ -184,8 +184,26 @@ class HandBehindHead(_FormCheck):
     side: BodySide = "same"
 
 
+class TrunkTurn(_FormCheck):
+    """Form: the trunk must not turn more than ``max_deg`` from its calibrated neutral.
+
+    Checked in every phase once calibrated, not only in the target: a whole body turned with
+    the head never reaches a neck target, and must hear why. The trunk's yaw is
+    `coach.angles.headpose.HeadTracker.torso_yaw_deg` (0 within its dead zone).
+    """
+
+    check: Literal["trunk-turn"]
+    max_deg: float = Field(default=12.0, ge=5, le=45)
+
+
+#: Each form check's ``check`` tag and its model (the loader's error messages list the tags).
+FORM_CHECKS: dict[str, type[_FormCheck]] = {
+    "angle": AngleLimit, "shoulder-hike": ShoulderHike, "arm-down": ArmDown,
+    "hand-behind-head": HandBehindHead, "trunk-turn": TrunkTurn,
+}
+
 FormCheck = Annotated[
-    AngleLimit | ShoulderHike | ArmDown | HandBehindHead, Field(discriminator="check")
+    AngleLimit | ShoulderHike | ArmDown | HandBehindHead | TrunkTurn, Field(discriminator="check")
 ]
 
 
