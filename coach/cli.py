@@ -87,7 +87,7 @@ def _progress(opts: ProgressOptions) -> int:
 
 
 def _export(opts: ExportOptions) -> int:
-    from coach.app.history import export_command
+    from coach.app.export import export_command
     return export_command(opts)
 
 
@@ -226,9 +226,10 @@ def _add_history_commands(sub: argparse._SubParsersAction) -> None:
                    help="the range-of-motion tests (`coach measure`) per direction over the weeks")
     _add_data_dir_option(p)
 
-    p = sub.add_parser("export", help="export the history as CSV files")
+    p = sub.add_parser("export", help="export the history (sessions and range-of-motion tests) as CSV files")
     p.add_argument("--csv", type=Path, required=True, metavar="DIR",
-                   help="folder to write sessions.csv, holds.csv and events.csv into")
+                   help="folder to write sessions.csv, holds.csv, events.csv and the `coach measure` "
+                   "tests (measurements.csv, measurement_directions.csv, measurement_trials.csv) into")
     _add_data_dir_option(p)
 
 

@@ -139,7 +139,7 @@ class MeasureOptions(ModelOptions):
 
 @dataclass(frozen=True, kw_only=True)
 class ExportOptions:
-    """`coach export --csv DIR`."""
+    """`coach export --csv DIR`: the exercise sessions and the range-of-motion tests."""
 
     csv: Path
     data_dir: Path | None = None

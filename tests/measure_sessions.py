@@ -20,31 +20,16 @@ from coach.coaching.flow import Recalibrate, Seen
 from coach.coaching.measure import HEADLESS_MEASURE_TIMING, EndTest, MeasureFlow
 from coach.coaching.measure_report import DIRECTION_BY_ID, MeasureReport
 from coach.landmarks import PoseFrame
-from coach.rotations import nearest_rotation
+from coach.sim.render_session import blend
 
 FPS = 30.0
 FRAME_MS = 1000.0 / FPS
 
 
-def _lerp(a: np.ndarray | None, b: np.ndarray | None, f: float) -> np.ndarray | None:
-    if a is None or b is None:
-        return a if f < 0.5 else b
-    return (1.0 - f) * a + f * b
-
-
-def _face(a: np.ndarray | None, b: np.ndarray | None, f: float) -> np.ndarray | None:
-    if a is None or b is None:
-        return a if f < 0.6 else b  # the face model loses a turning face on the way out
-    m = (1.0 - f) * a + f * b
-    out = m.copy()
-    out[:3, :3] = nearest_rotation(m[:3, :3])
-    return out
-
-
 def between(a: PoseFrame, b: PoseFrame, f: float, t_ms: int) -> PoseFrame:
-    """The frame a fraction ``f`` of the way from ``a`` to ``b``."""
-    return PoseFrame(t_ms, b.width, b.height, _lerp(a.landmarks, b.landmarks, f),
-                     _lerp(a.world_landmarks, b.world_landmarks, f), _face(a.face_matrix, b.face_matrix, f))
+    """The frame a fraction ``f`` of the way from ``a`` to ``b`` (`coach.sim.render_session.blend`:
+    a face seen at one end only is lost on the way, not frozen against the moving landmarks)."""
+    return blend(a, b, f, t_ms)
 
 
 class Builder:

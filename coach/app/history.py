@@ -1,9 +1,8 @@
-"""Views of the stored history: `coach history` (its table), `coach progress` and
-`coach export --csv`."""
+"""Views of the stored history: `coach history` (its table) and `coach progress` (`coach export`
+is `coach.app.export`)."""
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -12,7 +11,7 @@ from pathlib import Path
 from coach.coaching.exercise import load_exercise
 from coach.coaching.plan import format_value
 from coach.errors import CoachError
-from coach.options import ExportOptions, HistoryOptions, ProgressOptions
+from coach.options import HistoryOptions, ProgressOptions
 from coach.store.history import HistoryStore, StoredSession, delete_history, resolve_db_path
 from coach.store.measure_progress import format_measure_progress, plot_measure_progress
 from coach.store.progress import (
@@ -79,50 +78,6 @@ def format_history_table(
     if any(not run.finished for s in sessions for run in s.runs):
         lines.append("* exercise cut off before its end: reps are its counted holds")
     return "\n".join(lines)
-
-
-SESSION_FIELDS = ("session_id", "started_at", "ended_at", "status", "source", "exercises")
-HOLD_FIELDS = ("session_id", "run_id", "exercise", "side", "start_s", "held_s", "peak_deg",
-               "counted", "fault")
-EVENT_FIELDS = ("session_id", "run_id", "exercise", "category", "t_s", "kind", "message")
-
-
-def export_csv(sessions: Sequence[StoredSession], out_dir: Path) -> list[Path]:
-    """Write sessions.csv, holds.csv and events.csv into ``out_dir`` (created if needed).
-
-    holds.csv has one ``peak_<axis>`` column per axis measured in any hold (empty where a hold
-    has no value for it). Times are ISO 8601 with the UTC offset of the session.
-
-    Raises:
-        CoachError: The folder or a file cannot be written.
-    """
-    axes = sorted({a for s in sessions for r in s.runs for h in r.holds for a in h.peak_by_axis})
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        paths = [out_dir / "sessions.csv", out_dir / "holds.csv", out_dir / "events.csv"]
-        with (paths[0].open("w", newline="", encoding="utf-8") as fs,
-              paths[1].open("w", newline="", encoding="utf-8") as fh,
-              paths[2].open("w", newline="", encoding="utf-8") as fe):
-            ws, wh, we = csv.writer(fs), csv.writer(fh), csv.writer(fe)
-            ws.writerow(SESSION_FIELDS)
-            wh.writerow(HOLD_FIELDS + tuple(f"peak_{a}" for a in axes))
-            we.writerow(EVENT_FIELDS)
-            for s in sessions:
-                ws.writerow((s.id, s.started_at.isoformat(),
-                             "" if s.ended_at is None else s.ended_at.isoformat(), s.status,
-                             s.source, " ".join(r.exercise_id for r in s.runs)))
-                for r in s.runs:
-                    for h in r.holds:
-                        wh.writerow((s.id, r.id, r.exercise_id, h.side, h.start_s, h.held_s,
-                                     h.peak_deg, int(h.counted), h.fault or "",
-                                     *(h.peak_by_axis.get(a, "") for a in axes)))
-                    for category, events in (("safety", r.safety_events), ("fault", r.faults)):
-                        for e in events:
-                            we.writerow((s.id, r.id, r.exercise_id, category, e.t_s, e.kind,
-                                         e.message))
-    except OSError as exc:
-        raise CoachError(f"cannot write CSV files into {out_dir}: {exc.strerror or exc}") from None
-    return paths
 
 
 # -- the commands --------------------------------------------------------------------------------
@@ -199,10 +154,3 @@ def _print_target_suggestions(data_dir: Path | None, exercise_ids: list[str]) ->
             except CoachError:
                 continue  # an exercise file since removed: nothing to suggest for
             print(f"  {exercise.name}: {suggest_targets(store, exercise).describe()}")
-
-
-def export_command(opts: ExportOptions) -> int:
-    """`coach export --csv DIR`: sessions.csv, holds.csv and events.csv."""
-    paths = export_csv(stored_sessions(opts.data_dir), opts.csv)
-    print("wrote " + ", ".join(str(p) for p in paths))
-    return 0

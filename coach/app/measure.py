@@ -16,11 +16,13 @@ import time
 from datetime import datetime, timezone
 from functools import partial
 
-from coach.angles.setup_check import check_setup, mean_luminance
-from coach.app.run import POLL_S, RUN_FACE_EVERY, open_frames
+import numpy as np
+
+from coach.app.driver import drive, hold_card, present
+from coach.app.run import open_frames
 from coach.coaching.chain import Reader
 from coach.coaching.exercise import load_exercise
-from coach.coaching.flow import Recalibrate, Seen, ToggleMute
+from coach.coaching.flow import Recalibrate, ToggleMute
 from coach.coaching.measure import (
     HEADLESS_MEASURE_TIMING,
     KEYS_HINT,
@@ -50,7 +52,7 @@ from coach.ui.measure_cards import measure_card, result_lines
 from coach.ui.measure_html import write_html
 from coach.ui.overlay import OverlayStatus, render_card
 from coach.vision.capture import Sample
-from coach.vision.pose_worker import open_worker
+from coach.vision.pose_worker import RUN_FACE_EVERY, open_worker
 from coach.vision.sources import Prefetched, Tracked
 
 #: The state machine's prompts as sounds (speech says the prompt's text with --voice).
@@ -84,40 +86,18 @@ class _Driver:
         self.window, self.video_out, self.mirror = window, video_out, mirror
         self.report: MeasureReport | None = None
         self.failure: str | None = None
-        self.last_img = None
+        self.last_img: np.ndarray | None = None
 
     def run(self) -> None:
-        flow, key, last_t_ms, stalled_since = self.flow, None, 0, None
-        try:
-            while flow.ended_by is None:
-                sample = self.source.read(POLL_S)
-                if sample is not None:
-                    stalled_since, last_t_ms = None, sample.t_ms
-                    seen = Seen(self.reader.read(sample.pose),
-                                check_setup(sample.pose, mean_luminance(sample.frame_bgr)))
-                    key = self.do(flow.step(sample.t_ms, seen, key), sample)
-                elif self.source.ended:
-                    self.do(flow.end("completed"))
-                else:
-                    stalled_since = stalled_since if stalled_since is not None else time.monotonic()
-                    if time.monotonic() - stalled_since > STALL_TIMEOUT_S:
-                        self.do(flow.end("camera-lost"))
-                    else:
-                        key = self.do(flow.step(last_t_ms, None, key))
-                        if self.window is None:
-                            time.sleep(0.03)  # the source polls its camera; do not spin a core
-        except KeyboardInterrupt:
-            self.do(flow.end("interrupted"))
-        except CoachError as exc:
-            self.failure = str(exc)
-            self.do(flow.end("interrupted"))
+        """Read samples and step the test until it ends; every way out ends it (and keeps it)."""
+        self.failure = drive(self.flow, self.source, self.reader, self.do, stall_timeout_s=STALL_TIMEOUT_S,
+                             clock=time.monotonic)
 
     def do(self, actions: list[MeasureAction], sample: Sample | None = None) -> MeasureKey | None:
+        """Carry out the actions (in order); return the key pressed while the screen was shown."""
         key = None
         for action in actions:
             match action:
-                case ShowMeasure(screen=screen):
-                    key = self.show(screen, sample)
                 case Recalibrate():
                     self.reader.recalibrate()
                 case Prompt(kind=kind, text=text, t_ms=t_ms):
@@ -129,6 +109,8 @@ class _Driver:
                     print(f"{result.spec.label}: {value} {result.spec.unit} ({result.status})", flush=True)
                 case EndTest(report=report):
                     self.report = report
+                case ShowMeasure(screen=screen):
+                    key = self.show(screen, sample)
         return key
 
     def _status(self, screen) -> OverlayStatus:
@@ -137,17 +119,18 @@ class _Driver:
                              keys_hint=KEYS_HINT if self.window is not None else "")
 
     def show(self, screen, sample: Sample | None) -> MeasureKey | None:
-        if sample is None or (self.window is None and self.video_out is None):
+        if sample is None:  # no new frame
+            if self.window is None:
+                time.sleep(0.03)  # the source polls its camera; do not spin a core
+            return None
+        if self.window is None and self.video_out is None:
             return None
         draw = partial(render_card, sample.frame_bgr, measure_card(screen), pose=sample.pose, mirror=self.mirror,
                        status=self._status(screen), min_height=720 if self.window is not None else 0)
+        img, key = present(draw, window=self.window, video_out=self.video_out)
         if self.window is None:
-            self.video_out.submit(draw)
             return None
-        self.last_img = img = draw()
-        if self.video_out is not None:
-            self.video_out.write(img)
-        key = self.window.show(img)
+        self.last_img = img
         if self.window.closed():
             self.do(self.flow.end("quit"))
             return None
@@ -160,10 +143,7 @@ class _Driver:
         screen = self.flow.screen()
         img = render_card(None, measure_card(screen), status=self._status(screen),
                           size=(self.last_img.shape[1], self.last_img.shape[0]))
-        deadline = time.monotonic() + 60.0
-        while time.monotonic() < deadline:
-            if self.window.show(img, wait_ms=50) is not None or self.window.closed():
-                break
+        hold_card(self.window, img, 60.0, time.monotonic)
 
 
 def _history(data_dir):

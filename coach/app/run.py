@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.angles.setup_check import check_setup, mean_luminance
+from coach.app.driver import drive, hold_card, present
 from coach.coaching.chain import Reader
 from coach.coaching.exercise import Exercise, list_exercises, load_exercise
 from coach.coaching.flow import (
@@ -38,7 +38,6 @@ from coach.coaching.flow import (
     Recalibrate,
     SaveCalibration,
     Screen,
-    Seen,
     Show,
     Stage,
     StartExercise,
@@ -48,7 +47,7 @@ from coach.coaching.plan import TargetSuggestion
 from coach.coaching.rangecheck import RangeCheckConfig
 from coach.coaching.report import SessionReport
 from coach.errors import CoachError
-from coach.options import RunOptions
+from coach.options import MeasureOptions, RunOptions
 from coach.outputs import check_writable, write_json
 from coach.store.history import HistoryWriter, SafeHistory, record_events
 from coach.store.targets import choose_targets, load_profile
@@ -61,9 +60,6 @@ from coach.vision.sources import Prefetched, Tracked
 
 # Frames a headless file run decodes ahead on a reader thread (see VideoFileSource.read_ahead).
 HEADLESS_READ_AHEAD = 2
-#: Short waits for a camera frame keep the window responsive (keys, the stall message) while
-#: the camera is away.
-POLL_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -143,31 +139,8 @@ class _Driver:
 
     def run(self) -> None:
         """Read and coach samples until the flow ends; every way out ends it (and stores it)."""
-        flow, key = self.flow, None
-        last_t_ms, stalled_since = 0, None
-        try:
-            while flow.ended_by is None:
-                sample = self.source.read(POLL_S)
-                if sample is not None:
-                    stalled_since, last_t_ms = None, sample.t_ms
-                    seen = Seen(self.reader.read(sample.pose),
-                                check_setup(sample.pose, mean_luminance(sample.frame_bgr)))
-                    key = self.do(flow.step(sample.t_ms, seen, key), sample)
-                elif self.source.ended:
-                    self.do(flow.end("completed"))
-                else:
-                    stalled_since = stalled_since if stalled_since is not None else self.clock()
-                    if self.clock() - stalled_since > self.config.stall_timeout_s:
-                        self.do(flow.end("camera-lost"))
-                    else:
-                        key = self.do(flow.step(last_t_ms, None, key))
-        except KeyboardInterrupt:
-            self.do(flow.end("interrupted"))
-        except CoachError as exc:
-            # The model (or its process) failed mid-session: what was done so far is still
-            # saved and reported, like a Ctrl-C; the command then says why it stopped.
-            self.failure = str(exc)
-            self.do(flow.end("interrupted"))
+        self.failure = drive(self.flow, self.source, self.reader, self.do,
+                             stall_timeout_s=self.config.stall_timeout_s, clock=self.clock)
 
     def do(self, actions: list[Action], sample: Sample | None = None) -> Key | None:
         """Carry out the actions; return the key pressed while the frame was shown."""
@@ -206,13 +179,10 @@ class _Driver:
             if window is None and self.video_out is None:
                 return None  # pixels only when someone will see them: a report-only run
             job = draw_job(sample.frame_bgr, sample.pose, screen, self._look(screen), muted=self.audio.muted)
+            img, key = present(job, window=window, video_out=self.video_out)
             if window is None:
-                self.video_out.submit(job)  # drawn and encoded on the writer thread
                 return None
-            self.last_img = img = job()
-            if self.video_out is not None:
-                self.video_out.write(img)
-            key = window.show(img)
+            self.last_img = img
         if window.closed():
             self.do(self.flow.end("quit"))
             return None
@@ -235,10 +205,7 @@ class _Driver:
                            size=(self.last_img.shape[1], self.last_img.shape[0]))
         completed = self.flow.ended_by == "completed"
         hold_s = 60.0 if completed and self.config.wait_for_close else self.config.summary_hold_s
-        deadline = self.clock() + hold_s
-        while self.clock() < deadline:
-            if window.show(img, wait_ms=50) is not None or window.closed():
-                break
+        hold_card(window, img, hold_s, self.clock)
 
 
 def _saved_to(history: HistoryWriter) -> str:
@@ -333,8 +300,8 @@ def plan_targets(exercises: Sequence[Exercise], history, *, profile=None,
     return {ex.id: choose_targets(history, ex, profile=profile, adaptive=adaptive) for ex in exercises}
 
 
-def open_frames(opts: RunOptions) -> FrameSource:
-    """The frames of `coach run`: the video file, or the camera."""
+def open_frames(opts: RunOptions | MeasureOptions) -> FrameSource:
+    """The frames of `coach run` and `coach measure`: the video file, or the camera."""
     if opts.video is not None:
         # Headless: the next frames decode on a reader thread while the model works.
         return VideoFileSource(opts.video, realtime=not opts.headless,

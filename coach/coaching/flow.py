@@ -44,6 +44,7 @@ from coach.coaching.flow_types import (  # noqa: F401  (re-exported: callers imp
     Stage,
     StartExercise,
     ToggleMute,
+    bound_key,
     key_code,
     key_for,
 )

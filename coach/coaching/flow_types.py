@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
+from typing import TypeVar
 
 from coach.angles.setup_check import SetupCheck
 from coach.coaching.chain import Reading
@@ -79,6 +80,9 @@ _KEYS: Mapping[int, Key] = MappingProxyType({
 })
 
 
+K = TypeVar("K", bound=Enum)
+
+
 def key_code(code: int | None) -> int | None:
     """A `cv2.waitKey` code as the character code its key binding uses (None: no key)."""
     if code is None or code < 0:
@@ -89,10 +93,15 @@ def key_code(code: int | None) -> int | None:
     return code
 
 
+def bound_key(code: int | None, bindings: Mapping[int, K]) -> K | None:
+    """The key ``bindings`` give a `cv2.waitKey` code (None for no key or an unbound one)."""
+    char = key_code(code)
+    return None if char is None else bindings.get(char)
+
+
 def key_for(code: int | None) -> Key | None:
     """Map a `cv2.waitKey` code to a `Key` (None for no key or an unbound one)."""
-    code = key_code(code)
-    return None if code is None else _KEYS.get(code)
+    return bound_key(code, _KEYS)
 
 
 # -- what goes in, what comes out --------------------------------------------------------------

@@ -33,7 +33,7 @@ from coach.angles.setup_check import SetupCheck, SetupGate
 from coach.coaching.chain import Reading
 from coach.coaching.checks import RateMeter, axis_value
 from coach.coaching.exercise_model import SpeedLimit
-from coach.coaching.flow import Recalibrate, SaveCalibration, Seen, ToggleMute, key_code
+from coach.coaching.flow import Recalibrate, SaveCalibration, Seen, ToggleMute, bound_key
 from coach.coaching.measure_report import (
     DIRECTIONS,
     DirectionResult,
@@ -84,8 +84,7 @@ KEYS_HINT = "s skip  p pain (stop)  d dizzy/vision (stop)  space next  m mute  q
 
 def measure_key_for(code: int | None) -> MeasureKey | None:
     """Map a `cv2.waitKey` code to a `MeasureKey` (None for no key or an unbound one)."""
-    code = key_code(code)
-    return None if code is None else _KEYS.get(code)
+    return bound_key(code, _KEYS)
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,11 @@ def blend(a: PoseFrame, b: PoseFrame, weight: float, t_ms: int) -> PoseFrame:
     """The frame ``weight`` of the way from ``a`` to ``b`` (0 = a, 1 = b), at ``t_ms``.
 
     Landmarks blend linearly; the face matrix's rotation is the nearest rotation to the blended
-    matrix, its translation blends linearly; a face seen in only one of the two frames is kept
-    for the half nearer that frame.
+    matrix, its translation blends linearly. A face seen in only one of the two frames is lost
+    as soon as the head leaves that frame's pose: where the other end has no face there is no
+    face matrix to blend toward, and holding the old one while the landmarks turn would be a
+    face frozen against a moving head, which no face model does (the fusion then learned that
+    frozen face's disagreement as the person's offset, and an 80 deg turn read 55).
     """
     w = float(min(1.0, max(0.0, weight)))
     lm = (1.0 - w) * a.landmarks + w * b.landmarks
@@ -46,7 +49,7 @@ def blend(a: PoseFrame, b: PoseFrame, weight: float, t_ms: int) -> PoseFrame:
         face = (1.0 - w) * a.face_matrix + w * b.face_matrix
         face[:3, :3] = nearest_rotation(face[:3, :3])
     else:
-        face = a.face_matrix if w < 0.5 else b.face_matrix
+        face = a.face_matrix if w == 0.0 else b.face_matrix if w == 1.0 else None
     return replace(b, t_ms=int(t_ms), landmarks=lm, world_landmarks=wl, face_matrix=face)
 
 

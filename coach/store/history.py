@@ -39,7 +39,7 @@ from coach.store.history_db import (  # noqa: F401  (re-exported: the history st
     open_database,
     resolve_db_path,
 )
-from coach.store.history_measure import insert_measurement, read_measurements
+from coach.store.history_measure import insert_measurement, read_measurement_rows
 from coach.store.history_read import StoredRun, StoredSession, read_sessions
 
 SessionId = NewType("SessionId", int)
@@ -221,8 +221,12 @@ class HistoryStore:
 
     def measurements(self) -> list[MeasureReport]:
         """The stored range-of-motion tests, oldest first."""
+        return [report for _, report in self.measurement_rows()]
+
+    def measurement_rows(self) -> list[tuple[int, MeasureReport]]:
+        """The stored range-of-motion tests with their ids, oldest first (`coach export`)."""
         try:
-            return read_measurements(self._conn)
+            return read_measurement_rows(self._conn)
         except sqlite3.Error as exc:
             raise history_error("read the range-of-motion tests", self.path, exc) from exc
 

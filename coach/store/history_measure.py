@@ -39,12 +39,13 @@ def insert_measurement(conn: sqlite3.Connection, report: MeasureReport) -> int:
     return mid
 
 
-def read_measurements(conn: sqlite3.Connection) -> list[MeasureReport]:
-    """Every stored test, oldest first (a row whose JSON cannot be read is skipped)."""
+def read_measurement_rows(conn: sqlite3.Connection) -> list[tuple[int, MeasureReport]]:
+    """Every stored test with its row id (what an export names it by), oldest first; a row whose
+    JSON cannot be read is skipped."""
     out = []
-    for (text,) in conn.execute("SELECT report FROM measurements ORDER BY started_utc, id"):
+    for mid, text in conn.execute("SELECT id, report FROM measurements ORDER BY started_utc, id"):
         try:
-            out.append(MeasureReport.from_json(json.loads(text)))
+            out.append((int(mid), MeasureReport.from_json(json.loads(text))))
         except (ValueError, TypeError):
             continue
     return out

@@ -118,6 +118,7 @@ class PoseTracker:
         self._frames = 0
         self._last_face: np.ndarray | None = None
         self._warmed: set[int] = set()
+        self._cold = False  # inside a frame on which some graph infers for the first time
         self._multi_mode = False
         self._frames_since_crowd = 0
         self._single = self._multi = self._face = self._face_multi = None
@@ -207,13 +208,15 @@ class PoseTracker:
         """Start ``task`` on this frame beside the pose graph, if that is allowed and useful."""
         # A graph's first inference is collected right away: `stderr_silenced` swaps fd 2
         # process-wide, and it must cover the whole of a first inference's native logging.
-        if not isinstance(task, _LiveGraph) or id(task) not in self._warmed:
+        if not isinstance(task, _LiveGraph) or (id(task) not in self._warmed and not self._cold):
             return None
         return task.start(image, ts)
 
     def _detect(self, task, image, ts: int, pending: _Pending | None = None):
         if pending is not None:
-            return pending.result()
+            result = pending.result()
+            self._warmed.add(id(task))
+            return result
         if id(task) in self._warmed:
             return task.detect_for_video(image, ts)
         # A graph's first inference allocates its buffers and logs native warnings once.
@@ -256,6 +259,22 @@ class PoseTracker:
 
     def _process(self, ts: int, frame_bgr: np.ndarray) -> PoseFrame:
         """`process` for the image itself, at a timestamp already made strictly increasing."""
+        graphs = (self._single, self._multi, self._face)
+        if all(g is None or id(g) in self._warmed for g in graphs):
+            return self._process_frame(ts, frame_bgr)
+        # A graph's first inference allocates its buffers (~0.1-0.25 s) and logs native
+        # warnings once; the fd-2 redirect that hides them is process-wide, so it spans the
+        # whole cold frame, and the side graphs' first inferences start beside the pose
+        # graph's instead of one after another: the first frame comes that much sooner.
+        with stderr_silenced():
+            self._cold = True
+            try:
+                return self._process_frame(ts, frame_bgr)
+            finally:
+                self._cold = False
+
+    def _process_frame(self, ts: int, frame_bgr: np.ndarray) -> PoseFrame:
+        """One frame through the graphs (`_process` decides whether it is a cold one)."""
         height, width = frame_bgr.shape[:2]
         # cvtColor writes a fresh contiguous array in one pass: the single copy we need, and it
         # also makes a strided view (e.g. a flipped frame) contiguous for free.

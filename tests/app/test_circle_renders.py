@@ -86,7 +86,6 @@ def circle_session(model_dir, shared_data):
     return lead + into + sequence_frames(ring, fps=CIRCLE_FPS, t0_ms=into[-1].t_ms + 83)
 
 
-@pytest.mark.xfail(strict=True, reason="the per-person fusion (this stop) reads this interpolated 80-deg session at 55: the face is lost mid-move and the early carry offset is kept (issue 15, open)")
 def test_a_held_turn_before_the_circle_is_voided(circle_session):
     coach = Coach(load_exercise("neck-rotation"))
     for f in circle_session:
@@ -100,7 +99,6 @@ def test_a_held_turn_before_the_circle_is_voided(circle_session):
     assert not any(h.counted for h in result.holds)
 
 
-@pytest.mark.xfail(strict=True, reason="the per-person fusion (this stop) reads this interpolated 80-deg session at 55: the face is lost mid-move and the early carry offset is kept (issue 15, open)")
 def test_the_held_turn_alone_counts(circle_session):
     """Guard: without the circle the same held turn would count (so the void is the circle's)."""
     coach = Coach(load_exercise("neck-rotation"))
