@@ -5,7 +5,9 @@ The exercises need three facts about the body that the head angles do not carry:
 * **shoulder hike** (lateral flexion: "bring the ear to the shoulder, not the shoulder to the
   ear"): how far each shoulder rose toward the head compared with the neutral pose;
 * **arm lengthened down along the body** (lateral flexion, the opposite arm);
-* **hand behind the head** (levator scapulae, the same-side hand; elbow raised by the head).
+* **hand behind the head** (levator scapulae, the same-side hand; elbow raised by the head);
+
+and, for the chin tuck, the hand at the chin (`coach.angles.chin_hand`, measured in the picture).
 
 Everything is measured in MediaPipe's world landmarks (metres, origin between the hips), in a
 torso frame (up = from the hips' centre to the shoulders' centre, falling back to the world
@@ -49,6 +51,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from coach.angles.chin_hand import ChinHand
 from coach.landmarks import MIN_VISIBILITY, Landmark, PoseFrame
 
 #: An arm counts as "down along the body" when the shoulder->wrist direction is within this many
@@ -102,6 +105,8 @@ class BodyFeatures:
         right_hand_behind_head: Right hand behind the head: True elbow seen raised, False
             upper arm seen going down, None undecided.
         left_hand_behind_head: The same for the left hand.
+        chin_hand: The hand nearest the chin (chin tucks: a finger on the chin), or None when
+            the head cannot be measured.
     """
 
     right_shoulder_elev_cm: float | None = None
@@ -112,6 +117,7 @@ class BodyFeatures:
     left_arm_down: bool | None = None
     right_hand_behind_head: bool | None = None
     left_hand_behind_head: bool | None = None
+    chin_hand: ChinHand | None = None
 
     def shoulder_hike_cm(self, side: str) -> float | None:
         """Hike of the shoulder on ``side`` ("right"/"left"), or None when unknown."""
@@ -254,6 +260,7 @@ def _measure(frame: PoseFrame, neutral: BodyNeutral | None) -> BodyFeatures:
         left_arm_down=arm_down["left"],
         right_hand_behind_head=behind["right"],
         left_hand_behind_head=behind["left"],
+        chin_hand=ChinHand.from_frame(frame),
     )
 
 

@@ -16,7 +16,8 @@ fused for this person (`coach.angles.fusion`: the face judged against the person
 offset, a face that jumps rejected, the offset learned just before the face is lost keeping
 the angles continuous through profile, a change of source faded in), the trunk's yaw from the
 shoulders' foreshortening against a reference while the head faces the camera
-(`coach.angles.torso.TrunkYaw`; not from the world landmarks' depth, which turns with the head), smoothed far more than the head (shoulders move slowly), the neutral calibration
+(`coach.angles.torso.TrunkYaw`; not from the world landmarks' depth, which turns with the head),
+smoothed far more than the head (shoulders move slowly), the neutral calibration
 (only from a plausible neutral) and One Euro smoothing.
 """
 

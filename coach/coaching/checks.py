@@ -1,17 +1,20 @@
 """The engine's per-frame tests: one frame's angles (and body features) against the exercise.
 
 Usable angles, the target and neutral zones, the form checks, and the gauges that show those
-zones; plus `Debounced`, the dwell a test's change must last before the engine believes it. No
-cv2 and no clock (time is an argument); the state machine is `coach.coaching.engine`. Whether
-angles can be coached at all is `HeadAngles.usable`.
+zones; plus `Debounced`, the dwell a test's change must last before the engine believes it, and
+`FingerWatch`, the chin tuck's finger-on-chin cue across a rep. No cv2 and no clock (time is an
+argument); the state machine is `coach.coaching.engine`. Whether angles can be coached at all is
+`HeadAngles.usable`.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from collections import deque
 
 from coach.angles.body import BodyFeatures
+from coach.angles.chin_hand import ChinHand, gap_growth_heads
 from coach.angles.headpose import HeadAngles
 from coach.coaching.engine_types import Gauge
 from coach.coaching.exercise_model import (
@@ -20,6 +23,7 @@ from coach.coaching.exercise_model import (
     AngleLimit,
     ArmDown,
     Exercise,
+    FingerOnChin,
     FormCheck,
     HandBehindHead,
     ShoulderHike,
@@ -33,8 +37,6 @@ _AXIS_FIELD = {"yaw": "yaw_deg", "roll": "roll_deg", "pitch": "pitch_deg", "retr
 def axis_value(angles: HeadAngles, axis: str) -> float:
     """The value of one axis ("yaw", "roll", "pitch" or "retraction") in its unit."""
     return float(getattr(angles, _AXIS_FIELD[axis]))
-
-
 
 
 class Debounced:
@@ -94,8 +96,8 @@ def violated(check: FormCheck, angles: HeadAngles, body: BodyFeatures | None, si
     if isinstance(check, AngleLimit):
         v = axis_value(angles, check.axis)
         return (check.min is not None and v < check.min) or (check.max is not None and v > check.max)
-    if body is None:
-        return False
+    if body is None or isinstance(check, FingerOnChin):
+        return False  # the finger on the chin is a cue (`FingerWatch`), never a fault
     sides = body_sides(check.side, side)
     if isinstance(check, ShoulderHike):
         hikes = [h for s in sides if (h := body.shoulder_hike_cm(s)) is not None]
@@ -110,7 +112,7 @@ def violated(check: FormCheck, angles: HeadAngles, body: BodyFeatures | None, si
 def unseen(check: FormCheck, body: BodyFeatures | None, side: str) -> bool:
     """True when a body check cannot tell on ``side`` (a feature is None): the rep counts and
     the check's cue is given. Angle checks and frames without body data are never "unseen"."""
-    if body is None or isinstance(check, (AngleLimit, ShoulderHike, TrunkTurn)):
+    if body is None or isinstance(check, (AngleLimit, ShoulderHike, FingerOnChin, TrunkTurn)):
         return False
     sides = body_sides(check.side, side)
     if isinstance(check, ArmDown):
@@ -118,6 +120,71 @@ def unseen(check: FormCheck, body: BodyFeatures | None, side: str) -> bool:
     if isinstance(check, HandBehindHead):
         return any(body.hand_behind_head(s) is None for s in sides)
     return False
+
+
+class FingerWatch:
+    """The finger on the chin across one rep (a `FingerOnChin` check): cues, never a fault.
+
+    The engine feeds it every frame: at neutral (`rest`) it keeps the last ``window_s`` of
+    chin-hand readings; when the rep starts (`start`, the head leaving neutral) a finger is at
+    the chin if at least half of those frames saw one, and their median gap below the mouth is the
+    rep's reference; during the hold (`hold`) it judges, once per rep, whether the hand follows the
+    head: the median gap growth of the hold's frames so far (at least ``after_s`` of them) at or
+    below the check's limit. Medians, because the pose model's hand points are rough near the face.
+
+    Args:
+        check: The exercise's finger-on-chin check.
+        window_s: Seconds at neutral that decide the rep's start (> 0).
+        after_s: Seconds of hold before the following is judged (> 0).
+    """
+
+    def __init__(self, check: FingerOnChin, *, window_s: float = 1.0, after_s: float = 1.0) -> None:
+        for name, v in (("window_s", window_s), ("after_s", after_s)):
+            if not (math.isfinite(v) and v > 0):
+                raise ValueError(f"{name} must be a finite number > 0, got {v}")
+        self.check = check
+        self._window_ms, self._after_ms = window_s * 1000.0, after_s * 1000.0
+        self._rest: deque[tuple[int, ChinHand | None]] = deque()
+        self._start_gap: float | None = None
+        self._growth: list[float] = []
+        self._hold_since_ms: int | None = None
+        self._judged = False
+
+    def rest(self, t_ms: int, chin: ChinHand | None) -> None:
+        """One frame at neutral, before the rep starts."""
+        self._rest.append((t_ms, chin))
+        while self._rest and t_ms - self._rest[0][0] > self._window_ms:
+            self._rest.popleft()
+
+    def start(self) -> bool | None:
+        """The rep starts now: True when a finger was at the chin, False when none was seen,
+        None when the head was not measured at neutral (no cue then)."""
+        seen = [c for _, c in self._rest if c is not None]
+        self._rest.clear()
+        self._growth, self._hold_since_ms, self._judged = [], None, False
+        at = [c for c in seen if c.at_chin]
+        if not seen:
+            self._start_gap = None
+            return None
+        if 2 * len(at) < len(seen):
+            self._start_gap = None
+            return False
+        self._start_gap = statistics.median(c.below_mouth_heads for c in at if c.below_mouth_heads is not None)
+        return True
+
+    def hold(self, t_ms: int, chin: ChinHand | None) -> bool:
+        """One frame of the hold; True once per rep, when the hand is judged to follow the head."""
+        if self._judged or self._start_gap is None:
+            return False
+        if self._hold_since_ms is None:
+            self._hold_since_ms = t_ms
+        growth = gap_growth_heads(chin, self._start_gap)
+        if growth is not None:
+            self._growth.append(growth)
+        if t_ms - self._hold_since_ms < self._after_ms or not self._growth:
+            return False
+        self._judged = True
+        return statistics.median(self._growth) <= self.check.follow_max_growth_heads
 
 
 def body_sides(which: str, side: str) -> tuple[str, ...]:

@@ -18,6 +18,7 @@ from coach.angles.headpose import HeadAngles
 from coach.coaching.attempts import Attempt
 from coach.coaching.checks import (
     Debounced,
+    FingerWatch,
     RateMeter,
     axis_value,
     neutral_raw,
@@ -38,12 +39,14 @@ from coach.coaching.engine_types import (  # noqa: F401  (re-exported: callers i
     Priority,
 )
 from coach.coaching.exercise import Exercise, other_side, side_label
-from coach.coaching.exercise_model import AngleLimit, TrunkTurn
+from coach.coaching.exercise_model import AngleLimit, FingerOnChin, TrunkTurn
 from coach.coaching.prompts import fill, phase_guidance
 from coach.coaching.safety import CircleGuard
 
 #: Phases on the way to the target: the angle form checks apply there as well as in it.
 _APPROACHING = frozenset({Phase.READY, Phase.MOVING, Phase.REP_DONE})
+#: Phases at neutral between reps: leaving them starts a rep.
+_AT_REST = frozenset({Phase.READY, Phase.REP_DONE})
 
 
 @dataclass
@@ -137,6 +140,8 @@ class Engine:
         self._faults = [Debounced(cfg.fault_dwell_s) for _ in self.exercise.form]
         self._unseen = [Debounced(cfg.fault_dwell_s) for _ in self.exercise.form]
         self._cued: set[int] = set()  # form checks whose cue this hold has given
+        # The chin tuck's finger on the chin: cues only (a frontal camera cannot see the gap).
+        self._finger = next((FingerWatch(c) for c in self.exercise.form if isinstance(c, FingerOnChin)), None)
         self._hold: _Hold | None = None
         self._pending_side: str | None = None  # side of a counted hold awaiting the return
         self._pending_hold: HoldRecord | None = None  # that hold, voided if a head circle comes
@@ -285,7 +290,9 @@ class Engine:
         events += self._check_wrong_side(t_ms, angles, side, in_target, in_neutral)
         faults = self._check_form(t_ms, angles, body, side, in_target, torso_yaw_deg)
         events += faults
+        before = self._phase
         events += self._advance_phase(t_ms, dt_ok_ms, angles, side, in_target, in_neutral, faults)
+        events += self._watch_finger(t_ms, body, side, before)
         return events
 
     # -- pieces of the step -----------------------------------------------------------------------
@@ -463,6 +470,27 @@ class Engine:
                 events.append(Event(EventKind.CUE, t_ms, side=side, message=text, fault=check.fault))
         return events
 
+    def _watch_finger(self, t_ms: int, body: BodyFeatures | None, side: str, before: Phase) -> list[Event]:
+        """The finger-on-chin cues (`FingerWatch`): at a rep's start without a finger at the chin,
+        and once in the hold when the hand follows the head. Never a fault: the rep counts."""
+        watch = self._finger
+        if watch is None:
+            return []
+        chin = body.chin_hand if body is not None else None
+        text = ""
+        if self._phase in _AT_REST:
+            watch.rest(t_ms, chin)
+        elif before in _AT_REST:
+            if watch.start() is False:
+                text = watch.check.cue  # the rep starts without a finger on the chin
+        elif self._hold is not None and watch.hold(t_ms, chin):
+            text = watch.check.message  # the hand moves back with the head
+        if not text:
+            return []
+        text = self._fmt(text)
+        self._flash_message(t_ms, text, Priority.GUIDANCE)
+        return [Event(EventKind.CUE, t_ms, side=side, message=text, fault=watch.check.fault)]
+
     def _start_hold(self, t_ms: int, side: str, faults: list[Event]) -> list[Event]:
         self._hold = _Hold(side=side, start_ms=t_ms)
         self._cued.clear()
@@ -518,12 +546,21 @@ class Engine:
             self._pending_side = h.side
             text = self._fmt(self.exercise.messages.return_)
         else:
-            text = self._fmt(self.exercise.messages.too_short) if void_fault is None else ""
+            # A hold cut short while a form fault paused it repeats that fault, not "hold at
+            # least 5 s": the fault is what kept it from counting.
+            text = ""
+            if void_fault is None:
+                text = self._fault_text(h.fault) or self._fmt(self.exercise.messages.too_short)
             if text:
                 self._flash_message(t_ms, text, Priority.GUIDANCE)
         self._phase = Phase.RETURNING
         return [Event(EventKind.HOLD_DONE, t_ms, side=h.side, value=record.held_s, hold=record,
                       message=text, fault=record.fault)]
+
+    def _fault_text(self, fault: str | None) -> str:
+        """The message of the form check named ``fault`` ("" for none or a cue-only check)."""
+        check = next((c for c in self.exercise.form if c.fault == fault and not isinstance(c, FingerOnChin)), None)
+        return self._fmt(check.message) if check is not None else ""
 
     def _track_attempt(self, t_ms: int, dt_ok_ms: int, angles: HeadAngles, side: str) -> list[Event]:
         """Add a frame out of neutral to the attempt if it is toward ``side``; end the attempt

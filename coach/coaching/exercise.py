@@ -31,11 +31,12 @@ from pydantic import BaseModel, ValidationError
 from coach.coaching.exercise_model import (  # noqa: F401  (re-exported: the exercise stage's public API)
     AXIS_LIMITS,
     AXIS_UNITS,
+    FORM_CHECKS,
     AngleLimit,
     ArmDown,
     Axis,
-    FORM_CHECKS,
     Exercise,
+    FingerOnChin,
     FormCheck,
     HandBehindHead,
     ShoulderHike,

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from coach.angles.chin_hand import FOLLOW_MAX_GROWTH_HEADS
 from coach.errors import CoachError
 from coach.texts import TRACKING_LOST_TEXT
 
@@ -196,15 +197,29 @@ class TrunkTurn(_FormCheck):
     max_deg: float = Field(default=12.0, ge=5, le=45)
 
 
-#: Each form check's ``check`` tag and its model (the loader's error messages list the tags).
-FORM_CHECKS: dict[str, type[_FormCheck]] = {
-    "angle": AngleLimit, "shoulder-hike": ShoulderHike, "arm-down": ArmDown,
-    "hand-behind-head": HandBehindHead, "trunk-turn": TrunkTurn,
-}
+class FingerOnChin(_FormCheck):
+    """A cue, never a fault: a finger on the chin, kept still while the head moves back.
+
+    At the start of each rep (the head leaving neutral) with no hand seen at the chin, ``cue`` is
+    said ("Place a finger on your chin"); during the hold, when the hand is seen to follow the
+    head (its gap below the mouth grew by at most ``follow_max_growth_heads`` head sizes since
+    the rep's start, see `coach.angles.chin_hand`), ``message`` is ("Keep your finger still,
+    move your head back"). The rep counts either way: a frontal camera cannot see the gap itself.
+    """
+
+    check: Literal["finger-on-chin"]
+    cue: Annotated[str, Field(min_length=1)]
+    follow_max_growth_heads: float = Field(default=FOLLOW_MAX_GROWTH_HEADS, ge=-0.5, le=0.5)
+
 
 FormCheck = Annotated[
-    AngleLimit | ShoulderHike | ArmDown | HandBehindHead | TrunkTurn, Field(discriminator="check")
+    AngleLimit | ShoulderHike | ArmDown | HandBehindHead | FingerOnChin | TrunkTurn, Field(discriminator="check")
 ]
+#: The ``check`` tag of each form check model, in the order error messages list them.
+FORM_CHECKS: dict[str, type[_FormCheck]] = {
+    "angle": AngleLimit, "shoulder-hike": ShoulderHike, "arm-down": ArmDown,
+    "hand-behind-head": HandBehindHead, "finger-on-chin": FingerOnChin, "trunk-turn": TrunkTurn,
+}
 
 
 class Messages(_Frozen):

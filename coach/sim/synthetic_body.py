@@ -19,10 +19,11 @@ import numpy as np
 from coach.landmarks import Landmark
 from coach.sim.synthetic_geometry import HEAD_POINTS_M, HEAD_POINTS_WORLD, NECK_PIVOT_FROM_EARS_M
 
-ArmPose = Literal["rest", "down", "behind_head", "finger_on_chin"]
-ARM_POSES: tuple[str, ...] = ("rest", "down", "behind_head", "finger_on_chin")
+ArmPose = Literal["rest", "down", "behind_head", "finger_on_chin", "finger_follows"]
+ARM_POSES: tuple[str, ...] = ("rest", "down", "behind_head", "finger_on_chin", "finger_follows")
 #: Where a finger on the chin rests (the chin of the neutral head), from the neutral ear
-#: midpoint, person axes (l, u, f): the finger stays there while a chin tuck moves the head back.
+#: midpoint, person axes (l, u, f): the finger stays there while a chin tuck moves the head back
+#: ("finger_on_chin"), or is carried along with the head ("finger_follows", the wrong way).
 CHIN_FROM_EARS_M = (0.0, -0.085, 0.105)
 
 # -- measured proportions (metres), person frame: l = person's left, u = up, f = forward ------
@@ -146,9 +147,12 @@ def body_points(pose: BodyPose, anatomy: Anatomy, head: np.ndarray,
         common[ankle] = np.array([side * 0.13, -0.46, 0.42])
         common[heel] = np.array([side * 0.13, -0.50, 0.38])
         common[toe] = np.array([side * 0.13, -0.52, 0.55])
+    chin = ear_mid_neutral + np.array(CHIN_FROM_EARS_M)
     for side, arm in ((1.0, pose.left_arm), (-1.0, pose.right_arm)):
-        _add_arm(common, side, arm, common[Landmark.LEFT_SHOULDER if side > 0 else Landmark.RIGHT_SHOULDER],
-                 ear_mid, head, ear_mid_neutral + np.array(CHIN_FROM_EARS_M))
+        follows = arm == "finger_follows"  # the same hand, moved with the head
+        _add_arm(common, side, "finger_on_chin" if follows else arm,
+                 common[Landmark.LEFT_SHOULDER if side > 0 else Landmark.RIGHT_SHOULDER],
+                 ear_mid, head, chin + (ear_mid - ear_mid_neutral) if follows else chin)
 
     image = dict(common)
     world = dict(common)
