@@ -303,8 +303,9 @@ class HeadTracker:
             # shoulders can be trusted, and the head's own share of the ears' shift.
             neutral = self._neutral_rot if self._neutral_rot is not None else np.eye(3)
             in_view = m.view_axes.T @ head
-            target = self._trunk.update(cues, rotation_angle_deg(neutral, in_view),
-                                        head_rotation_angles(neutral.T @ in_view)[0], ideal=frame.synthetic)
+            yaw, roll, pitch = head_rotation_angles(neutral.T @ in_view)
+            target = self._trunk.update(cues, rotation_angle_deg(neutral, in_view), yaw, math.hypot(roll, pitch),
+                                        ideal=frame.synthetic)
         self._torso_yaw_deg = self._torso_filter(t_s, target)
         if abs(self._torso_yaw_deg) < 0.05:
             return m.view_axes

@@ -29,7 +29,8 @@ camera but one tilted back, against 0.93-0.965 on the trunk renders turned 20 de
   shifts them by `EAR_SHIFT_PER_DEG` per degree of the head's camera yaw (fitted on the full
   renders, both characters: 0.0068 male1, 0.0075 male2). It gave the right sign on all 16 trunk
   images; the world depth difference, which follows the head, on 15;
-- it is read only while the head is within `TRUSTED_HEAD_DEG` of its neutral camera pose, with a
+- it is read only while the head is within `TRUSTED_HEAD_DEG` of its neutral camera pose and
+  neither tilted nor nodded (`TRUSTED_TILT_DEG`), with a
   dead zone (`TRUNK_IGNORED_DEG`: the head-only renders read up to 13.4 deg of foreshortening
   there, a head tilted back); further turned, the last trusted turn is held, unless the
   foreshortening exceeds a dead zone that widens with the head's turn (`wide_ignored_deg`) so
@@ -54,6 +55,11 @@ from coach.rotations import axis_rotation, focal_px
 #: The trunk's turn is read while the head is within this of its neutral camera pose (the
 #: rotation between them, deg). Beyond, the model's shoulders follow the head (module docstring).
 TRUSTED_HEAD_DEG = 25.0
+#: ... and only while its roll and pitch from the neutral (combined) stay within this: a head
+#: tilted or nodded drags the model's shoulders as a turn does (a side bend passing roll 20-30
+#: read 15-18 deg of foreshortening, male2), whereas a trunk turned with the head comes with
+#: yaw (the trunk renders: roll and pitch within 6 deg).
+TRUSTED_TILT_DEG = 10.0
 #: Foreshortening below this is noise while trusted (the head-only renders read up to 13.4 deg,
 #: male2 tilted back; the trunk renders turned 20 deg read 15.2-21.2), fully trusted from
 #: TRUNK_FULL_DEG on (linear in between).
@@ -198,13 +204,14 @@ class TrunkYaw:
         self._held_deg = 0.0
 
     def update(self, cues: TorsoCues, head_from_neutral_deg: float, head_yaw_deg: float,
-               ideal: bool = False) -> float:
+               head_tilt_deg: float = 0.0, ideal: bool = False) -> float:
         """The trunk's yaw now (deg, > 0 turned to the person's right).
 
         Args:
             cues: This frame's cues.
             head_from_neutral_deg: Rotation of the head from its neutral camera pose (deg).
             head_yaw_deg: The head's yaw relative to the camera, from the neutral (deg).
+            head_tilt_deg: The head's roll and pitch from the neutral, combined (deg).
             ideal: Ideal landmarks (`PoseFrame.synthetic`): their shoulders do not follow the
                 head, so they are trusted at any head turn (the model's response is not there).
         """
@@ -226,7 +233,7 @@ class TrunkYaw:
         turned = math.degrees(math.acos(min(1.0, ratio)))
         shift = cues.ear_offset_heads - ref.ear_offset_heads + EAR_SHIFT_PER_DEG * head_yaw_deg
         sign = -1.0 if shift > 0 else 1.0
-        if ideal or head_from_neutral_deg <= TRUSTED_HEAD_DEG:
+        if ideal or (head_from_neutral_deg <= TRUSTED_HEAD_DEG and head_tilt_deg <= TRUSTED_TILT_DEG):
             self._held_deg = sign * TRUNK_GAIN * dead_zone(turned, TRUNK_IGNORED_DEG, TRUNK_FULL_DEG)
             return self._held_deg
         ignored = wide_ignored_deg(head_from_neutral_deg)
