@@ -210,7 +210,7 @@ class HeadTracker:
         }
         if self._torso_ref is not None:
             out["torso_reference"] = {k: round(float(v), 5) for k, v in vars(self._torso_ref).items()
-                                      if math.isfinite(v)}
+                                      if k != "arms_down" and math.isfinite(v)}
         return out
 
     def set_calibration(self, calibration: dict) -> None:

@@ -81,6 +81,13 @@ WIDE_IGNORED_MAX_DEG = 45.0
 #: clips with the shoulders at y 0.9-1.02 read phantom turns of 16-30 deg from leaning in and
 #: a hand at the chin). The renders' shoulders are at 0.68, a seated webcam user's 0.66-0.81.
 TRUNK_SHOULDER_MAX_Y = 0.88
+#: ... and only while both elbows hang at least this far (shoulder spans) below the shoulders
+#: and no seen wrist is above them: a raised arm moves the model's shoulder point (a hand
+#: going behind the head read 12.5 deg of foreshortening a fifth of the way up, male1). Arms
+#: at the sides have their elbows 0.8 spans below (renders), or below the frame.
+ARMS_DOWN_MIN_SPANS = 0.5
+#: A wrist at least this visible counts as seen (a hand at the chin or behind the head).
+WRIST_MIN_VISIBILITY = 0.5
 #: The distance scale (face distance or head size) is refreshed only while the head is within
 #: this of its neutral camera pose.
 FRONTAL_DEG = 12.0
@@ -151,6 +158,8 @@ class TorsoCues:
     Attributes:
         span_px: Shoulder span in the image.
         lowest_y: The lower shoulder's normalised image y (1 = the bottom edge).
+        arms_down: Both elbows well below the shoulders and no seen wrist above them
+            (`ARMS_DOWN_MIN_SPANS`).
         scale: The distance scale: the face's distance in cm when a face is seen, else NaN.
         head_px: The fitted head's ear span in pixels (the scale without a face).
         ear_offset_heads: Ears' midpoint minus the shoulders' midpoint along the image x,
@@ -162,6 +171,7 @@ class TorsoCues:
     head_px: float
     ear_offset_heads: float
     lowest_y: float = 0.5
+    arms_down: bool = True
 
     @classmethod
     def from_frame(cls, frame: PoseFrame, shoulders: Shoulders, head_px: float, face_distance_cm: float) -> TorsoCues:
@@ -172,7 +182,14 @@ class TorsoCues:
         ears_x = float(np.mean(x[[Landmark.LEFT_EAR, Landmark.RIGHT_EAR]]))
         shoulders_x = float(np.mean(x[SHOULDER_IDS]))
         offset = (ears_x - shoulders_x) / head_px if head_px > 0 else math.nan
-        return cls(shoulders.span_px, face_distance_cm, head_px, offset, float(np.max(lm[SHOULDER_IDS, 1])))
+        y_px = lm[:, 1] * frame.height
+        shoulders_y = float(np.max(y_px[SHOULDER_IDS]))
+        elbows_low = bool(np.all(y_px[[Landmark.LEFT_ELBOW, Landmark.RIGHT_ELBOW]] - shoulders_y
+                                 >= ARMS_DOWN_MIN_SPANS * shoulders.span_px))
+        wrists = [Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST]
+        wrist_up = bool(np.any((lm[wrists, 3] >= WRIST_MIN_VISIBILITY) & (y_px[wrists] < shoulders_y)))
+        return cls(shoulders.span_px, face_distance_cm, head_px, offset, float(np.max(lm[SHOULDER_IDS, 1])),
+                   elbows_low and not wrist_up)
 
     @staticmethod
     def median(cues: list[TorsoCues]) -> TorsoCues | None:
@@ -228,7 +245,7 @@ class TrunkYaw:
             # shoulders move at most as much as the face: this can hide a turn, never invent one.
             self._distance_ratio = max(1.0, ratio) if math.isfinite(ratio) else self._distance_ratio
         ratio = cues.span_px * self._distance_ratio / ref.span_px
-        if not (math.isfinite(ratio) and ratio > 0) or cues.lowest_y > TRUNK_SHOULDER_MAX_Y:
+        if not (math.isfinite(ratio) and ratio > 0) or cues.lowest_y > TRUNK_SHOULDER_MAX_Y or not cues.arms_down:
             return self._held_deg
         turned = math.degrees(math.acos(min(1.0, ratio)))
         shift = cues.ear_offset_heads - ref.ear_offset_heads + EAR_SHIFT_PER_DEG * head_yaw_deg
