@@ -88,6 +88,10 @@ TRUNK_SHOULDER_MAX_Y = 0.88
 ARMS_DOWN_MIN_SPANS = 0.5
 #: A wrist at least this visible counts as seen (a hand at the chin or behind the head).
 WRIST_MIN_VISIBILITY = 0.5
+#: With the head turned more than this (camera yaw from neutral), a trunk read turned the
+#: OTHER way is taken as the head's drag, not a trunk turn: people turn the trunk with the head,
+#: not against it (the webcam clip read +20 for a head turning left past 19 deg).
+COUNTER_TURN_HEAD_DEG = 8.0
 #: The distance scale (face distance or head size) is refreshed only while the head is within
 #: this of its neutral camera pose.
 FRONTAL_DEG = 12.0
@@ -250,6 +254,8 @@ class TrunkYaw:
         turned = math.degrees(math.acos(min(1.0, ratio)))
         shift = cues.ear_offset_heads - ref.ear_offset_heads + EAR_SHIFT_PER_DEG * head_yaw_deg
         sign = -1.0 if shift > 0 else 1.0
+        if not ideal and abs(head_yaw_deg) > COUNTER_TURN_HEAD_DEG and sign * head_yaw_deg < 0:
+            turned = 0.0  # "turned" against the head's own turn: the model's drag
         if ideal or (head_from_neutral_deg <= TRUSTED_HEAD_DEG and head_tilt_deg <= TRUSTED_TILT_DEG):
             self._held_deg = sign * TRUNK_GAIN * dead_zone(turned, TRUNK_IGNORED_DEG, TRUNK_FULL_DEG)
             return self._held_deg
