@@ -15,8 +15,9 @@ Every number there and here was measured on the real models.
 fused for this person (`coach.angles.fusion`: the face judged against the person's own face-to-pose
 offset, a face that jumps rejected, the offset learned just before the face is lost keeping
 the angles continuous through profile, a change of source faded in), the trunk's yaw from the
-shoulders' foreshortening against a reference (not from the world landmarks' depth, which turns
-with the head), smoothed far more than the head (shoulders move slowly), the neutral calibration
+shoulders' foreshortening against a reference while the head faces the camera
+(`coach.angles.torso.TrunkYaw`; not from the world landmarks' depth, which turns with the head),
+smoothed far more than the head (shoulders move slowly), the neutral calibration
 (only from a plausible neutral) and One Euro smoothing.
 """
 
@@ -46,7 +47,7 @@ from coach.angles.headframe import (  # noqa: F401  (re-exported: the head-angle
     measure,
 )
 from coach.angles.retraction import FaceDistanceNeutral, face_distance_cm
-from coach.angles.torso import foreshortening_yaw_deg, torso_axes
+from coach.angles.torso import TorsoCues, TrunkYaw, torso_axes
 from coach.landmarks import PoseFrame
 from coach.rotations import (  # noqa: F401  (re-exported)
     MP_TO_GL,
@@ -102,10 +103,11 @@ class HeadTracker:
     within ``steady_deg`` / ``steady_cm`` of the window's mean, and the raw torso-relative head
     within `NEUTRAL_MAX_YAW_DEG`, `NEUTRAL_MAX_ROLL_DEG` and `NEUTRAL_MAX_PITCH_DEG` of straight
     ahead; a move restarts the window and a turned head shows `calibration_hint`). It averages
-    their rotations (projected back onto a rotation), pivot offsets and shoulder span ratio,
+    their rotations (projected back onto a rotation), pivot offsets and torso cues
+    (`coach.angles.torso.TorsoCues`: shoulder span, distance, ears across the shoulders),
     and from then on reports ``R_neutral.T @ R`` (so yaw is measured about the neutral head's
     own up axis, not by subtracting Euler angles) and retraction relative to the neutral. The
-    span ratio is the torso's reference: the trunk's turn is measured against it. Without
+    torso cues are the torso's reference: the trunk's turn is measured against it. Without
     calibration the same steady window still sets that reference (only that).
 
     Args:
@@ -150,8 +152,9 @@ class HeadTracker:
         self._torso_filter = one_euro(TORSO_CUTOFF_HZ, 0.0, max_gap_s=2.0)()
         self._neutral_rot: np.ndarray | None = None
         self._neutral_forward_m = EAR_FORWARD_OF_SHOULDERS_M
-        self._span_ratio_ref: float | None = None
-        self._window: list[tuple[float, np.ndarray, float, float]] = []
+        self._torso_ref: TorsoCues | None = None
+        self._trunk: TrunkYaw | None = None
+        self._window: list[tuple[float, np.ndarray, float, TorsoCues | None]] = []
         self._last_ok_s: float | None = None
         self._calibration_hint: str | None = None
         # Face and pose fused with this person's face-to-pose offset (`coach.angles.fusion`).
@@ -205,8 +208,9 @@ class HeadTracker:
             "yaw_deg": round(yaw, 2), "roll_deg": round(roll, 2), "pitch_deg": round(pitch, 2),
             "use_face": self.use_face,
         }
-        if self._span_ratio_ref is not None:
-            out["shoulder_span_heads"] = round(self._span_ratio_ref, 4)
+        if self._torso_ref is not None:
+            out["torso_reference"] = {k: round(float(v), 5) for k, v in vars(self._torso_ref).items()
+                                      if k != "arms_down" and math.isfinite(v)}
         return out
 
     def set_calibration(self, calibration: dict) -> None:
@@ -218,15 +222,18 @@ class HeadTracker:
         try:
             rot = np.array(calibration["rotation"], dtype=float)
             forward_cm = float(calibration["forward_cm"])
-            span_ref = calibration.get("shoulder_span_heads")
-            span_ref = None if span_ref is None else float(span_ref)
+            torso_ref = calibration.get("torso_reference")
+            torso_ref = None if torso_ref is None else TorsoCues(
+                float(torso_ref["span_px"]), float(torso_ref.get("scale", _NAN)),
+                float(torso_ref.get("head_px", _NAN)), float(torso_ref.get("ear_offset_heads", _NAN)),
+                float(torso_ref.get("lowest_y", 0.5)))
         except (KeyError, TypeError, ValueError, AttributeError):
             raise ValueError("calibration needs a 3x3 'rotation' and a number 'forward_cm'") from None
         if rot.shape != (3, 3) or not np.all(np.isfinite(rot)) or not math.isfinite(forward_cm):
             raise ValueError("calibration 'rotation' must be a finite 3x3 matrix")
         self._neutral_rot = nearest_rotation(rot)
         self._neutral_forward_m = forward_cm / 100.0
-        self._span_ratio_ref = span_ref if span_ref is not None and span_ref > 0 else None
+        self._set_torso_reference(torso_ref if torso_ref is not None and torso_ref.span_px > 0 else None)
         self._window.clear()
         self._reset_filters()
 
@@ -234,7 +241,7 @@ class HeadTracker:
         """Forget the neutral (and the torso's reference) and start collecting a new one."""
         self._neutral_rot = None
         self._neutral_forward_m = EAR_FORWARD_OF_SHOULDERS_M
-        self._span_ratio_ref = None
+        self._set_torso_reference(None)
         self._torso_yaw_deg = 0.0
         self._torso_filter.reset()
         self._face_distance.reset()
@@ -242,6 +249,10 @@ class HeadTracker:
         self._calibration_hint = None
         self._fusion.release()
         self._reset_filters()
+
+    def _set_torso_reference(self, reference: TorsoCues | None) -> None:
+        self._torso_ref = reference
+        self._trunk = TrunkYaw(reference) if reference is not None else None
 
     def _reset_filters(self) -> None:
         for f in self._filters:
@@ -260,17 +271,19 @@ class HeadTracker:
         head = self._fusion.head(m, t_s)
         if self._neutral_rot is not None and not self._fusion.anchored:
             self._fusion.anchor()  # hold the person's face-to-pose offset near the neutral's
+        distance_cm = (face_distance_cm(frame.face_matrix, frame.width, frame.height, ASSUMED_HFOV_DEG)
+                       if m.face_axes is not None and self.reference == "torso" else _NAN)
+        cues = None
         if self.reference == "camera":
             rotation, forward = MP_TO_GL.T @ head, _NAN
         else:
-            assert m.neck_w is not None  # an OK torso-relative measurement has the neck
-            torso = self._torso(frame, m, t_s, head_rotation_angles(MP_TO_GL.T @ head)[0])
+            assert m.neck_w is not None and m.shoulders is not None  # an OK torso measurement has them
+            cues = TorsoCues.from_frame(frame, m.shoulders, m.head_px, distance_cm)
+            torso = self._torso(frame, m, t_s, head, cues)
             rotation, forward = torso.T @ head, forward_m(m.neck_w, torso, head)
-        distance_cm = (face_distance_cm(frame.face_matrix, frame.width, frame.height, ASSUMED_HFOV_DEG)
-                       if m.face_axes is not None and self.reference == "torso" else _NAN)
         self._face_distance.add(t_s, distance_cm)
-        if self._span_ratio_ref is None or (self.calibrate and not self.calibrated):
-            self._collect(t_s, rotation, forward, m.span_ratio)
+        if self._torso_ref is None or (self.calibrate and not self.calibrated):
+            self._collect(t_s, rotation, forward, cues)
         rel = self._neutral_rot.T @ rotation if self._neutral_rot is not None else rotation
         retraction_cm = self._face_distance.retraction_cm(distance_cm)
         if not math.isfinite(retraction_cm):
@@ -280,20 +293,26 @@ class HeadTracker:
                                            for f, v in zip(self._filters, (yaw, roll, pitch, retraction_cm)))
         return HeadAngles(yaw, roll, pitch, retraction_cm, confidence=m.confidence, tracking=m.tracking)
 
-    def _torso(self, frame: PoseFrame, m: HeadMeasurement, t_s: float, head_yaw_deg: float) -> np.ndarray:
+    def _torso(self, frame: PoseFrame, m: HeadMeasurement, t_s: float, head: np.ndarray,
+               cues: TorsoCues) -> np.ndarray:
         """The torso's axes: the view frame turned by the trunk's smoothed yaw."""
         assert m.view_axes is not None and m.shoulders is not None  # an OK torso measurement
         target = 0.0
-        if self._span_ratio_ref is not None and math.isfinite(m.span_ratio):
-            target = foreshortening_yaw_deg(m.span_ratio, self._span_ratio_ref, m.shoulders.depth_yaw_deg,
-                                            head_yaw_deg)
+        if self._trunk is not None:
+            # The head against its neutral in the (rolled) camera frame: how far the model's
+            # shoulders can be trusted, and the head's own share of the ears' shift.
+            neutral = self._neutral_rot if self._neutral_rot is not None else np.eye(3)
+            in_view = m.view_axes.T @ head
+            yaw, roll, pitch = head_rotation_angles(neutral.T @ in_view)
+            target = self._trunk.update(cues, rotation_angle_deg(neutral, in_view), yaw, math.hypot(roll, pitch),
+                                        ideal=frame.synthetic)
         self._torso_yaw_deg = self._torso_filter(t_s, target)
         if abs(self._torso_yaw_deg) < 0.05:
             return m.view_axes
         turned = torso_axes(frame, m.shoulders, self._torso_yaw_deg)
         return m.view_axes if turned is None else turned
 
-    def _collect(self, t_s: float, rotation: np.ndarray, forward: float, span_ratio: float) -> None:
+    def _collect(self, t_s: float, rotation: np.ndarray, forward: float, cues: TorsoCues | None) -> None:
         if not plausible_neutral(rotation):
             self._calibration_hint = LOOK_STRAIGHT_AHEAD
             self._window.clear()
@@ -305,12 +324,12 @@ class HeadTracker:
             moved_cm = abs(forward - float(np.mean(fwd))) * 100.0 if fwd and math.isfinite(forward) else 0.0
             if rotation_angle_deg(mean_rot, rotation) > self.steady_deg or moved_cm > self.steady_cm:
                 self._window.clear()  # moved: start the steady window again
-        self._window.append((t_s, rotation, forward, span_ratio))
+        self._window.append((t_s, rotation, forward, cues))
         if self._window[-1][0] - self._window[0][0] < self.calibration_s or len(self._window) < 5:
             return
-        ratios = [s for _, _, _, s in self._window if math.isfinite(s)]
-        if ratios:
-            self._span_ratio_ref = float(np.median(ratios))
+        reference = TorsoCues.median([c for _, _, _, c in self._window if c is not None])
+        if reference is not None:
+            self._set_torso_reference(reference)
         if self.calibrate:
             self._neutral_rot = nearest_rotation(np.sum([r for _, r, _, _ in self._window], axis=0))
             fwd = [f for _, _, f, _ in self._window if math.isfinite(f)]

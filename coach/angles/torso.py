@@ -9,20 +9,36 @@ forward (left x up). Hips are often out of frame for a seated user, so only the 
 upright; the model's shoulder line wanders +-2 deg frame to frame and has a 1.2 deg left/right
 bias on the webcam clip).
 
-**Yaw** (the trunk turned against the camera) is the hard part. The pose model's world
-landmarks turn the shoulders WITH the head: on rendered humans whose torso never moves, the
-shoulders' depth difference read a torso yaw of -24..-47 deg when the head turned 45-80 deg to
-the left (+8..+19 to the right), so it cannot be subtracted. What the image shows is steadier:
-a trunk turned by t shows its shoulders foreshortened by cos(t). So the torso yaw is measured
-from the shoulder span in pixels, divided by the head's size in pixels (the fitted head
-model's ear span, so that moving nearer or farther does not count), against the same ratio in
-a reference pose (the calibrated neutral; `HeadTracker` keeps it). The world depth gives only
-the sign. Foreshortening cannot see small turns (cos 20 deg = 0.94) and the model still pulls
-the shoulders a little with the head (on the renders the ratio dropped to 0.93 of neutral at
-worst, i.e. 22 deg), so turns below `TORSO_YAW_IGNORED_DEG` (more with the head turned far) are read as facing the
-camera and a turn is fully trusted `TORSO_YAW_RAMP_DEG` beyond. A person who turns the whole body
-by 45 deg or more is therefore measured against their shoulders; a smaller trunk turn is partly
-read as neck rotation.
+**Yaw** (the trunk turned against the camera) is the hard part (`TrunkYaw`). The pose model's
+shoulders turn WITH the head: on rendered humans whose torso never moves, the world shoulders'
+depth difference read -24..-47 deg with the head turned 45-90 to the left, and the shoulder span
+in pixels fell to 0.79 of neutral at a head turned 90 (male2): nothing read from the shoulders
+can be trusted while the head is turned far from the camera. With the head near the camera they
+are steady (span within 0.97-1.01 of neutral on every head-only render within 25 deg of the
+camera but one tilted back, against 0.93-0.965 on the trunk renders turned 20 deg). So:
+
+- the **size** of the turn is the foreshortening of the shoulder span in pixels, cos(t), against
+  the calibrated neutral's span, with the distance to the camera taken out by the face's
+  distance (the face matrix) or, without a face, the head's size, both refreshed only while the
+  head faces the camera (`FRONTAL_DEG`; head size falls by 5-12% with the head turned, the face
+  distance by 2-5%, so they are held while it is turned), and only when the head moved away
+  (a nearer face is mostly a lean or a nod: the shoulders stay);
+- the **sign** is where the head sits between the shoulders: the ears are ahead of the turning
+  axis, so a trunk turned to the right carries them to the image's left of the shoulders'
+  midpoint (0.035-0.083 head widths on the trunk renders) on top of the head's own turn, which
+  shifts them by `EAR_SHIFT_PER_DEG` per degree of the head's camera yaw (fitted on the full
+  renders, both characters: 0.0068 male1, 0.0075 male2). It gave the right sign on all 16 trunk
+  images; the world depth difference, which follows the head, on 15;
+- it is read only while the head is within `TRUSTED_HEAD_DEG` of its neutral camera pose and
+  neither tilted nor nodded (`TRUSTED_TILT_DEG`), with a
+  dead zone (`TRUNK_IGNORED_DEG`: the head-only renders read up to 13.4 deg of foreshortening
+  there, a head tilted back); further turned, the last trusted turn is held, unless the
+  foreshortening exceeds a dead zone that widens with the head's turn (`wide_ignored_deg`) so
+  that a big trunk turn is still seen.
+
+A whole-body turn of 20 deg with the head is thus measured, and the neck's yaw (head against
+the torso) no longer counts it; a trunk turn made only at the far end of a head turn is seen
+only when it is large.
 """
 
 from __future__ import annotations
@@ -36,14 +52,53 @@ from coach.angles.headfit import ASSUMED_HFOV_DEG
 from coach.landmarks import Landmark, PoseFrame
 from coach.rotations import axis_rotation, focal_px
 
-#: Foreshortening below this torso yaw is noise (see the module docstring), fully trusted
-#: TORSO_YAW_RAMP_DEG further on (linear in between). The model drags the shoulders more the
-#: further the head is turned from the camera: on the renders the span fell to 0.93 of
-#: neutral (22 deg) with the head within 45 deg of the camera, and to 0.83 (34 deg) at 80 deg,
-#: so the ignored zone widens by TORSO_YAW_IGNORED_PER_HEAD at a head turned 80 deg.
-TORSO_YAW_IGNORED_DEG = 30.0
-TORSO_YAW_IGNORED_PER_HEAD = 10.0
-TORSO_YAW_RAMP_DEG = 15.0
+#: The trunk's turn is read while the head is within this of its neutral camera pose (the
+#: rotation between them, deg). Beyond, the model's shoulders follow the head (module docstring).
+TRUSTED_HEAD_DEG = 25.0
+#: ... and only while its roll and pitch from the neutral (combined) stay within this: a head
+#: tilted or nodded drags the model's shoulders as a turn does (a side bend passing roll 20-30
+#: read 15-18 deg of foreshortening, male2), whereas a trunk turned with the head comes with
+#: yaw (the trunk renders: roll and pitch within 6 deg).
+TRUSTED_TILT_DEG = 10.0
+#: Foreshortening below this is noise while trusted (the head-only renders read up to 13.4 deg,
+#: male2 tilted back; the trunk renders turned 20 deg read 15.2-21.2), fully trusted from
+#: TRUNK_FULL_DEG on (linear in between).
+TRUNK_IGNORED_DEG = 12.5
+TRUNK_FULL_DEG = 15.0
+#: The model's shoulders foreshorten less than cos(t): the trunk renders turned 20 deg read
+#: 17.8 (male1) and 17.1 (male2) on average, a gain of 1.12 and 1.17; the smaller, rounded
+#: down, is applied (each character's own gain on the other: within 5 deg on all 16 images).
+TRUNK_GAIN = 1.1
+#: Beyond TRUSTED_HEAD_DEG the dead zone starts at WIDE_IGNORED_START_DEG and widens by
+#: WIDE_IGNORED_PER_DEG per degree of head turn, up to WIDE_IGNORED_MAX_DEG: the head-only
+#: renders read up to 16.3 deg of foreshortening at a head 26 deg from neutral (tilted back 25),
+#: 19 at 30, 25 at 45-60, 32 at 80 and 38 at 90.
+WIDE_IGNORED_START_DEG = 18.0
+WIDE_IGNORED_PER_DEG = 1.2
+WIDE_IGNORED_MAX_DEG = 45.0
+#: The trunk's turn is read only while both shoulders are at least this far above the image's
+#: bottom edge (normalised y): at the edge the model guesses the cut-off shoulder (the webcam
+#: clips with the shoulders at y 0.9-1.02 read phantom turns of 16-30 deg from leaning in and
+#: a hand at the chin). The renders' shoulders are at 0.68, a seated webcam user's 0.66-0.81.
+TRUNK_SHOULDER_MAX_Y = 0.88
+#: ... and only while both elbows hang at least this far (shoulder spans) below the shoulders
+#: and no seen wrist is above them: a raised arm moves the model's shoulder point (a hand
+#: going behind the head read 12.5 deg of foreshortening a fifth of the way up, male1). Arms
+#: at the sides have their elbows 0.8 spans below (renders), or below the frame.
+ARMS_DOWN_MIN_SPANS = 0.5
+#: A wrist at least this visible counts as seen (a hand at the chin or behind the head).
+WRIST_MIN_VISIBILITY = 0.5
+#: With the head turned more than this (camera yaw from neutral), a trunk read turned the
+#: OTHER way is taken as the head's drag, not a trunk turn: people turn the trunk with the head,
+#: not against it (the webcam clip read +20 for a head turning left past 19 deg).
+COUNTER_TURN_HEAD_DEG = 8.0
+#: The distance scale (face distance or head size) is refreshed only while the head is within
+#: this of its neutral camera pose.
+FRONTAL_DEG = 12.0
+#: How far the ears shift across the shoulders (head widths) per degree of the head's own
+#: camera yaw, to the image's left for a turn to the person's right (full renders: 0.0068
+#: male1, 0.0075 male2, at yaw 20).
+EAR_SHIFT_PER_DEG = 0.007
 #: A shoulder line within this of the image horizontal is taken as level, and fully trusted
 #: from TORSO_ROLL_FULL_DEG on. On a static image the real model's shoulder line wanders +-2 deg
 #: (astronaut); on the webcam clip it has a 1.2 deg left/right bias. Without this prior the
@@ -94,20 +149,119 @@ class Shoulders:
         return cls(span_px=span_px, span_m=span_m, depth_yaw_deg=depth_yaw)
 
 
-def foreshortening_yaw_deg(ratio: float, reference: float, sign_deg: float, head_yaw_deg: float = 0.0) -> float:
-    """Torso yaw from the span ratio against its reference, after the dead zone.
+def wide_ignored_deg(head_from_neutral_deg: float) -> float:
+    """The foreshortening dead zone with the head this far (deg) from its neutral camera pose."""
+    extra = WIDE_IGNORED_PER_DEG * max(0.0, head_from_neutral_deg - TRUSTED_HEAD_DEG)
+    return min(WIDE_IGNORED_MAX_DEG, WIDE_IGNORED_START_DEG + extra)
+
+
+@dataclass(frozen=True)
+class TorsoCues:
+    """What one frame says about the trunk's turn (pixels; NaN where not measured).
+
+    Attributes:
+        span_px: Shoulder span in the image.
+        lowest_y: The lower shoulder's normalised image y (1 = the bottom edge).
+        arms_down: Both elbows well below the shoulders and no seen wrist above them
+            (`ARMS_DOWN_MIN_SPANS`).
+        scale: The distance scale: the face's distance in cm when a face is seen, else NaN.
+        head_px: The fitted head's ear span in pixels (the scale without a face).
+        ear_offset_heads: Ears' midpoint minus the shoulders' midpoint along the image x,
+            in head widths (> 0 = toward the image's right).
+    """
+
+    span_px: float
+    scale: float
+    head_px: float
+    ear_offset_heads: float
+    lowest_y: float = 0.5
+    arms_down: bool = True
+
+    @classmethod
+    def from_frame(cls, frame: PoseFrame, shoulders: Shoulders, head_px: float, face_distance_cm: float) -> TorsoCues:
+        """The cues of a frame whose shoulders were measured."""
+        lm = frame.landmarks
+        assert lm is not None
+        x = lm[:, 0] * frame.width
+        ears_x = float(np.mean(x[[Landmark.LEFT_EAR, Landmark.RIGHT_EAR]]))
+        shoulders_x = float(np.mean(x[SHOULDER_IDS]))
+        offset = (ears_x - shoulders_x) / head_px if head_px > 0 else math.nan
+        y_px = lm[:, 1] * frame.height
+        shoulders_y = float(np.max(y_px[SHOULDER_IDS]))
+        elbows_low = bool(np.all(y_px[[Landmark.LEFT_ELBOW, Landmark.RIGHT_ELBOW]] - shoulders_y
+                                 >= ARMS_DOWN_MIN_SPANS * shoulders.span_px))
+        wrists = [Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST]
+        wrist_up = bool(np.any((lm[wrists, 3] >= WRIST_MIN_VISIBILITY) & (y_px[wrists] < shoulders_y)))
+        return cls(shoulders.span_px, face_distance_cm, head_px, offset, float(np.max(lm[SHOULDER_IDS, 1])),
+                   elbows_low and not wrist_up)
+
+    @staticmethod
+    def median(cues: list[TorsoCues]) -> TorsoCues | None:
+        """The per-field median of a window of cues (NaNs left out), or None without spans."""
+        def med(values: list[float]) -> float:
+            ok = [v for v in values if math.isfinite(v)]
+            return float(np.median(ok)) if ok else math.nan
+
+        span = med([c.span_px for c in cues])
+        if not math.isfinite(span):
+            return None
+        return TorsoCues(span, med([c.scale for c in cues]), med([c.head_px for c in cues]),
+                         med([c.ear_offset_heads for c in cues]), med([c.lowest_y for c in cues]))
+
+
+class TrunkYaw:
+    """The trunk's yaw against a reference pose (the calibrated neutral), frame by frame.
+
+    See the module docstring for the method. State: the distance scale last seen with the head
+    facing the camera, and the last turn read while the shoulders could be trusted.
 
     Args:
-        ratio: Shoulder span / head size now (both in pixels).
-        reference: The same ratio with the torso facing the camera.
-        sign_deg: Any angle whose sign says which way the torso turned (the depth yaw).
-        head_yaw_deg: The head's yaw relative to the camera (widens the dead zone).
+        reference: The cues with the trunk facing the camera.
     """
-    if not (math.isfinite(ratio) and math.isfinite(reference)) or reference <= 0:
-        return 0.0
-    turned = math.degrees(math.acos(min(1.0, max(0.0, ratio / reference))))
-    ignored = TORSO_YAW_IGNORED_DEG + TORSO_YAW_IGNORED_PER_HEAD * min(1.0, (head_yaw_deg / 80.0) ** 2)
-    return math.copysign(dead_zone(turned, ignored, ignored + TORSO_YAW_RAMP_DEG), sign_deg)
+
+    def __init__(self, reference: TorsoCues) -> None:
+        self.reference = reference
+        self._distance_ratio = 1.0  # now / reference; > 1 = farther away
+        self._held_deg = 0.0
+
+    def update(self, cues: TorsoCues, head_from_neutral_deg: float, head_yaw_deg: float,
+               head_tilt_deg: float = 0.0, ideal: bool = False) -> float:
+        """The trunk's yaw now (deg, > 0 turned to the person's right).
+
+        Args:
+            cues: This frame's cues.
+            head_from_neutral_deg: Rotation of the head from its neutral camera pose (deg).
+            head_yaw_deg: The head's yaw relative to the camera, from the neutral (deg).
+            head_tilt_deg: The head's roll and pitch from the neutral, combined (deg).
+            ideal: Ideal landmarks (`PoseFrame.synthetic`): their shoulders do not follow the
+                head, so they are trusted at any head turn (the model's response is not there).
+        """
+        ref = self.reference
+        if head_from_neutral_deg <= FRONTAL_DEG:
+            ratio = math.nan
+            if math.isfinite(cues.scale) and math.isfinite(ref.scale) and ref.scale > 0:
+                ratio = cues.scale / ref.scale
+            elif cues.head_px > 0 and ref.head_px > 0:
+                ratio = ref.head_px / cues.head_px
+            # Only a head that moved AWAY widens the span back: the head leans in and nods
+            # nearer while the shoulders stay (the nodding clip: face 3-5% nearer, span 1.00),
+            # so shrinking the span for a nearer face would invent a turn. Moved back, the
+            # shoulders move at most as much as the face: this can hide a turn, never invent one.
+            self._distance_ratio = max(1.0, ratio) if math.isfinite(ratio) else self._distance_ratio
+        ratio = cues.span_px * self._distance_ratio / ref.span_px
+        if not (math.isfinite(ratio) and ratio > 0) or cues.lowest_y > TRUNK_SHOULDER_MAX_Y or not cues.arms_down:
+            return self._held_deg
+        turned = math.degrees(math.acos(min(1.0, ratio)))
+        shift = cues.ear_offset_heads - ref.ear_offset_heads + EAR_SHIFT_PER_DEG * head_yaw_deg
+        sign = -1.0 if shift > 0 else 1.0
+        if not ideal and abs(head_yaw_deg) > COUNTER_TURN_HEAD_DEG and sign * head_yaw_deg < 0:
+            turned = 0.0  # "turned" against the head's own turn: the model's drag
+        if ideal or (head_from_neutral_deg <= TRUSTED_HEAD_DEG and head_tilt_deg <= TRUSTED_TILT_DEG):
+            self._held_deg = sign * TRUNK_GAIN * dead_zone(turned, TRUNK_IGNORED_DEG, TRUNK_FULL_DEG)
+            return self._held_deg
+        ignored = wide_ignored_deg(head_from_neutral_deg)
+        wide = sign * TRUNK_GAIN * dead_zone(turned, ignored, ignored + TRUNK_FULL_DEG - TRUNK_IGNORED_DEG)
+        return wide if abs(wide) > abs(self._held_deg) else self._held_deg
 
 
 def torso_axes(frame: PoseFrame, shoulders: Shoulders, yaw_deg: float = 0.0,

@@ -244,7 +244,8 @@ class Coach:
             self._t0_ms = t
         self._last_ms = t
         self._calibrated = reading.calibrated
-        events = self.engine.step(t, reading.angles, reading.body, calibrated=reading.calibrated)
+        events = self.engine.step(t, reading.angles, reading.body, calibrated=reading.calibrated,
+                                  torso_yaw_deg=reading.torso_yaw_deg)
         self.events += events
         return events
 

@@ -27,6 +27,7 @@ from coach.coaching.exercise_model import (
     FormCheck,
     HandBehindHead,
     ShoulderHike,
+    TrunkTurn,
     other_side,
 )
 
@@ -85,9 +86,13 @@ def neutral_raw(exercise: Exercise, angles: HeadAngles) -> bool:
     return all(abs(axis_value(angles, a)) <= lim for a, lim in exercise.neutral.limits().items())
 
 
-def violated(check: FormCheck, angles: HeadAngles, body: BodyFeatures | None, side: str) -> bool:
+def violated(check: FormCheck, angles: HeadAngles, body: BodyFeatures | None, side: str,
+             torso_yaw_deg: float = 0.0) -> bool:
     """True only when a fault is measured; unknown (no body data, or an arm the picture does
-    not show: see `coach.angles.body`) is not a fault (`unseen` says when to cue instead)."""
+    not show: see `coach.angles.body`) is not a fault (`unseen` says when to cue instead).
+    ``torso_yaw_deg`` is the trunk's turn against its neutral (`TrunkTurn`)."""
+    if isinstance(check, TrunkTurn):
+        return math.isfinite(torso_yaw_deg) and abs(torso_yaw_deg) > check.max_deg
     if isinstance(check, AngleLimit):
         v = axis_value(angles, check.axis)
         return (check.min is not None and v < check.min) or (check.max is not None and v > check.max)
@@ -107,7 +112,7 @@ def violated(check: FormCheck, angles: HeadAngles, body: BodyFeatures | None, si
 def unseen(check: FormCheck, body: BodyFeatures | None, side: str) -> bool:
     """True when a body check cannot tell on ``side`` (a feature is None): the rep counts and
     the check's cue is given. Angle checks and frames without body data are never "unseen"."""
-    if body is None or isinstance(check, (AngleLimit, ShoulderHike, FingerOnChin)):
+    if body is None or isinstance(check, (AngleLimit, ShoulderHike, FingerOnChin, TrunkTurn)):
         return False
     sides = body_sides(check.side, side)
     if isinstance(check, ArmDown):

@@ -39,7 +39,7 @@ from coach.coaching.engine_types import (  # noqa: F401  (re-exported: callers i
     Priority,
 )
 from coach.coaching.exercise import Exercise, other_side, side_label
-from coach.coaching.exercise_model import AngleLimit, FingerOnChin
+from coach.coaching.exercise_model import AngleLimit, FingerOnChin, TrunkTurn
 from coach.coaching.prompts import fill, phase_guidance
 from coach.coaching.safety import CircleGuard
 
@@ -234,6 +234,7 @@ class Engine:
         angles: HeadAngles,
         body: BodyFeatures | None = None,
         calibrated: bool = True,
+        torso_yaw_deg: float = 0.0,
     ) -> list[Event]:
         """Advance the state machine by one frame.
 
@@ -242,6 +243,7 @@ class Engine:
             angles: Calibrated torso-relative head angles of the frame.
             body: Arm/shoulder features of the frame; ``None`` skips the body form checks.
             calibrated: False while the neutral pose is still being measured.
+            torso_yaw_deg: The trunk's turn against its neutral (the `TrunkTurn` check).
 
         Returns:
             The events of this frame, in the order they happened.
@@ -286,7 +288,7 @@ class Engine:
         in_target = self._in_target.update(t_ms, target_raw(side_ex, angles, side, staying=self._in_target.state))
         events += self._check_speed(t_ms, angles)
         events += self._check_wrong_side(t_ms, angles, side, in_target, in_neutral)
-        faults = self._check_form(t_ms, angles, body, side, in_target)
+        faults = self._check_form(t_ms, angles, body, side, in_target, torso_yaw_deg)
         events += faults
         before = self._phase
         events += self._advance_phase(t_ms, dt_ok_ms, angles, side, in_target, in_neutral, faults)
@@ -441,7 +443,7 @@ class Engine:
         return [Event(EventKind.WRONG_SIDE, t_ms, side=side, message=text)]
 
     def _check_form(self, t_ms: int, angles: HeadAngles, body: BodyFeatures | None, side: str,
-                    in_target: bool) -> list[Event]:
+                    in_target: bool, torso_yaw_deg: float = 0.0) -> list[Event]:
         events = []
         for check, deb in zip(self.exercise.form, self._faults):
             was = deb.state
@@ -449,9 +451,11 @@ class Engine:
             # of a tuck never reaches the target, and must hear its fault, not "a little
             # further". Turns and bends keep them to the hold: on the way there a head wobbles
             # (5 spurious faults in one synthetic rotation session when they did not).
-            active = in_target or (self._faults_on_approach and isinstance(check, AngleLimit)
-                                   and self._phase in _APPROACHING)
-            now = deb.update(t_ms, active and violated(check, angles, body, side))
+            # The trunk is checked in every phase: a body turned with the head stays at a
+            # neutral neck and would never reach the target to hear it.
+            active = (in_target or isinstance(check, TrunkTurn)
+                      or (self._faults_on_approach and isinstance(check, AngleLimit) and self._phase in _APPROACHING))
+            now = deb.update(t_ms, active and violated(check, angles, body, side, torso_yaw_deg))
             if now and not was:
                 text = self._fmt(check.message)
                 events.append(Event(EventKind.FAULT, t_ms, side=side, message=text, fault=check.fault))

@@ -72,12 +72,11 @@ def _loc_str(loc: tuple[Any, ...]) -> str:
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """Follow an error location through the models to the model that owns the last field."""
     model: Any = Exercise
-    tags = FORM_CHECKS
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
-        if part in tags:
-            model = tags[part]
+        if part in FORM_CHECKS:
+            model = FORM_CHECKS[part]
             continue
         field = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
         if field is None:

@@ -185,6 +185,18 @@ class HandBehindHead(_FormCheck):
     side: BodySide = "same"
 
 
+class TrunkTurn(_FormCheck):
+    """Form: the trunk must not turn more than ``max_deg`` from its calibrated neutral.
+
+    Checked in every phase once calibrated, not only in the target: a whole body turned with
+    the head never reaches a neck target, and must hear why. The trunk's yaw is
+    `coach.angles.headpose.HeadTracker.torso_yaw_deg` (0 within its dead zone).
+    """
+
+    check: Literal["trunk-turn"]
+    max_deg: float = Field(default=12.0, ge=5, le=45)
+
+
 class FingerOnChin(_FormCheck):
     """A cue, never a fault: a finger on the chin, kept still while the head moves back.
 
@@ -201,12 +213,12 @@ class FingerOnChin(_FormCheck):
 
 
 FormCheck = Annotated[
-    AngleLimit | ShoulderHike | ArmDown | HandBehindHead | FingerOnChin, Field(discriminator="check")
+    AngleLimit | ShoulderHike | ArmDown | HandBehindHead | FingerOnChin | TrunkTurn, Field(discriminator="check")
 ]
 #: The ``check`` tag of each form check model, in the order error messages list them.
 FORM_CHECKS: dict[str, type[_FormCheck]] = {
     "angle": AngleLimit, "shoulder-hike": ShoulderHike, "arm-down": ArmDown,
-    "hand-behind-head": HandBehindHead, "finger-on-chin": FingerOnChin,
+    "hand-behind-head": HandBehindHead, "finger-on-chin": FingerOnChin, "trunk-turn": TrunkTurn,
 }
 
 

@@ -58,6 +58,9 @@ class RenderSample:
         mirrored: True for the mirror image.
         truth: True (yaw, roll, pitch) in degrees, for this (possibly mirrored) image.
         frame: The models' landmarks of the image's last repeat.
+        torso_yaw: The trunk's true turn against the camera (deg, > 0 to the person's right;
+            the ``_trunk`` sets), for this (possibly mirrored) image; ``truth`` stays relative
+            to the torso.
     """
 
     character: str
@@ -65,6 +68,12 @@ class RenderSample:
     mirrored: bool
     truth: tuple[float, float, float]
     frame: PoseFrame
+    torso_yaw: float = 0.0
+
+    @property
+    def neutral(self) -> bool:
+        """True for the neutral render (head straight, trunk facing the camera)."""
+        return self.truth == (0.0, 0.0, 0.0) and self.torso_yaw == 0.0
 
 
 def render_folders(renders_dir: Path) -> list[Path]:
@@ -101,7 +110,8 @@ def run_renders(renders_dir: Path, model_dir: Path, *, mirror: bool = True,
                 sign = -1.0 if mirrored else 1.0
                 truth = (sign * item["yaw"], sign * item["roll"], float(item["pitch"]))
                 frame = model_frame(folder / item["file"], model_dir, mirrored=mirrored)
-                samples.append(RenderSample(folder.name, item["file"], mirrored, truth, frame))
+                samples.append(RenderSample(folder.name, item["file"], mirrored, truth, frame,
+                                            sign * float(item.get("torso_yaw") or 0.0)))
             if progress is not None:
                 progress(f"{folder.name}/{item['file']}")
     return samples
@@ -167,17 +177,18 @@ HOLD_S = 1.5
 
 
 def evaluate(samples: Iterable[RenderSample], *, use_face: bool, calibrated: bool = False,
-             corrections: Corrections = MEASURED) -> list[Result]:
+             corrections: Corrections = MEASURED, hold_s: float = HOLD_S) -> list[Result]:
     """Estimate every sample's torso-relative angles, raw or calibrated.
 
     Raw: `head_angles` of the single frame (no neutral, torso taken to face the camera).
     Calibrated: a `HeadTracker` (no smoothing) sees the character's neutral render (same
-    mirroring) held for `CALIBRATION_S`, then the pose held for `HOLD_S`, as a person holding
+    mirroring) held for `CALIBRATION_S`, then the pose held for ``hold_s`` (default `HOLD_S`;
+    the trunk's low-pass needs ~3 s to settle within 1%), as a person holding
     still at neutral and then at the pose would; it calibrates its neutral and the torso's
     reference on the first and measures the trunk's turn against it on the second.
     """
     samples = list(samples)
-    neutrals = {(s.character, s.mirrored): s.frame for s in samples if s.truth == (0.0, 0.0, 0.0)}
+    neutrals = {(s.character, s.mirrored): s.frame for s in samples if s.neutral}
     results = []
     for s in samples:
         source = measure(s.frame, use_face, corrections=corrections).source
@@ -193,7 +204,7 @@ def evaluate(samples: Iterable[RenderSample], *, use_face: bool, calibrated: boo
             for _ in range(int(CALIBRATION_S * 1000 / FRAME_MS) + 3):
                 tracker.update(_still(neutrals[(s.character, s.mirrored)], t_ms))
                 t_ms += FRAME_MS
-            for _ in range(int(HOLD_S * 1000 / FRAME_MS)):
+            for _ in range(int(hold_s * 1000 / FRAME_MS)):
                 a = tracker.update(_still(s.frame, t_ms))
                 t_ms += FRAME_MS
             if not tracker.calibrated:

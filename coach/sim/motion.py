@@ -26,7 +26,7 @@ from coach.sim.synthetic import BodyPose, Camera, Noise, Response, make_frame
 
 REST = BodyPose()
 _HEAD_FIELDS = ("yaw_deg", "roll_deg", "pitch_deg", "retraction_cm",
-                "right_shoulder_hike_cm", "left_shoulder_hike_cm")
+                "right_shoulder_hike_cm", "left_shoulder_hike_cm", "trunk_yaw_deg")
 
 
 @dataclass(frozen=True)
@@ -234,7 +234,10 @@ _REACH = {
 }
 _SIGNED = {"yaw_deg", "roll_deg"}
 EXERCISE_IDS: tuple[str, ...] = tuple(_REACH)
-Fault = Literal["none", "pitch", "tilt-back", "shoulder-hike", "no-hand", "arm-not-down", "rotate"]
+Fault = Literal["none", "pitch", "tilt-back", "shoulder-hike", "no-hand", "arm-not-down", "rotate", "trunk"]
+#: The "trunk" fault: the whole body turns this far toward the side while the neck turns back
+#: by as much, so that the head stays where it was against the camera (cheating a rotation).
+TRUNK_FAULT_DEG = 25.0
 
 
 def _side_sign(side: str) -> float:
@@ -283,6 +286,9 @@ def with_fault(pose: BodyPose, exercise_id: str, side: str, fault: Fault) -> Bod
         return replace(pose, pitch_deg=-20.0)
     if fault == "rotate":
         return replace(pose, yaw_deg=pose.yaw_deg + 25.0 * sign)
+    if fault == "trunk":
+        return replace(pose, trunk_yaw_deg=pose.trunk_yaw_deg + TRUNK_FAULT_DEG * sign,
+                       yaw_deg=pose.yaw_deg - TRUNK_FAULT_DEG * sign)
     if fault == "shoulder-hike":
         return replace(pose, **{f"{side}_shoulder_hike_cm": 4.5})
     if fault == "no-hand":

@@ -231,6 +231,8 @@ def make_frame(
     """
     noise = noise or Noise.none()
     rng = rng if rng is not None else np.random.default_rng(0)
+    if pose.trunk_yaw_deg:
+        camera = replace(camera, torso_yaw_deg=camera.torso_yaw_deg + pose.trunk_yaw_deg)
     torso = torso_in_camera(camera)
     head = head_rotation(pose.yaw_deg, pose.roll_deg, pose.pitch_deg).T  # rows, person axes
     head_cam = head @ torso  # the true head triad in camera axes

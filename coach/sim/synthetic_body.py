@@ -50,6 +50,9 @@ class BodyPose:
         left_arm: Pose of the person's left arm.
         right_shoulder_hike_cm: Right shoulder raised toward the ear.
         left_shoulder_hike_cm: Left shoulder raised toward the ear.
+        trunk_yaw_deg: The whole body turned against the camera (about the vertical, > 0 to
+            the person's right), on top of `Camera.torso_yaw_deg`: the head angles above stay
+            relative to the torso, so the head turns with it.
     """
 
     yaw_deg: float = 0.0
@@ -60,6 +63,7 @@ class BodyPose:
     left_arm: ArmPose = "rest"
     right_shoulder_hike_cm: float = 0.0
     left_shoulder_hike_cm: float = 0.0
+    trunk_yaw_deg: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("right_arm", "left_arm"):

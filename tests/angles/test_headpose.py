@@ -126,25 +126,24 @@ def _turned_body(torso_yaw_deg: float, use_face: bool, head: dict | None = None)
 
 
 @pytest.mark.parametrize("use_face", [False, True])
-@pytest.mark.parametrize("torso_yaw_deg", [60.0, -60.0])
+@pytest.mark.parametrize("torso_yaw_deg", [20.0, -20.0, 40.0, 60.0, -60.0])
 def test_a_whole_body_turn_is_not_a_neck_rotation(torso_yaw_deg, use_face):
     """Turning the whole body (head straight on the shoulders) must not read as a neck turn:
-    the shoulders' foreshortening against the reference measures the trunk's turn. What is
-    left (the dead zone's ramp, and perspective: the nearer shoulder looks wider, so a 55 deg
-    turn foreshortens like 48) is at most a quarter of the turn."""
+    the shoulders' foreshortening against the reference measures the trunk's turn (ideal
+    landmarks: trusted at any head turn, `coach.angles.torso.TrunkYaw`). Measured: within
+    1.4 deg; perspective and `TRUNK_GAIN` leave a little."""
     a = _turned_body(torso_yaw_deg, use_face)
-    assert a.ok and math.copysign(1, a.yaw_deg) == math.copysign(1, torso_yaw_deg)
-    assert abs(a.yaw_deg) < 0.25 * abs(torso_yaw_deg), a
+    assert a.ok and abs(a.yaw_deg) < 2.5, a
     # ... and a neck turn back toward the camera on top of it is measured against the shoulders.
     b = _turned_body(torso_yaw_deg, use_face, dict(yaw_deg=-math.copysign(30.0, torso_yaw_deg)))
-    assert b.yaw_deg == pytest.approx(-math.copysign(30.0, torso_yaw_deg), abs=0.25 * abs(torso_yaw_deg))
+    assert b.yaw_deg == pytest.approx(-math.copysign(30.0, torso_yaw_deg), abs=2.5)
 
 
 def test_small_torso_yaw_is_read_as_facing_the_camera():
-    """Documented limit: the real model drags the shoulders with the head (on the renders the
-    span fell to 0.93 of neutral, 22 deg, with the torso still), so foreshortening below 30 deg
-    is ignored: a torso turned 15 deg with the head straight reads as the head turned 15."""
-    assert _turned_body(15.0, use_face=False).yaw_deg == pytest.approx(15.0, abs=1.5)
+    """Documented limit: foreshortening is blind to small turns (cos 10 deg = 0.985) and the
+    model's shoulders wander, so turns below `TRUNK_IGNORED_DEG` (12.5) are ignored: a torso
+    turned 10 deg with the head straight reads as the head turned 10."""
+    assert _turned_body(10.0, use_face=False).yaw_deg == pytest.approx(10.0, abs=1.5)
     # A single frame has no reference: the torso is taken to face the camera.
     assert head_angles(make_landmarks(torso_yaw_deg=55), use_face=False).yaw_deg == pytest.approx(55.0, abs=2.0)
 

@@ -22,8 +22,8 @@ from coach.coaching.engine import Engine, EventKind
 from coach.coaching.exercise import load_exercise
 from coach.coaching.report import ExerciseResult
 from coach.landmarks import write_log
-from coach.sim.motion import EXERCISE_IDS, RepPlan, Script, head_circles, lead_in, session_script
-from coach.sim.synthetic import Camera, Noise
+from coach.sim.motion import EXERCISE_IDS, Hold, Move, RepPlan, Script, head_circles, lead_in, session_script
+from coach.sim.synthetic import BodyPose, Camera, Noise
 
 
 def write_script_log(path: Path, script: Script, *, fps: float, seed: int = 0, **kw) -> Path:
@@ -132,6 +132,8 @@ def test_hands_below_the_webcam_frame_count_with_the_cue():
         ("lateral-flexion", "arm-not-down", "arm-not-down"),
         ("lateral-flexion", "rotate", "rotation-during-flexion"),
         ("levator-scapulae", "no-hand", "hand-not-behind-head"),
+        # The body turns 25 deg toward the side and the neck back by as much (the head stays).
+        ("neck-rotation", "trunk", "trunk-turn"),
     ],
 )
 def test_form_fault_during_hold_reported_not_counted(exercise_id, fault, expected):
@@ -240,3 +242,21 @@ def test_counts_by_kind_in_a_mixed_session():
     assert kinds == Counter({"wrong-side": 1, "pitch-during-rotation": 1})
     assert len(report["safety_events"]) == 1
     assert [h["counted"] for h in report["holds"]] == [True, False, False, True]
+
+
+@pytest.mark.parametrize("trunk_deg", [25.0, -25.0])
+def test_whole_body_turned_with_the_head_counts_no_rotation_and_says_trunk_turn(trunk_deg):
+    """The whole body turned with the head (neck straight, so the head turns 25 deg on camera,
+    as the trunk renders do with 20) is no neck rotation: no hold, and the trunk-turn fault
+    with its message; the body coming back clears it."""
+    side = "right" if trunk_deg > 0 else "left"
+    turned = BodyPose(trunk_yaw_deg=trunk_deg)
+    script = lead_in() + Script((Move(turned, 1.5), Hold(7.0), Move(BodyPose(), 1.5), Hold(2.0)))
+    ex = load_exercise("neck-rotation").model_copy(update={"sides": (side,)})
+    coach = Coach(ex)
+    report = coach.run(script.frames(10.0, seed=3)).to_json()
+    assert report["reps"] == {side: 0} and report["holds"] == []
+    faults = [e for e in coach.events if e.kind is EventKind.FAULT]
+    assert [e.fault for e in faults] == ["trunk-turn"]
+    assert faults[0].message == "Turn only your head: keep your shoulders facing the screen"
+    assert coach.view().faults == ()  # back facing the screen: the fault is over

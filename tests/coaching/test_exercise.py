@@ -86,7 +86,8 @@ def test_unknown_id_lists_known():
         ("syntax-error", "TOML syntax error", "line 16"),
         ("hold-order", "hold_min_s (12) must be <= hold_max_s (10)", ""),
         ("bad-placeholder", "messages.hold", "allowed: {max_s}"),
-        ("bad-check", "form[0]", "'angle', 'shoulder-hike', 'arm-down', 'hand-behind-head', 'finger-on-chin'"),
+        ("bad-check", "form[0]", "'angle', 'shoulder-hike', 'arm-down', 'hand-behind-head', 'finger-on-chin', 'trunk-turn'"),
+        ("bad-trunk", "form[2].max_deg", "got 60.0; allowed: >= 5 and <= 45"),
         ("bad-finger", "form[2].follow_max_growth_heads", "allowed: >= -0.5 and <= 0.5"),
     ],
 )

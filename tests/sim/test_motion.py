@@ -92,11 +92,13 @@ def test_target_poses_follow_the_document(exercise_id, side, expected):
 @pytest.mark.parametrize(
     "fault, field, value",
     [("pitch", "pitch_deg", 25.0), ("tilt-back", "pitch_deg", -20.0), ("shoulder-hike", "right_shoulder_hike_cm", 4.5),
-     ("no-hand", "right_arm", "rest"), ("arm-not-down", "left_arm", "rest"), ("rotate", "yaw_deg", 25.0)],
+     ("no-hand", "right_arm", "rest"), ("arm-not-down", "left_arm", "rest"), ("rotate", "yaw_deg", 25.0),
+     ("trunk", "trunk_yaw_deg", 25.0), ("trunk", "yaw_deg", 70.0 - 25.0)],
 )
 def test_fault_variants_change_the_held_pose(fault, field, value):
     ex = {"pitch": "neck-rotation", "tilt-back": "chin-tuck", "shoulder-hike": "lateral-flexion",
-          "no-hand": "levator-scapulae", "arm-not-down": "lateral-flexion", "rotate": "lateral-flexion"}[fault]
+          "no-hand": "levator-scapulae", "arm-not-down": "lateral-flexion", "rotate": "lateral-flexion",
+          "trunk": "neck-rotation"}[fault]
     side = "center" if ex == "chin-tuck" else "right"
     script = rep_script(ex, RepPlan(side, fault=fault, fault_after_s=1.0))
     faulty = [s.pose for s in script.samples(10.0) if s.label == "fault"]
