@@ -73,7 +73,10 @@ def test_worker_gives_the_in_process_landmarks_in_order(model_dir, frames):
             frame[:] = 0  # the worker has its own copy: reusing the caller's buffer is safe
         while worker.in_flight:
             got.append(worker.collect())
-        created = _shm_segments() - before
+        # This worker's own buffers: under pytest-xdist another process's worker makes
+        # segments in /dev/shm at the same time, so a before/after difference over-counts.
+        created = {shm.name.lstrip("/") for shm in worker._slots if shm is not None}  # noqa: SLF001
+        assert created <= _shm_segments() - before
         assert 1 <= len(created) <= 3
     assert len(got) == len(expected)
     assert sum(p.detected for p in got) >= 20 and sum(p.face_matrix is not None for p in got) >= 20
