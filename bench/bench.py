@@ -361,7 +361,7 @@ def headless_run(ctx: Context, *, use_face: bool, record: bool, mode: str = "pro
     from coach.app.run import HEADLESS_READ_AHEAD, RUN_FACE_EVERY, SessionConfig, run_session
     from coach.coaching.exercise import list_exercises
     from coach.coaching.flow import HEADLESS_TIMING
-    from coach.store.history import NullHistory
+    from coach.store.history_safe import NullHistory
     from coach.ui.audio import AudioCues, NullBackend
     from coach.ui.display import VideoOut
     from coach.vision.pose_worker import PoseWorker

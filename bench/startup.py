@@ -204,7 +204,7 @@ def measure_latency(video: Path, model_dir: Path, seconds: float = 20.0) -> list
     """Capture-to-display latency (s) of every frame the live `coach run` chain showed."""
     from coach.app.run import RUN_FACE_EVERY, SessionConfig, run_session
     from coach.coaching.exercise import list_exercises
-    from coach.store.history import NullHistory
+    from coach.store.history_safe import NullHistory
     from coach.ui.audio import AudioCues, NullBackend
     from coach.vision.capture import CameraSource
     from coach.vision.pose_worker import PoseWorker

@@ -82,6 +82,14 @@ TORSO_CUTOFF_HZ = 0.3
 NEUTRAL_MAX_YAW_DEG = 12.0
 NEUTRAL_MAX_ROLL_DEG = 10.0
 NEUTRAL_MAX_PITCH_DEG = 22.0
+#: Calibration judges stillness on the reading averaged over its last STEADY_SMOOTH_S, not on
+#: each frame: a person who talks while holding still moves the face matrix with the jaw (the
+#: pose-only fit does not show it), steps of ~5 deg in pitch lasting ~1 s
+#: (noddingpigeon_head_stationary.mp4: frame deviation max 4.5 against a limit of 4, so two
+#: restarts and 3.8 s to calibrate). A single frame may still stray no further than
+#: STEADY_FRAME_FACTOR x ``steady_deg``, so a head that turns restarts the window at once.
+STEADY_SMOOTH_S = 0.5  # at most a quarter of ``calibration_s``
+STEADY_FRAME_FACTOR = 2.0
 #: What the calibration screen says (under "Look straight ahead...") while the head is not at a
 #: plausible neutral.
 LOOK_STRAIGHT_AHEAD = "Your head is turned or tilted: face the screen, head level"
@@ -99,8 +107,9 @@ def plausible_neutral(rotation: np.ndarray) -> bool:
 class HeadTracker:
     """Smoothed, optionally neutral-calibrated head angles from a stream of frames.
 
-    Calibration collects ``calibration_s`` of STEADY frames at a PLAUSIBLE neutral (every frame
-    within ``steady_deg`` / ``steady_cm`` of the window's mean, and the raw torso-relative head
+    Calibration collects ``calibration_s`` of STEADY frames at a PLAUSIBLE neutral (the reading
+    averaged over the last half second within ``steady_deg`` of the window's mean, no frame
+    twice as far, every frame within ``steady_cm``, and the raw torso-relative head
     within `NEUTRAL_MAX_YAW_DEG`, `NEUTRAL_MAX_ROLL_DEG` and `NEUTRAL_MAX_PITCH_DEG` of straight
     ahead; a move restarts the window and a turned head shows `calibration_hint`). It averages
     their rotations (projected back onto a rotation), pivot offsets and torso cues
@@ -116,7 +125,9 @@ class HeadTracker:
         calibrate: Collect a neutral; False reports raw torso-relative angles forever.
         calibration_s: Seconds of steady frames the neutral needs (> 0).
         filter_factory: Makes one filter per signal (default One Euro, see SMOOTH_MIN_CUTOFF_HZ).
-        steady_deg: Largest rotation from the window's mean that still counts as steady (> 0).
+        steady_deg: Largest rotation from the window's mean that still counts as steady (> 0),
+            of the reading averaged over its last `STEADY_SMOOTH_S`; one frame may stray
+            `STEADY_FRAME_FACTOR` times as far.
         steady_cm: Largest retraction change that still counts as steady (> 0). The real
             model's head-to-shoulder depth wanders +-0.8 cm at rest (webcam clip), so 1.5.
         max_dropout_s: Tracking lost for longer than this restarts a calibration in progress.
@@ -322,7 +333,15 @@ class HeadTracker:
             mean_rot = nearest_rotation(np.sum([r for _, r, _, _ in self._window], axis=0))
             fwd = [f for _, _, f, _ in self._window if math.isfinite(f)]
             moved_cm = abs(forward - float(np.mean(fwd))) * 100.0 if fwd and math.isfinite(forward) else 0.0
-            if rotation_angle_deg(mean_rot, rotation) > self.steady_deg or moved_cm > self.steady_cm:
+            # Averaged over at most a quarter of the window: a short window (0.3 s) is judged
+            # nearly frame by frame, or its average would let a moving head through.
+            smooth_s = min(STEADY_SMOOTH_S, self.calibration_s / 4.0)
+            recent = [r for t, r, _, _ in self._window if t_s - t < smooth_s]
+            smoothed = nearest_rotation(np.sum([*recent, rotation], axis=0))
+            moved_deg = rotation_angle_deg(mean_rot, smoothed)
+            frame_deg = rotation_angle_deg(mean_rot, rotation)
+            if (moved_deg > self.steady_deg or frame_deg > STEADY_FRAME_FACTOR * self.steady_deg
+                    or moved_cm > self.steady_cm):
                 self._window.clear()  # moved: start the steady window again
         self._window.append((t_s, rotation, forward, cues))
         if self._window[-1][0] - self._window[0][0] < self.calibration_s or len(self._window) < 5:

@@ -21,7 +21,7 @@ from coach.options import DemoOptions
 from coach.outputs import check_writable
 from coach.sim import motion
 from coach.sim.synthetic import Camera
-from coach.store.history import NullHistory
+from coach.store.history_safe import NullHistory
 from coach.ui.audio import AudioCues, NullBackend, make_audio
 from coach.ui.display import VideoOut, Window, check_video_out
 from coach.ui.overlay import draw_stick_figure

@@ -49,7 +49,8 @@ from coach.coaching.report import SessionReport
 from coach.errors import CoachError
 from coach.options import MeasureOptions, RunOptions
 from coach.outputs import check_writable, write_json
-from coach.store.history import HistoryWriter, SafeHistory, record_events
+from coach.store.history import HistoryWriter, record_events
+from coach.store.history_safe import SafeHistory
 from coach.store.targets import choose_targets, load_profile
 from coach.ui.audio import AudioCues, NullBackend, make_audio
 from coach.ui.display import Look, VideoOut, Window, check_video_out, draw_job, draw_summary

@@ -2,8 +2,11 @@
 
 The engine never draws, speaks or reads the clock: time is always an argument. Its types (the
 CONTRACT with overlay, audio, session and history) are in `coach.coaching.engine_types`, the per-frame
-tests of the angles against the exercise and the dwell that debounces them in `coach.coaching.checks`, and
-its texts in `coach.coaching.prompts`. The types are re-exported here: callers import them from
+tests of the angles against the exercise and the dwell that debounces them in `coach.coaching.checks`,
+the form checks over time in `coach.coaching.form`, the hold timer in `coach.coaching.hold`, the
+reps and attempts per side in `coach.coaching.sides`, the attempt below target in
+`coach.coaching.attempts`, and its texts and the choice of the message shown in
+`coach.coaching.prompts`. The types are re-exported here: callers import them from
 `coach.coaching.engine`.
 """
 
@@ -11,22 +14,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from coach.angles.body import BodyFeatures
 from coach.angles.headpose import HeadAngles
 from coach.coaching.attempts import Attempt
-from coach.coaching.checks import (
-    Debounced,
-    FingerWatch,
-    RateMeter,
-    axis_value,
-    neutral_raw,
-    target_raw,
-    unseen,
-    violated,
-    zone_gauges,
-)
+from coach.coaching.checks import Debounced, RateMeter, axis_value, neutral_raw, target_raw, zone_gauges
 from coach.coaching.engine_types import (  # noqa: F401  (re-exported: callers import these from here)
     EngineConfig,
     EngineView,
@@ -39,29 +32,11 @@ from coach.coaching.engine_types import (  # noqa: F401  (re-exported: callers i
     Priority,
 )
 from coach.coaching.exercise import Exercise, other_side, side_label
-from coach.coaching.exercise_model import AngleLimit, FingerOnChin, TrunkTurn
-from coach.coaching.prompts import fill, phase_guidance
+from coach.coaching.form import FormWatch
+from coach.coaching.hold import Hold
+from coach.coaching.prompts import choose_message, fill, phase_guidance
 from coach.coaching.safety import CircleGuard
-
-#: Phases on the way to the target: the angle form checks apply there as well as in it.
-_APPROACHING = frozenset({Phase.READY, Phase.MOVING, Phase.REP_DONE})
-#: Phases at neutral between reps: leaving them starts a rep.
-_AT_REST = frozenset({Phase.READY, Phase.REP_DONE})
-
-
-@dataclass
-class _Hold:
-    """The hold in progress (mutable, private to the engine)."""
-
-    side: str
-    start_ms: int
-    good_ms: float = 0.0  # time held in target with good form (drop-outs within grace included)
-    ticks: int = 0
-    min_reached: bool = False
-    released: bool = False
-    fault: str | None = None
-    peak: float = -math.inf
-    peak_by_axis: dict[str, float] = field(default_factory=dict)
+from coach.coaching.sides import SideTally
 
 
 class Engine:
@@ -122,9 +97,9 @@ class Engine:
         self.config = config or EngineConfig()
         cfg = self.config
         self._guard = CircleGuard(cfg.circle)
-        self._reps: dict[str, int] = {s: 0 for s in self.exercise.sides}
-        self._faults_on_approach = self.exercise.main_target.axis == "retraction"
-        self._attempts: dict[str, int] = {s: 0 for s in self.exercise.sides}
+        self._tally = SideTally(self.exercise)
+        self._reps = self._tally.reps
+        self._attempts = self._tally.attempts
         self._attempt = Attempt()
         self._phase = Phase.WAITING_CALIBRATION
         self._calibrated = False
@@ -137,12 +112,8 @@ class Engine:
         self._in_neutral = Debounced(cfg.neutral_dwell_s, state=True)
         self._wrong = Debounced(cfg.dwell_s)
         self._wrong_announced = False
-        self._faults = [Debounced(cfg.fault_dwell_s) for _ in self.exercise.form]
-        self._unseen = [Debounced(cfg.fault_dwell_s) for _ in self.exercise.form]
-        self._cued: set[int] = set()  # form checks whose cue this hold has given
-        # The chin tuck's finger on the chin: cues only (a frontal camera cannot see the gap).
-        self._finger = next((FingerWatch(c) for c in self.exercise.form if isinstance(c, FingerOnChin)), None)
-        self._hold: _Hold | None = None
+        self._form = FormWatch(self.exercise, cfg.fault_dwell_s)
+        self._hold: Hold | None = None
         self._pending_side: str | None = None  # side of a counted hold awaiting the return
         self._pending_hold: HoldRecord | None = None  # that hold, voided if a head circle comes
         self._speed = RateMeter(self.config.speed_window_s)
@@ -159,18 +130,13 @@ class Engine:
 
     @property
     def side(self) -> str | None:
-        """The side to work now: the unfinished side with the fewest reps and attempts below
-        target (both use up the side's reps), in file order."""
-        used = self.used
-        todo = [s for s in self.exercise.sides if used[s] < self.exercise.reps_per_side]
-        if not todo:
-            return None
-        return min(todo, key=lambda s: used[s])  # min keeps the first of equals
+        """The side to work now (`SideTally.side`)."""
+        return self._tally.side
 
     @property
     def used(self) -> dict[str, int]:
         """Reps counted plus attempts below target, per side."""
-        return {s: self._reps[s] + self._attempts[s] for s in self.exercise.sides}
+        return self._tally.used
 
     def side_exercise(self, side: str) -> Exercise:
         """The exercise with ``side``'s thresholds (its own, else the shared ones)."""
@@ -292,7 +258,8 @@ class Engine:
         events += faults
         before = self._phase
         events += self._advance_phase(t_ms, dt_ok_ms, angles, side, in_target, in_neutral, faults)
-        events += self._watch_finger(t_ms, body, side, before)
+        events += self._flashed(self._form.watch_finger(t_ms, body, side, self._phase, before,
+                                                        self._hold is not None, self._fmt))
         return events
 
     # -- pieces of the step -----------------------------------------------------------------------
@@ -319,7 +286,7 @@ class Engine:
                        in_neutral: bool, faults: list[Event]) -> list[Event]:
         """The step's last part: the phase moves on with the zones the head is in."""
         events: list[Event] = []
-        form_ok = not any(f.state for f in self._faults)
+        form_ok = self._form.ok
         phase = self._phase
         if phase in (Phase.READY, Phase.REP_DONE, Phase.MOVING, Phase.RETURNING):
             if in_target:
@@ -353,8 +320,7 @@ class Engine:
         self._in_neutral.reset(state=True)
         self._wrong.reset()
         self._wrong_announced = False
-        for f in (*self._faults, *self._unseen):
-            f.reset()
+        self._form.reset()
         self._speed.reset()
         self._safety_until_ms = None
 
@@ -372,8 +338,7 @@ class Engine:
             self._phase = Phase.RETURNING if self._pending_side else Phase.MOVING
         self._guard.reset()
         self._in_target.reset()
-        for f in self._faults:
-            f.reset()
+        self._form.reset_faults()
         self._speed.reset()
         return events
 
@@ -406,8 +371,7 @@ class Engine:
         self._phase = Phase.RETURNING
         self._safety_until_ms = t_ms + self.config.safety_hold_s * 1000.0
         self._in_target.reset()
-        for f in self._faults:
-            f.reset()
+        self._form.reset_faults()
         return events
 
     def _check_speed(self, t_ms: int, angles: HeadAngles) -> list[Event]:
@@ -444,103 +408,35 @@ class Engine:
 
     def _check_form(self, t_ms: int, angles: HeadAngles, body: BodyFeatures | None, side: str,
                     in_target: bool, torso_yaw_deg: float = 0.0) -> list[Event]:
-        events = []
-        for check, deb in zip(self.exercise.form, self._faults):
-            was = deb.state
-            # For the chin tuck, angle faults count on the way to the target too: a tilt instead
-            # of a tuck never reaches the target, and must hear its fault, not "a little
-            # further". Turns and bends keep them to the hold: on the way there a head wobbles
-            # (5 spurious faults in one synthetic rotation session when they did not).
-            # The trunk is checked in every phase: a body turned with the head stays at a
-            # neutral neck and would never reach the target to hear it.
-            active = (in_target or isinstance(check, TrunkTurn)
-                      or (self._faults_on_approach and isinstance(check, AngleLimit) and self._phase in _APPROACHING))
-            now = deb.update(t_ms, active and violated(check, angles, body, side, torso_yaw_deg))
-            if now and not was:
-                text = self._fmt(check.message)
-                events.append(Event(EventKind.FAULT, t_ms, side=side, message=text, fault=check.fault))
-                if self._hold is not None and self._hold.fault is None:
-                    self._hold.fault = check.fault
-        for i, (check, deb) in enumerate(zip(self.exercise.form, self._unseen)):
-            cue_now = deb.update(t_ms, in_target and bool(check.cue) and unseen(check, body, side))
-            if cue_now and self._hold is not None and i not in self._cued:
-                self._cued.add(i)
-                text = self._fmt(check.cue)
-                self._flash_message(t_ms, text, Priority.GUIDANCE)
-                events.append(Event(EventKind.CUE, t_ms, side=side, message=text, fault=check.fault))
+        return self._flashed(self._form.check(t_ms, angles, body, side, in_target, self._phase, self._hold,
+                                              self._fmt, torso_yaw_deg))
+
+    def _flashed(self, events: list[Event]) -> list[Event]:
+        """Show the text of each CUE among ``events`` (the last one stays up)."""
+        for e in events:
+            if e.kind is EventKind.CUE:
+                self._flash_message(e.t_ms, e.message, Priority.GUIDANCE)
         return events
 
-    def _watch_finger(self, t_ms: int, body: BodyFeatures | None, side: str, before: Phase) -> list[Event]:
-        """The finger-on-chin cues (`FingerWatch`): at a rep's start without a finger at the chin,
-        and once in the hold when the hand follows the head. Never a fault: the rep counts."""
-        watch = self._finger
-        if watch is None:
-            return []
-        chin = body.chin_hand if body is not None else None
-        text = ""
-        if self._phase in _AT_REST:
-            watch.rest(t_ms, chin)
-        elif before in _AT_REST:
-            if watch.start() is False:
-                text = watch.check.cue  # the rep starts without a finger on the chin
-        elif self._hold is not None and watch.hold(t_ms, chin):
-            text = watch.check.message  # the hand moves back with the head
-        if not text:
-            return []
-        text = self._fmt(text)
-        self._flash_message(t_ms, text, Priority.GUIDANCE)
-        return [Event(EventKind.CUE, t_ms, side=side, message=text, fault=watch.check.fault)]
-
     def _start_hold(self, t_ms: int, side: str, faults: list[Event]) -> list[Event]:
-        self._hold = _Hold(side=side, start_ms=t_ms)
-        self._cued.clear()
+        self._hold = Hold(side=side, start_ms=t_ms)
+        self._form.start_hold()
         self._hold.fault = next((f.fault for f in faults), None)
-        active = [c.fault for c, d in zip(self.exercise.form, self._faults) if d.state]
+        active = self._form.active()
         if active and self._hold.fault is None:
             self._hold.fault = active[0]
         return [Event(EventKind.HOLD_STARTED, t_ms, side=side, message=self._fmt(self.exercise.messages.hold))]
 
     def _advance_hold(self, t_ms: int, dt_ok_ms: int, angles: HeadAngles, side: str, form_ok: bool) -> list[Event]:
-        h = self._hold
-        assert h is not None
-        ex = self.exercise
-        events: list[Event] = []
-        for t in ex.targets:
-            v = axis_value(angles, t.axis) * t.sign(side)
-            h.peak_by_axis[t.axis] = max(h.peak_by_axis.get(t.axis, -math.inf), v)
-        h.peak = h.peak_by_axis[ex.main_target.axis]
-        if not form_ok:
-            return events  # paused: the fault message says what to fix
-        h.good_ms += dt_ok_ms
-        whole_s = int(min(h.good_ms, ex.hold_max_s * 1000.0) // 1000)
-        while h.ticks < whole_s:
-            h.ticks += 1
-            events.append(Event(EventKind.HOLD_TICK, t_ms, side=side, value=float(h.ticks)))
-        if not h.min_reached and h.good_ms >= ex.hold_min_s * 1000.0:
-            h.min_reached = True
-            events.append(Event(EventKind.HOLD_MIN_REACHED, t_ms, side=side, value=h.good_ms / 1000.0,
-                                message=self._fmt(ex.messages.counted)))
-        if not h.released and h.good_ms >= ex.hold_max_s * 1000.0:
-            h.released = True
-            text = self._fmt(ex.messages.release)
-            events.append(Event(EventKind.HOLD_RELEASE, t_ms, side=side, value=h.good_ms / 1000.0, message=text))
-        return events
+        assert self._hold is not None
+        return self._hold.advance(self.exercise, t_ms, dt_ok_ms, angles, side, form_ok, self._fmt)
 
     def _end_hold(self, t_ms: int, void_fault: str | None = None) -> list[Event]:
         h = self._hold
         assert h is not None
         self._hold = None
-        counted = h.min_reached and void_fault is None
-        t0 = self._t0_ms or 0
-        record = HoldRecord(
-            side=h.side,
-            start_s=(h.start_ms - t0) / 1000.0,
-            held_s=round(h.good_ms / 1000.0, 3),
-            peak_deg=h.peak if math.isfinite(h.peak) else 0.0,
-            counted=counted,
-            fault=void_fault or h.fault,
-            peak_by_axis={k: v for k, v in h.peak_by_axis.items() if math.isfinite(v)},
-        )
+        record = h.record(self._t0_ms or 0, void_fault)
+        counted = record.counted
         self._pending_hold = record if counted else None
         if counted:
             self._pending_side = h.side
@@ -550,17 +446,12 @@ class Engine:
             # least 5 s": the fault is what kept it from counting.
             text = ""
             if void_fault is None:
-                text = self._fault_text(h.fault) or self._fmt(self.exercise.messages.too_short)
+                text = self._form.fault_text(h.fault, self._fmt) or self._fmt(self.exercise.messages.too_short)
             if text:
                 self._flash_message(t_ms, text, Priority.GUIDANCE)
         self._phase = Phase.RETURNING
         return [Event(EventKind.HOLD_DONE, t_ms, side=h.side, value=record.held_s, hold=record,
                       message=text, fault=record.fault)]
-
-    def _fault_text(self, fault: str | None) -> str:
-        """The message of the form check named ``fault`` ("" for none or a cue-only check)."""
-        check = next((c for c in self.exercise.form if c.fault == fault and not isinstance(c, FingerOnChin)), None)
-        return self._fmt(check.message) if check is not None else ""
 
     def _track_attempt(self, t_ms: int, dt_ok_ms: int, angles: HeadAngles, side: str) -> list[Event]:
         """Add a frame out of neutral to the attempt if it is toward ``side``; end the attempt
@@ -591,13 +482,9 @@ class Engine:
 
     def _after_use(self, t_ms: int, side: str) -> list[Event]:
         """A rep or an attempt used one of ``side``'s reps: side done, exercise done."""
-        events = []
-        if self.used[side] >= self.exercise.reps_per_side:
-            events.append(Event(EventKind.SIDE_DONE, t_ms, side=side,
-                                message=f"{side_label(side) or 'All'} reps done".strip()))
-        if self.side is None:
+        events = self._tally.after_use(t_ms, side)
+        if events and events[-1].kind is EventKind.EXERCISE_DONE:
             self._phase = Phase.FINISHED
-            events.append(Event(EventKind.EXERCISE_DONE, t_ms, message=f"{self.exercise.name}: done, well done!"))
         return events
 
     def _arrive_neutral(self, t_ms: int) -> list[Event]:
@@ -626,24 +513,16 @@ class Engine:
     def _message(self) -> Message | None:
         ex, msgs = self.exercise, self.exercise.messages
         t_ms = self._last_ms if self._last_ms is not None else 0
-        candidates: list[Message] = []
-        if self._safety_until_ms is not None:
-            candidates.append(Message(msgs.circle, Priority.SAFETY))
-        for check, deb in zip(ex.form, self._faults):
-            if deb.state:
-                candidates.append(Message(self._fmt(check.message), Priority.FORM))
-                break
-        if self._flash is not None and t_ms <= self._flash[1]:
-            candidates.append(self._flash[0])
+        fault = self._form.first_message()
         guidance = phase_guidance(ex, self._phase, lost=self._angles is None and self._lost_announced,
                                   released=bool(self._hold and self._hold.released),
                                   comfortable=self._attempt.out_s() >= self.config.further_s)
-        if guidance:
-            candidates.append(Message(self._fmt(guidance), Priority.GUIDANCE))
-        if not candidates:
-            return None
-        # max() keeps the first of equal priorities: a fresh flash beats the standing guidance.
-        return max(candidates, key=lambda m: m.priority)
+        return choose_message(
+            safety=msgs.circle if self._safety_until_ms is not None else None,
+            fault=self._fmt(fault) if fault is not None else None,
+            flash=self._flash[0] if self._flash is not None and t_ms <= self._flash[1] else None,
+            guidance=self._fmt(guidance) if guidance else None,
+        )
 
     def view(self) -> EngineView:
         """A read-only snapshot for the overlay: phase, side, reps, hold time, gauges, message."""
@@ -664,7 +543,7 @@ class Engine:
             safety_stop=self.safety_stop,
             tracking_ok=self._angles is not None,
             instruction=ex.instruction,
-            faults=tuple(c.fault for c, d in zip(ex.form, self._faults) if d.state),
+            faults=self._form.active(),
             hold_counted=bool(h.min_reached) if h else (self._pending_side is not None),
             wrong_side=self._wrong.state,
             swept_deg=self._guard.swept_deg,

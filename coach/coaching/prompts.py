@@ -1,10 +1,11 @@
-"""What the engine says: an exercise's message templates filled in, and each phase's standing
-guidance. Pure python; the engine decides when, and with which priority, a text is shown.
+"""What the engine says: an exercise's message templates filled in, each phase's standing
+guidance, and the choice of the one message shown. Pure python; the engine decides when a text
+is said.
 """
 
 from __future__ import annotations
 
-from coach.coaching.engine_types import Phase
+from coach.coaching.engine_types import Message, Phase, Priority
 from coach.coaching.exercise import Exercise, other_side, side_label
 
 
@@ -56,3 +57,23 @@ def phase_guidance(exercise: Exercise, phase: Phase, *, lost: bool, released: bo
     elif phase is Phase.FINISHED:
         guidance = f"{exercise.name}: done"
     return guidance
+
+
+def choose_message(*, safety: str | None, fault: str | None, flash: Message | None,
+                   guidance: str | None) -> Message | None:
+    """The one message to show now, by priority: the STOP of a head circle, the first standing
+    form fault, a fresh flash (its own priority), the phase's guidance (texts filled in; None =
+    nothing of that kind)."""
+    candidates: list[Message] = []
+    if safety is not None:
+        candidates.append(Message(safety, Priority.SAFETY))
+    if fault is not None:
+        candidates.append(Message(fault, Priority.FORM))
+    if flash is not None:
+        candidates.append(flash)
+    if guidance:
+        candidates.append(Message(guidance, Priority.GUIDANCE))
+    if not candidates:
+        return None
+    # max() keeps the first of equal priorities: a fresh flash beats the standing guidance.
+    return max(candidates, key=lambda m: m.priority)

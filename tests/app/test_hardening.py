@@ -26,7 +26,8 @@ from coach.app.run import SessionConfig, run_session
 from coach.coaching.exercise import load_exercise
 from coach.coaching.flow import HEADLESS_TIMING
 from coach.sim import motion
-from coach.store.history import HistoryStore, NullHistory, SafeHistory
+from coach.store.history import HistoryStore
+from coach.store.history_safe import NullHistory, SafeHistory
 from coach.ui import overlay
 from coach.ui.audio import AudioCues, FakeBackend
 from coach.vision.sources import Tracked

@@ -24,7 +24,8 @@ from coach.coaching.flow import HEADLESS_TIMING, FlowTiming, Key
 from coach.errors import CoachError
 from coach.sim import motion
 from coach.sim.synthetic import make_landmarks
-from coach.store.history import HistoryStore, NullHistory, SafeHistory
+from coach.store.history import HistoryStore
+from coach.store.history_safe import NullHistory, SafeHistory
 from coach.ui import overlay
 from coach.ui.audio import AudioCues, Cue, FakeBackend
 from coach.vision.capture import CameraSource, FrameSource

@@ -16,7 +16,7 @@ from coach.coaching.exercise import load_exercise
 from coach.coaching.flow import HEADLESS_TIMING
 from coach.coaching.rangecheck import RangeCheckConfig
 from coach.sim import motion
-from coach.store.history import NullHistory
+from coach.store.history_safe import NullHistory
 from coach.ui.audio import AudioCues, FakeBackend
 
 FPS = 15.0

@@ -20,7 +20,8 @@ from coach.coaching.engine import HoldRecord
 from coach.coaching.exercise import AXIS_LIMITS, load_exercise
 from coach.coaching.flow import HEADLESS_TIMING, FlowTiming
 from coach.sim import motion
-from coach.store.history import HistoryStore, SafeHistory
+from coach.store.history import HistoryStore
+from coach.store.history_safe import SafeHistory
 from coach.ui.audio import AudioCues, FakeBackend
 
 FPS = 15.0

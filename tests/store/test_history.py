@@ -25,12 +25,11 @@ from coach.store.history import (
     SCHEMA_VERSION,
     HistoryError,
     HistoryStore,
-    NullHistory,
-    SafeHistory,
     default_data_dir,
     delete_history,
     migrate,
 )
+from coach.store.history_safe import NullHistory, SafeHistory
 
 T0 = datetime(2026, 3, 2, 8, 30, tzinfo=timezone.utc)
 

@@ -58,7 +58,7 @@ LIVE_CHILD = textwrap.dedent(
     from pathlib import Path
     from coach.ui.audio import AudioCues, NullBackend
     from coach.coaching.exercise import load_exercise
-    from coach.store.history import SafeHistory
+    from coach.store.history_safe import SafeHistory
     from coach.app.demo import DEMO_FPS, DemoPlan, ScriptSource, demo_script
     from coach.coaching.flow import HEADLESS_TIMING
     from coach.app.run import SessionConfig, run_session

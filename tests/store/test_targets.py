@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from coach.coaching.engine import HoldRecord
 from coach.coaching.exercise import AXIS_LIMITS, load_exercise
 from coach.errors import CoachError
-from coach.store.history import HistoryStore, NullHistory, SafeHistory
+from coach.store.history import HistoryStore
+from coach.store.history_safe import NullHistory, SafeHistory
 from coach.store.targets import choose_targets, load_profile, suggest_targets, targets_record
 
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=timezone.utc)
