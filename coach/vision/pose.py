@@ -287,26 +287,39 @@ class PoseTracker:
             ValueError: the frame is not an ``(H, W, 3)`` uint8 array.
             RuntimeError: the tracker was closed.
         """
+        return self._process_any(t_ms, frame_bgr, rgb=False)
+
+    def process_rgb(self, t_ms: int, frame_rgb: np.ndarray) -> PoseFrame:
+        """`process` for an ``(H, W, 3)`` uint8 frame already in RGB order (the models' own).
+
+        For `coach.vision.pose_worker`: its parent writes each frame into shared memory as RGB
+        (the copy it makes anyway does the conversion), so the model's process, the
+        throughput bound, does not convert it again before inferring.
+        """
+        return self._process_any(t_ms, frame_rgb, rgb=True)
+
+    def _process_any(self, t_ms: int, frame: np.ndarray, *, rgb: bool) -> PoseFrame:
         if self._single is None:
             raise RuntimeError("PoseTracker is closed")
-        check_bgr_frame(frame_bgr)
+        check_bgr_frame(frame)
         ts = self._next_timestamp(t_ms)
         if self._mirror is None:
-            return self._process(ts, frame_bgr)
+            return self._process(ts, frame, rgb)
         # The mirror image on the other thread, at the same time as the image itself.
-        of_mirror = self._mirror_thread.submit(self._mirror.process, ts, frame_bgr[:, ::-1])
+        mirror = self._mirror.process_rgb if rgb else self._mirror.process
+        of_mirror = self._mirror_thread.submit(mirror, ts, frame[:, ::-1])
         try:
-            frame = self._process(ts, frame_bgr)
+            result = self._process(ts, frame, rgb)
         except BaseException:
             of_mirror.exception()  # never leave the mirror's inference running behind
             raise
-        return flip_average(frame, of_mirror.result())
+        return flip_average(result, of_mirror.result())
 
-    def _process(self, ts: int, frame_bgr: np.ndarray) -> PoseFrame:
+    def _process(self, ts: int, frame: np.ndarray, rgb: bool) -> PoseFrame:
         """`process` for the image itself, at a timestamp already made strictly increasing."""
         graphs = (self._single, self._multi, self._face)
         if all(g is None or id(g) in self._warmed for g in graphs):
-            return self._process_frame(ts, frame_bgr)
+            return self._process_frame(ts, frame, rgb)
         # A graph's first inference allocates its buffers (~0.1-0.25 s) and logs native
         # warnings once; the fd-2 redirect that hides them is process-wide, so it spans the
         # whole cold frame, and the side graphs' first inferences start beside the pose
@@ -314,17 +327,19 @@ class PoseTracker:
         with stderr_silenced():
             self._cold = True
             try:
-                return self._process_frame(ts, frame_bgr)
+                return self._process_frame(ts, frame, rgb)
             finally:
                 self._cold = False
 
-    def _process_frame(self, ts: int, frame_bgr: np.ndarray) -> PoseFrame:
-        """One frame through the graphs (`_process` decides whether it is a cold one)."""
-        height, width = frame_bgr.shape[:2]
-        # cvtColor writes a fresh contiguous array in one pass: the single copy we need, and it
-        # also makes a strided view (e.g. a flipped frame) contiguous for free.
-        rgb = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB)
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+    def _process_frame(self, ts: int, frame: np.ndarray, rgb: bool) -> PoseFrame:
+        """One frame (BGR, or RGB if ``rgb``) through the graphs (`_process` decides whether it is a cold one)."""
+        height, width = frame.shape[:2]
+        # mp.Image copies the pixels, so it needs them contiguous, not owned. cvtColor writes a
+        # fresh contiguous array in one pass, and it also makes a strided view (e.g. a flipped
+        # frame) contiguous for free.
+        if not rgb:
+            frame = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(frame))
 
         census_due = self._multi is not None and self._frames % self._census_every == 0
         # The count of a census still running from an earlier frame, once it is in (and now,
