@@ -88,6 +88,10 @@ class PoseTracker:
     also counts people. When it sees two or more upright people the tracker switches to that
     graph for every frame (it then tracks them all, so it skips its detector too) and picks the
     person to coach; after ``census_every`` frames with one person or none it switches back.
+    A census started beside the pose graph (``concurrent``) is not waited for: it takes about
+    twice a frame's inference (the person detector runs), so the frame is answered by the
+    single graph and the count applies from the frame on which it has come in (the next one or
+    two; at the latest the next census).
 
     Args:
         pose_model: Path to ``pose_landmarker_full.task``.
@@ -96,7 +100,8 @@ class PoseTracker:
         face_every: Run the face model on every Nth frame (>= 1) and reuse its last matrix in
             between (measured in bench/bench.py).
         census_every: Frames between people counts while one person is tracked (>= 1); a
-            second person is noticed within this many frames (30: about a second). Each count
+            second person is noticed within this many frames and the one or two a census
+            takes to come in (30: about a second). Each count
             costs one extra multi-person inference (~3% CPU at 30, bench/bench.py).
         max_lean_deg: Poses that are not upright (see `coach.vision.people.is_upright`) are dropped,
             because the pose model hallucinates lying "people" in cartoons and text (measured on
@@ -154,6 +159,9 @@ class PoseTracker:
         self._cold = False  # inside a frame on which some graph infers for the first time
         self._multi_mode = False
         self._frames_since_crowd = 0
+        # A census still inferring after its frame was answered: (its frame in flight, the
+        # frame's width and height, and its image, kept alive while the graph reads it).
+        self._census: tuple[_Pending, int, int, object] | None = None
         self._single = self._multi = self._face = self._face_multi = None
         self._mirror: PoseTracker | None = None
         self._mirror_thread: ThreadPoolExecutor | None = None
@@ -186,7 +194,10 @@ class PoseTracker:
 
     def close(self) -> None:
         """Release the native graphs; safe to call twice."""
-        # No inference is running here: `process` collects every graph it started.
+        # `process` collects every graph it started but a census that is still running.
+        census, self._census = getattr(self, "_census", None), None
+        if census is not None:
+            census[0].exception()
         thread, self._mirror_thread = getattr(self, "_mirror_thread", None), None
         if thread is not None:
             thread.shutdown(wait=True)
@@ -269,32 +280,46 @@ class PoseTracker:
 
         Returns:
             The landmarks of the person to coach (or none), with ``people`` = upright people
-            seen (exact on census frames and while several people are tracked).
+            seen (exact while several people are tracked, i.e. from the frame on which a census
+            that found them has come in; otherwise 0 or 1).
 
         Raises:
             ValueError: the frame is not an ``(H, W, 3)`` uint8 array.
             RuntimeError: the tracker was closed.
         """
+        return self._process_any(t_ms, frame_bgr, rgb=False)
+
+    def process_rgb(self, t_ms: int, frame_rgb: np.ndarray) -> PoseFrame:
+        """`process` for an ``(H, W, 3)`` uint8 frame already in RGB order (the models' own).
+
+        For `coach.vision.pose_worker`: its parent writes each frame into shared memory as RGB
+        (the copy it makes anyway does the conversion), so the model's process, the
+        throughput bound, does not convert it again before inferring.
+        """
+        return self._process_any(t_ms, frame_rgb, rgb=True)
+
+    def _process_any(self, t_ms: int, frame: np.ndarray, *, rgb: bool) -> PoseFrame:
         if self._single is None:
             raise RuntimeError("PoseTracker is closed")
-        check_bgr_frame(frame_bgr)
+        check_bgr_frame(frame)
         ts = self._next_timestamp(t_ms)
         if self._mirror is None:
-            return self._process(ts, frame_bgr)
+            return self._process(ts, frame, rgb)
         # The mirror image on the other thread, at the same time as the image itself.
-        of_mirror = self._mirror_thread.submit(self._mirror.process, ts, frame_bgr[:, ::-1])
+        mirror = self._mirror.process_rgb if rgb else self._mirror.process
+        of_mirror = self._mirror_thread.submit(mirror, ts, frame[:, ::-1])
         try:
-            frame = self._process(ts, frame_bgr)
+            result = self._process(ts, frame, rgb)
         except BaseException:
             of_mirror.exception()  # never leave the mirror's inference running behind
             raise
-        return flip_average(frame, of_mirror.result())
+        return flip_average(result, of_mirror.result())
 
-    def _process(self, ts: int, frame_bgr: np.ndarray) -> PoseFrame:
+    def _process(self, ts: int, frame: np.ndarray, rgb: bool) -> PoseFrame:
         """`process` for the image itself, at a timestamp already made strictly increasing."""
         graphs = (self._single, self._multi, self._face)
         if all(g is None or id(g) in self._warmed for g in graphs):
-            return self._process_frame(ts, frame_bgr)
+            return self._process_frame(ts, frame, rgb)
         # A graph's first inference allocates its buffers (~0.1-0.25 s) and logs native
         # warnings once; the fd-2 redirect that hides them is process-wide, so it spans the
         # whole cold frame, and the side graphs' first inferences start beside the pose
@@ -302,31 +327,41 @@ class PoseTracker:
         with stderr_silenced():
             self._cold = True
             try:
-                return self._process_frame(ts, frame_bgr)
+                return self._process_frame(ts, frame, rgb)
             finally:
                 self._cold = False
 
-    def _process_frame(self, ts: int, frame_bgr: np.ndarray) -> PoseFrame:
-        """One frame through the graphs (`_process` decides whether it is a cold one)."""
-        height, width = frame_bgr.shape[:2]
-        # cvtColor writes a fresh contiguous array in one pass: the single copy we need, and it
-        # also makes a strided view (e.g. a flipped frame) contiguous for free.
-        rgb = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB)
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+    def _process_frame(self, ts: int, frame: np.ndarray, rgb: bool) -> PoseFrame:
+        """One frame (BGR, or RGB if ``rgb``) through the graphs (`_process` decides whether it is a cold one)."""
+        height, width = frame.shape[:2]
+        # mp.Image copies the pixels, so it needs them contiguous, not owned. cvtColor writes a
+        # fresh contiguous array in one pass, and it also makes a strided view (e.g. a flipped
+        # frame) contiguous for free.
+        if not rgb:
+            frame = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(frame))
 
+        census_due = self._multi is not None and self._frames % self._census_every == 0
+        # The count of a census still running from an earlier frame, once it is in (and now,
+        # before the graph takes the next census: one frame in flight per graph). A crowd
+        # switches to the several-person graph from this frame on, so the mode (and with it
+        # the face graph) is settled before anything starts.
+        self._take_census(wait=census_due)
+        census_due = census_due and not self._multi_mode
         face_ahead = census_ahead = None
         face_graph = None
         if self._face is not None and self._frames % self._face_every == 0 and self._had_person:
             face_graph = self._face_graph()
             face_ahead = self._start(face_graph, image, ts)
-        if not self._multi_mode and self._multi is not None and self._frames % self._census_every == 0:
+        if census_due:
             census_ahead = self._start(self._multi, image, ts)
         try:
             result, candidates = self._track_people(image, ts, width, height, census_ahead)
         finally:
             # Never leave a worker inference behind: the next frame (or close) may use its graph.
+            # Only a census may go on (`_track_people` kept it in `_census`).
             for pending in (face_ahead, census_ahead):
-                if pending is not None:
+                if pending is not None and (self._census is None or pending is not self._census[0]):
                     pending.exception()
         landmarks = world = face_matrix = None
         if candidates:
@@ -343,7 +378,13 @@ class PoseTracker:
         )
 
     def _track_people(self, image, ts: int, width: int, height: int, census_ahead: _Pending | None):
-        """Run the single graph (and the census graph when due); return a result and its people."""
+        """Run the single graph (and the census graph when due); return a result and its people.
+
+        A census started beside the pose graph (on any frame but a cold one) is not waited
+        for: the multi-person graph infers a frame ~2x as long as the single one (detector
+        and landmarks, measured ~39 ms of CPU against ~18), and the frame would wait for it.
+        Its count is taken on a later frame (`_take_census`), usually the next one.
+        """
         if self._multi_mode:
             result, people = self._upright_people(self._multi, image, ts, width, height)
             if len(people) >= 2:
@@ -354,6 +395,9 @@ class PoseTracker:
                     self._multi_mode = False
             return result, people
         result, people = self._upright_people(self._single, image, ts, width, height)
+        if census_ahead is not None and not self._cold:
+            self._census = (census_ahead, width, height, image)
+            return result, people
         if self._multi is not None and self._frames % self._census_every == 0:
             # The census result is used only if it finds a crowd: for one person the single
             # graph's continuously tracked landmarks are steadier (a census graph that saw
@@ -367,11 +411,27 @@ class PoseTracker:
     def _upright_people(self, task, image, ts: int, width: int, height: int,
                         pending: _Pending | None = None):
         result = self._detect(task, image, ts, pending)
+        return result, self._people_in(result, width, height)
+
+    def _people_in(self, result, width: int, height: int) -> list[tuple[np.ndarray, int]]:
+        """``(landmarks, index in the result)`` of the upright people of a pose result."""
         people = [(_landmark_array(p, with_visibility=True), i)
                   for i, p in enumerate(result.pose_landmarks)]
         if self._max_lean_deg is not None:
             people = [(lm, i) for lm, i in people if is_upright(lm, width, height, self._max_lean_deg)]
-        return result, people
+        return people
+
+    def _take_census(self, *, wait: bool) -> None:
+        """Count the people of the census still running from an earlier frame, if it is done
+        (``wait``: wait for it); two or more switch to the multi-person graph."""
+        census = self._census
+        if census is None or not (wait or census[0].done()):
+            return
+        self._census = None
+        pending, width, height, _image = census
+        crowd = self._people_in(self._detect(self._multi, None, 0, pending), width, height)
+        if len(crowd) >= 2:
+            self._multi_mode, self._frames_since_crowd = True, 0
 
     def _face_graph(self):
         if not self._multi_mode:
@@ -458,6 +518,11 @@ class _LiveGraph:
         self.started += 1
         return _Pending(self, ts)
 
+    def ready(self, ts: int) -> bool:
+        """True once the frame started at ``ts`` has its result."""
+        with self._cond:
+            return ts in self._results
+
     def wait(self, ts: int):
         with self._cond:
             if not self._cond.wait_for(lambda: ts in self._results, LIVE_RESULT_TIMEOUT_S):
@@ -490,6 +555,10 @@ class _Pending:
         if self._error is not None:
             raise self._error
         return self._value
+
+    def done(self) -> bool:
+        """True once the result is in (`result` then returns at once)."""
+        return self._done or self._graph.ready(self._ts)
 
     def exception(self) -> BaseException | None:
         try:

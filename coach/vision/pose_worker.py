@@ -7,7 +7,7 @@ frame therefore wait for the model on every frame, however many threads there ar
 worker process the model of frame N+1 runs on one core while frame N is coached on the other,
 so a headless run keeps up with bare inference (bench/bench.py ``run`` section).
 
-The parent copies each BGR frame into a shared-memory slot (one ``memcpy``, no pickling of
+The parent copies each BGR frame into a shared-memory slot as RGB (one pass, no pickling of
 pixels) and receives a small pickled `coach.landmarks.PoseFrame` back. Frames never leave
 memory, so the privacy rule holds. This module does not import mediapipe: only the worker
 imports `coach.vision.pose`, which stays the only module that does.
@@ -25,6 +25,7 @@ from multiprocessing import resource_tracker, shared_memory
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from coach.errors import CoachError
@@ -95,8 +96,8 @@ def _serve(conn: Connection) -> None:
                     # The parent owns (and unlinks) the buffer. Untracked here, or this
                     # process's resource tracker would unlink it when the worker exits.
                     resource_tracker.unregister(shm._name, "shared_memory")  # noqa: SLF001
-                frame = np.ndarray(shape, dtype=np.uint8, buffer=shm.buf)
-                reply = ("ok", tracker.process(t_ms, frame))
+                frame = np.ndarray(shape, dtype=np.uint8, buffer=shm.buf)  # RGB: see PoseWorker.submit
+                reply = ("ok", tracker.process_rgb(t_ms, frame))
                 del frame  # a live view would keep the mapping from closing
             except Exception as exc:  # noqa: BLE001 - the parent raises it as a CoachError
                 reply = ("error", f"{type(exc).__name__}: {exc}")
@@ -267,7 +268,10 @@ class PoseWorker:
         if len(self._in_flight) >= len(self._slots):
             raise RuntimeError(f"{len(self._slots)} frames already in flight: collect one first")
         shm = self._slot_for(frame_bgr.nbytes)
-        np.copyto(np.ndarray(frame_bgr.shape, dtype=np.uint8, buffer=shm.buf), frame_bgr)
+        # The copy into shared memory is also the BGR-to-RGB conversion the models need (one
+        # pass, as fast as the plain copy): the model's process, the throughput bound, then
+        # does not convert the frame again before inferring.
+        cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB, dst=np.ndarray(frame_bgr.shape, dtype=np.uint8, buffer=shm.buf))
         self._conn.send(("frame", shm.name, tuple(frame_bgr.shape), int(t_ms)))
 
     def collect(self) -> PoseFrame:

@@ -289,3 +289,32 @@ def test_mediapipe_loads_without_its_drawing_helpers_until_they_are_used():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "2", "True"]
+
+
+@pytest.mark.model
+def test_census_beside_the_pose_graph_is_not_waited_for(model_dir, astronaut):
+    """A census on a warm graph answers its frame from the single graph; its count of a second
+    person switches to the crowd graph on a later frame, at the latest when the next census is due."""
+    scene = two_people(astronaut)
+    single = cv2.copyMakeBorder(astronaut, 0, 0, 128, 128, cv2.BORDER_CONSTANT, value=(128, 128, 128))
+    with PoseTracker(model_dir / POSE, model_dir / FACE, census_every=5) as tracker:
+        alone = [tracker.process(t, single) for t in range(0, 330, 33)]  # two censuses: all graphs warm
+        assert not tracker.crowd_mode
+        crowd = [tracker.process(t, scene) for t in range(330, 330 + 12 * 33, 33)]  # censuses at 0, 5, 10
+        assert tracker.crowd_mode
+        tracker.process(330 + 12 * 33, scene)
+    assert all(f.people == 1 for f in alone)
+    assert crowd[0].people == 1  # the census frame itself did not wait for the count
+    switched = next(i for i, f in enumerate(crowd) if f.people == 2)
+    assert 1 <= switched <= 5, [f.people for f in crowd]
+    assert all(f.people == 2 for f in crowd[switched:])
+
+
+@pytest.mark.model
+def test_close_waits_for_a_census_in_flight(model_dir, astronaut):
+    tracker = PoseTracker(model_dir / POSE, census_every=2)
+    for t in range(0, 99, 33):  # frame 2 is a census on a warm graph: still running, or just done
+        tracker.process(t, astronaut)
+    tracker.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        tracker.process(200, astronaut)

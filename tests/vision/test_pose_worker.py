@@ -86,6 +86,21 @@ def test_worker_gives_the_in_process_landmarks_in_order(model_dir, frames):
     assert worker.pid is not None and not Path(f"/proc/{worker.pid}").exists()
 
 
+def test_worker_flip_test_gives_the_in_process_landmarks(model_dir, frames):
+    """The worker's frames arrive as RGB (`PoseTracker.process_rgb`); the flip test mirrors them
+    there, and must read what the in-process tracker reads from the BGR frames."""
+    from coach.vision.pose import PoseTracker
+
+    pose_path, face_path = _models(model_dir)
+    with PoseTracker(pose_path, face_path, flip_test=True) as tracker:
+        expected = [tracker.process(i * 33, f) for i, f in enumerate(frames[:6])]
+    with PoseWorker(pose_path, face_path, flip_test=True) as worker:
+        got = [worker.process(i * 33, f) for i, f in enumerate(frames[:6])]
+    assert all(p.flip_tested and p.detected and p.face_matrix is not None for p in got)
+    for a, b in zip(got, expected):
+        _same(a, b)
+
+
 def test_worker_frame_checks_size_change_and_closed(model_dir, shared_data, frames):
     pose_path, _ = _models(model_dir, face=False)
     with PoseWorker(pose_path, slots=1) as worker:
