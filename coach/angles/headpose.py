@@ -305,7 +305,7 @@ class HeadTracker:
             in_view = m.view_axes.T @ head
             yaw, roll, pitch = head_rotation_angles(neutral.T @ in_view)
             target = self._trunk.update(cues, rotation_angle_deg(neutral, in_view), yaw, math.hypot(roll, pitch),
-                                        ideal=frame.synthetic)
+                                        ideal=frame.synthetic, t_s=t_s)
         self._torso_yaw_deg = self._torso_filter(t_s, target)
         if abs(self._torso_yaw_deg) < 0.05:
             return m.view_axes

@@ -35,6 +35,9 @@ camera but one tilted back, against 0.93-0.965 on the trunk renders turned 20 de
   there, a head tilted back); further turned, the last trusted turn is held, unless the
   foreshortening exceeds a dead zone that widens with the head's turn (`wide_ignored_deg`) so
   that a big trunk turn is still seen;
+- the shoulders are not read while an arm is raised: an elbow up, a seen wrist above the
+  shoulders or well above its elbow (a hand at the chin; `ARMS_DOWN_MIN_SPANS`,
+  `FOREARM_RAISED_SPANS`): the last trusted turn is held;
 - the span is compared with the reference's only while the **arms** sit as they did then: the
   model's shoulder points move with the upper arms (the `_full` renders' arms, passing inside
   the chest, narrow the span 2-5% against the same body with the arms hanging, which read as a
@@ -109,8 +112,19 @@ ARMS_MOVED_SPANS = 0.15
 #: moved it 0.036-0.083 (both characters, mirrored), so a turn made while the arms moved is
 #: not absorbed as a new reference.
 EAR_CENTRED_HEADS = 0.03
+#: After the arms were seen moved, the reference keeps being re-anchored (on every frame with the
+#: head frontal and the ears centred) for this long: an arm moving takes a second or so, and a
+#: reference taken half-way (male2 mirrored: span 1% off) let a head turn's own shoulder drag
+#: pass the dead zone (a phantom -10 deg).
+ARMS_SETTLE_S = 1.5
 #: A wrist at least this visible counts as seen (a hand at the chin or behind the head).
 WRIST_MIN_VISIBILITY = 0.5
+#: ... and a seen wrist this far (shoulder spans) above its elbow is a raised forearm (a hand at
+#: the chin or the chest), which pulls the shoulder point in like a turn: the finger-on-chin
+#: renders (wrist 0.44-0.48 spans above the elbow, below the shoulders) narrowed the span by
+#: 4-7% and read trunk turns of 10-22 deg against the arms hanging. Hanging arms have the wrist
+#: below the elbow; a forearm resting level (typing) is within this.
+FOREARM_RAISED_SPANS = 0.25
 #: With the head turned more than this (camera yaw from neutral), a trunk read turned the
 #: OTHER way is taken as the head's drag, not a trunk turn: people turn the trunk with the head,
 #: not against it (the webcam clip read +20 for a head turning left past 19 deg).
@@ -186,7 +200,7 @@ class TorsoCues:
         span_px: Shoulder span in the image.
         lowest_y: The lower shoulder's normalised image y (1 = the bottom edge).
         arms_down: Both elbows well below the shoulders and no seen wrist above them
-            (`ARMS_DOWN_MIN_SPANS`).
+            (`ARMS_DOWN_MIN_SPANS`) or well above its elbow (`FOREARM_RAISED_SPANS`).
         scale: The distance scale: the face's distance in cm when a face is seen, else NaN.
         head_px: The fitted head's ear span in pixels (the scale without a face).
         ear_offset_heads: Ears' midpoint minus the shoulders' midpoint along the image x,
@@ -217,7 +231,9 @@ class TorsoCues:
         elbows_low = bool(np.all(y_px[[Landmark.LEFT_ELBOW, Landmark.RIGHT_ELBOW]] - shoulders_y
                                  >= ARMS_DOWN_MIN_SPANS * shoulders.span_px))
         wrists = [Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST]
-        wrist_up = bool(np.any((lm[wrists, 3] >= WRIST_MIN_VISIBILITY) & (y_px[wrists] < shoulders_y)))
+        elbows_y = y_px[[Landmark.LEFT_ELBOW, Landmark.RIGHT_ELBOW]]
+        raised = (y_px[wrists] < shoulders_y) | (y_px[wrists] < elbows_y - FOREARM_RAISED_SPANS * shoulders.span_px)
+        wrist_up = bool(np.any((lm[wrists, 3] >= WRIST_MIN_VISIBILITY) & raised))
         elbow_spread = abs(float(x[Landmark.LEFT_ELBOW] - x[Landmark.RIGHT_ELBOW])) / shoulders.span_px
         return cls(shoulders.span_px, face_distance_cm, head_px, offset, float(np.max(lm[SHOULDER_IDS, 1])),
                    elbows_low and not wrist_up, elbow_spread)
@@ -253,9 +269,10 @@ class TrunkYaw:
         self._distance_ratio = 1.0  # now / reference; > 1 = farther away
         self._held_deg = 0.0
         self.reanchors = 0
+        self._arms_moved_s: float | None = None
 
     def update(self, cues: TorsoCues, head_from_neutral_deg: float, head_yaw_deg: float,
-               head_tilt_deg: float = 0.0, ideal: bool = False) -> float:
+               head_tilt_deg: float = 0.0, ideal: bool = False, t_s: float | None = None) -> float:
         """The trunk's yaw now (deg, > 0 turned to the person's right).
 
         Args:
@@ -265,6 +282,8 @@ class TrunkYaw:
             head_tilt_deg: The head's roll and pitch from the neutral, combined (deg).
             ideal: Ideal landmarks (`PoseFrame.synthetic`): their shoulders do not follow the
                 head, so they are trusted at any head turn (the model's response is not there).
+            t_s: The frame's time (s), for `ARMS_SETTLE_S`; None re-anchors only on the frames
+                that show the arms moved.
         """
         ref = self.reference
         if head_from_neutral_deg <= FRONTAL_DEG:
@@ -282,15 +301,24 @@ class TrunkYaw:
         if not (math.isfinite(ratio) and ratio > 0) or cues.lowest_y > TRUNK_SHOULDER_MAX_Y or not cues.arms_down:
             return self._held_deg
         shift = cues.ear_offset_heads - ref.ear_offset_heads + EAR_SHIFT_PER_DEG * head_yaw_deg
-        if not ideal and abs(cues.elbow_spread - ref.elbow_spread) > ARMS_MOVED_SPANS:
-            # The arms are not where they were: the span is not comparable (module docstring).
+        moved = not ideal and abs(cues.elbow_spread - ref.elbow_spread) > ARMS_MOVED_SPANS
+        if moved and t_s is not None:
+            self._arms_moved_s = t_s
+        settling = t_s is not None and self._arms_moved_s is not None and t_s - self._arms_moved_s <= ARMS_SETTLE_S
+        if moved or settling:
+            # The arms are (or were just) not where they were: the span is not comparable
+            # (module docstring). The ears' shift is re-anchored too: an arm change moves the
+            # shoulders' midpoint (male2 mirrored: 0.04 head widths).
             if (head_from_neutral_deg <= FRONTAL_DEG and head_tilt_deg <= TRUSTED_TILT_DEG
                     and abs(shift) <= EAR_CENTRED_HEADS):
                 self.reference = replace(ref, span_px=cues.span_px * self._distance_ratio,
-                                         elbow_spread=cues.elbow_spread)
+                                         elbow_spread=cues.elbow_spread,
+                                         ear_offset_heads=cues.ear_offset_heads + EAR_SHIFT_PER_DEG * head_yaw_deg)
                 self.reanchors += 1
                 self._held_deg = 0.0
-            return self._held_deg
+                return self._held_deg
+            if moved:
+                return self._held_deg
         turned = math.degrees(math.acos(min(1.0, ratio)))
         sign = -1.0 if shift > 0 else 1.0
         if not ideal and abs(head_yaw_deg) > COUNTER_TURN_HEAD_DEG and sign * head_yaw_deg < 0:
