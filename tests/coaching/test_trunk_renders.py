@@ -27,11 +27,11 @@ from pathlib import Path
 
 import pytest
 
+from coach.angles.headpose import measure
+from coach.angles.torso import ARMS_MOVED_SPANS, TorsoCues
 from coach.coaching.chain import Coach
 from coach.coaching.engine import EventKind
 from coach.coaching.exercise import load_exercise
-from coach.angles.headpose import measure
-from coach.angles.torso import ARMS_MOVED_SPANS, TorsoCues
 from coach.sim.groundtruth import evaluate, held_after_neutral, run_renders
 from coach.sim.render_session import Rep, blend, model_frames, session_frames
 
