@@ -13,6 +13,12 @@ does not move) and the mirror-pair disagreement, for the fused and the pose-only
 ``--flip-test`` also prints the tables of the flip test (``coach angles --flip-test``: each
 image's landmarks averaged with those of its mirror image, `coach.landmarks.flip_average`).
 
+It also prints the chin-tuck retraction renders (``*_retraction``: the head moved straight
+back 0-4 cm, the two wrong tucks, a protraction) per image: truth against the face distance
+(raw) and the retraction read by a tracker calibrated at the neutral image, with the mean error
+per character (`retraction_rows`; nothing in `coach.angles.retraction` is fitted, so the
+leave-one-character-out numbers are these).
+
 ``--fit`` fits the two `coach.angles.correction.AngleCorrection` tables to these renders (the pose table also
 to the end-range sets of ``--extra-renders``, tests/data/renders/*_endrange), prints their
 leave-one-character-out error (a new person's error) and the Python to paste into
@@ -26,7 +32,7 @@ import argparse
 import json
 import os
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +41,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from coach.angles.correction import MEASURED, NO_CORRECTION, AngleCorrection, Corrections  # noqa: E402
+from coach.angles.headfit import ASSUMED_HFOV_DEG  # noqa: E402
+from coach.angles.headpose import head_angles  # noqa: E402
+from coach.angles.retraction import face_distance_cm  # noqa: E402
 from coach.landmarks import PoseFrame  # noqa: E402
 from coach.sim.groundtruth import (  # noqa: E402
     ACCURACY_SETS,
@@ -43,6 +52,8 @@ from coach.sim.groundtruth import (  # noqa: E402
     band_stats,
     evaluate,
     flip_tested,
+    held_after_neutral,
+    load_truth,
     reported_pairs,
     run_renders,
 )
@@ -53,6 +64,10 @@ from coach.sim.groundtruth import (  # noqa: E402
 #: pitch +-50: one face in 20 end-range images). That one face bent the face's pitch map and cost
 #: the pitch sweep (flip test MAE 0.9 -> 1.5 deg).
 FIT_EXTRA_SETS = ("_endrange",)
+#: The chin-tuck sets (printed by `print_retraction`, fitted to nothing).
+RETRACTION_SETS = ("_retraction",)
+#: Their neutral image (the head unmoved): what each is calibrated at.
+RETRACTION_NEUTRAL = "y+000_r+000_p+000_t+000.png"
 
 
 def fit_samples(samples: list[RenderSample], source: str) -> list[RenderSample]:
@@ -69,7 +84,7 @@ def load_samples(renders_dir: Path, model_dir: Path, cache: Path | None,
         return [RenderSample(r["character"], r["file"], r["mirrored"], tuple(r["truth"]),
                              PoseFrame.from_json(r["frame"])) for r in rows]
     progress = lambda name: print(f"  {name}", end="\r", file=sys.stderr)  # noqa: E731
-    samples = run_renders(renders_dir, model_dir, sets=ACCURACY_SETS, progress=progress)
+    samples = run_renders(renders_dir, model_dir, sets=ACCURACY_SETS + RETRACTION_SETS, progress=progress)
     if extra_dir is not None and any(extra_dir.glob("*/truth.json")):
         samples += run_renders(extra_dir, model_dir, sets=FIT_EXTRA_SETS, progress=progress)
     if cache is not None:
@@ -142,6 +157,88 @@ def print_per_image(profile: list[RenderSample], cv: dict[str, Corrections], cor
               f"{'/'.join(f'{v:+.0f}' for v in s.truth):>11}  " + "  ".join(f"{c:>11}" for c in cells))
 
 
+@dataclass(frozen=True)
+class RetractionRow:
+    """One retraction render (or its mirror image), read.
+
+    Attributes:
+        character: The render folder (``male1_retraction``).
+        file: The image.
+        mirrored: The mirror image.
+        truth_cm: truth.json's ``retraction_cm`` (> 0 = head moved back).
+        distance_cm: The face distance, raw (`coach.angles.retraction.face_distance_cm`), cm.
+        raw_cm: The retraction `coach angles` reports without ``--calibrate`` (no neutral: the
+            pose model's ear depth, `head_angles`).
+        calibrated_cm: The retraction read by a tracker calibrated at the neutral image.
+        pitch_deg: The calibrated pitch (the wrong tucks' fault).
+    """
+
+    character: str
+    file: str
+    mirrored: bool
+    truth_cm: float
+    distance_cm: float
+    raw_cm: float
+    calibrated_cm: float
+    pitch_deg: float
+
+    @property
+    def face_level(self) -> bool:
+        """A straight tuck of 0-4 cm (face level), the series the issue bounds."""
+        return "_p+000_" in self.file and self.truth_cm >= 0.0
+
+
+#: One frame of the still video the calibrated reading holds (s).
+FRAME_S = 0.033
+
+
+def retraction_rows(samples: list[RenderSample], renders_dir: Path) -> list[RetractionRow]:
+    """Every retraction sample read, raw and calibrated at its character's neutral image (same
+    mirroring; `coach.sim.groundtruth.held_after_neutral`)."""
+    truth = {}
+    for character in {s.character for s in samples}:
+        truth.update({(character, r["file"]): float(r["retraction_cm"]) for r in load_truth(renders_dir / character)})
+    neutrals = {(s.character, s.mirrored): s.frame for s in samples if s.file == RETRACTION_NEUTRAL}
+    rows = []
+    for s in samples:
+        _, a = held_after_neutral(neutrals[(s.character, s.mirrored)], s.frame, hold_s=10 * FRAME_S)
+        f = s.frame
+        ok = a is not None and a.ok
+        rows.append(RetractionRow(
+            s.character, s.file, s.mirrored, truth[(s.character, s.file)],
+            face_distance_cm(f.face_matrix, f.width, f.height, ASSUMED_HFOV_DEG), head_angles(f).retraction_cm,
+            a.retraction_cm if ok else float("nan"), a.pitch_deg if ok else float("nan")))
+    return rows
+
+
+def retraction_mae(rows: list[RetractionRow]) -> dict[str, float]:
+    """Mean |calibrated - truth| over the face-level 0-4 cm tucks, per character (both
+    mirrorings), and ``"all"``."""
+    out = {}
+    for c in sorted({r.character for r in rows}) + ["all"]:
+        errs = [abs(r.calibrated_cm - r.truth_cm) for r in rows if r.face_level and c in ("all", r.character)]
+        out[c] = float(np.mean(errs)) if errs else float("nan")
+    return out
+
+
+def print_retraction(rows: list[RetractionRow]) -> None:
+    """Per image: truth, face distance, raw and calibrated retraction, calibrated pitch; then
+    the mean error per character (leave-one-character-out: the same, nothing is fitted)."""
+    if not rows:
+        print("  (no *_retraction renders)")
+        return
+    print("  retraction renders (cm; raw = no neutral, `coach angles` without --calibrate; calibrated at"
+          f" {RETRACTION_NEUTRAL})")
+    print(f"  {'set':<17} {'file':<28} {'':<6} {'truth':>6} {'face dist':>9} {'raw':>6} {'calib':>6} {'pitch':>6}")
+    for r in rows:
+        print(f"  {r.character:<17} {r.file:<28} {'mirror' if r.mirrored else '':<6} {r.truth_cm + 0.0:>+6.1f} "
+              f"{r.distance_cm:>9.2f} {r.raw_cm:>+6.2f} {r.calibrated_cm:>+6.2f} {r.pitch_deg:>+6.1f}")
+    mae = retraction_mae(rows)
+    print("  retraction MAE over the face-level 0-4 cm tucks, calibrated: "
+          + ", ".join(f"{c} {v:.2f} cm" for c, v in mae.items())
+          + " (nothing in coach/angles/retraction.py is fitted: leave-one-character-out = these)")
+
+
 def person(folder: str) -> str:
     """The character of a render folder (``male1_profile`` -> ``male1``)."""
     return folder.split("_")[0]
@@ -210,6 +307,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also print the tables of the flip test (image and mirror image averaged)")
     args = parser.parse_args(argv)
     everything = load_samples(args.renders, args.models, args.cache, args.extra_renders)
+    retraction = [s for s in everything if s.character.endswith(RETRACTION_SETS)]
+    everything = [s for s in everything if not s.character.endswith(RETRACTION_SETS)]
     samples = [s for s in everything if s.character.endswith(ACCURACY_SETS)]
     extra = [s for s in everything if not s.character.endswith(ACCURACY_SETS)]
     print("== head angles on rendered humans (ground truth) ==")
@@ -226,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
     if cv is not None:
         print_profile(samples, {c: cv[c] for c in cv}, corrections)
         print_per_image(extra, {c: cv[c] for c in cv}, corrections, "end-range renders")
+    print("== chin-tuck retraction on rendered humans (ground truth) ==")
+    print_retraction(retraction_rows(retraction, args.renders))
     return 0
 
 

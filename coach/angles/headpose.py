@@ -237,7 +237,7 @@ class HeadTracker:
             torso_ref = None if torso_ref is None else TorsoCues(
                 float(torso_ref["span_px"]), float(torso_ref.get("scale", _NAN)),
                 float(torso_ref.get("head_px", _NAN)), float(torso_ref.get("ear_offset_heads", _NAN)),
-                float(torso_ref.get("lowest_y", 0.5)))
+                float(torso_ref.get("lowest_y", 0.5)), elbow_spread=float(torso_ref.get("elbow_spread", _NAN)))
         except (KeyError, TypeError, ValueError, AttributeError):
             raise ValueError("calibration needs a 3x3 'rotation' and a number 'forward_cm'") from None
         if rot.shape != (3, 3) or not np.all(np.isfinite(rot)) or not math.isfinite(forward_cm):
@@ -316,7 +316,7 @@ class HeadTracker:
             in_view = m.view_axes.T @ head
             yaw, roll, pitch = head_rotation_angles(neutral.T @ in_view)
             target = self._trunk.update(cues, rotation_angle_deg(neutral, in_view), yaw, math.hypot(roll, pitch),
-                                        ideal=frame.synthetic)
+                                        ideal=frame.synthetic, t_s=t_s)
         self._torso_yaw_deg = self._torso_filter(t_s, target)
         if abs(self._torso_yaw_deg) < 0.05:
             return m.view_axes

@@ -34,7 +34,22 @@ camera but one tilted back, against 0.93-0.965 on the trunk renders turned 20 de
   dead zone (`TRUNK_IGNORED_DEG`: the head-only renders read up to 13.4 deg of foreshortening
   there, a head tilted back); further turned, the last trusted turn is held, unless the
   foreshortening exceeds a dead zone that widens with the head's turn (`wide_ignored_deg`) so
-  that a big trunk turn is still seen.
+  that a big trunk turn is still seen;
+- the shoulders are not read while an arm is raised: an elbow up, a seen wrist above the
+  shoulders or well above its elbow (a hand at the chin; `ARMS_DOWN_MIN_SPANS`,
+  `FOREARM_RAISED_SPANS`): the last trusted turn is held;
+- the span is compared with the reference's only while the **arms** sit as they did then: the
+  model's shoulder points move with the upper arms (the `_full` renders' arms, passing inside
+  the chest, narrow the span 2-5% against the same body with the arms hanging, which read as a
+  trunk turn of 6-20 deg), so a person who calibrated with the hands in the lap and then lets the
+  arms hang would get a phantom turn. The cue is the elbows' spread in shoulder spans
+  (`TorsoCues.elbow_spread`): a trunk turn foreshortens the elbows with the shoulders and leaves
+  it (trunk renders turned 20 deg: within 0.075 of their neutral), an arm change moves it by
+  0.36-0.53. When it moved (`ARMS_MOVED_SPANS`) and the head faces the camera with the ears
+  still centred over the shoulders (`EAR_CENTRED_HEADS`; a trunk turn of 20 deg carries them
+  0.036-0.083 head widths), the reference is re-anchored on the new arm position; otherwise the
+  last trusted turn is held. A re-anchor can only hide a turn, never make one: it happens with
+  the ears centred, and a span wider than the reference reads no turn.
 
 A whole-body turn of 20 deg with the head is thus measured, and the neck's yaw (head against
 the torso) no longer counts it; a trunk turn made only at the far end of a head turn is seen
@@ -44,7 +59,7 @@ only when it is large.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -86,8 +101,30 @@ TRUNK_SHOULDER_MAX_Y = 0.88
 #: going behind the head read 12.5 deg of foreshortening a fifth of the way up, male1). Arms
 #: at the sides have their elbows 0.8 spans below (renders), or below the frame.
 ARMS_DOWN_MIN_SPANS = 0.5
+#: The arms count as moved since the reference when the elbows' spread (image x, in shoulder
+#: spans) changed by more than this: the trunk renders turned 20 deg changed it by at most 0.075
+#: (male1; male2 0.048), the `_full` renders' arms inside the chest against the hanging arms by
+#: 0.36-0.53. A person's elbows that wander +-0.1 span only stop the span being compared
+#: until a re-anchor, never invent a turn.
+ARMS_MOVED_SPANS = 0.15
+#: ... and the reference is re-anchored on the new arm position only while the ears' shift
+#: across the shoulders (the sign cue, head widths) stays under this: a trunk turn of 20 deg
+#: moved it 0.036-0.083 (both characters, mirrored), so a turn made while the arms moved is
+#: not absorbed as a new reference.
+EAR_CENTRED_HEADS = 0.03
+#: After the arms were seen moved, the reference keeps being re-anchored (on every frame with the
+#: head frontal and the ears centred) for this long: an arm moving takes a second or so, and a
+#: reference taken half-way (male2 mirrored: span 1% off) let a head turn's own shoulder drag
+#: pass the dead zone (a phantom -10 deg).
+ARMS_SETTLE_S = 1.5
 #: A wrist at least this visible counts as seen (a hand at the chin or behind the head).
 WRIST_MIN_VISIBILITY = 0.5
+#: ... and a seen wrist this far (shoulder spans) above its elbow is a raised forearm (a hand at
+#: the chin or the chest), which pulls the shoulder point in like a turn: the finger-on-chin
+#: renders (wrist 0.44-0.48 spans above the elbow, below the shoulders) narrowed the span by
+#: 4-7% and read trunk turns of 10-22 deg against the arms hanging. Hanging arms have the wrist
+#: below the elbow; a forearm resting level (typing) is within this.
+FOREARM_RAISED_SPANS = 0.25
 #: With the head turned more than this (camera yaw from neutral), a trunk read turned the
 #: OTHER way is taken as the head's drag, not a trunk turn: people turn the trunk with the head,
 #: not against it (the webcam clip read +20 for a head turning left past 19 deg).
@@ -163,11 +200,13 @@ class TorsoCues:
         span_px: Shoulder span in the image.
         lowest_y: The lower shoulder's normalised image y (1 = the bottom edge).
         arms_down: Both elbows well below the shoulders and no seen wrist above them
-            (`ARMS_DOWN_MIN_SPANS`).
+            (`ARMS_DOWN_MIN_SPANS`) or well above its elbow (`FOREARM_RAISED_SPANS`).
         scale: The distance scale: the face's distance in cm when a face is seen, else NaN.
         head_px: The fitted head's ear span in pixels (the scale without a face).
         ear_offset_heads: Ears' midpoint minus the shoulders' midpoint along the image x,
             in head widths (> 0 = toward the image's right).
+        elbow_spread: The elbows' distance along the image x over the shoulder span: where
+            the arms are (a trunk turn foreshortens both alike; `ARMS_MOVED_SPANS`).
     """
 
     span_px: float
@@ -176,6 +215,7 @@ class TorsoCues:
     ear_offset_heads: float
     lowest_y: float = 0.5
     arms_down: bool = True
+    elbow_spread: float = math.nan
 
     @classmethod
     def from_frame(cls, frame: PoseFrame, shoulders: Shoulders, head_px: float, face_distance_cm: float) -> TorsoCues:
@@ -191,9 +231,12 @@ class TorsoCues:
         elbows_low = bool(np.all(y_px[[Landmark.LEFT_ELBOW, Landmark.RIGHT_ELBOW]] - shoulders_y
                                  >= ARMS_DOWN_MIN_SPANS * shoulders.span_px))
         wrists = [Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST]
-        wrist_up = bool(np.any((lm[wrists, 3] >= WRIST_MIN_VISIBILITY) & (y_px[wrists] < shoulders_y)))
+        elbows_y = y_px[[Landmark.LEFT_ELBOW, Landmark.RIGHT_ELBOW]]
+        raised = (y_px[wrists] < shoulders_y) | (y_px[wrists] < elbows_y - FOREARM_RAISED_SPANS * shoulders.span_px)
+        wrist_up = bool(np.any((lm[wrists, 3] >= WRIST_MIN_VISIBILITY) & raised))
+        elbow_spread = abs(float(x[Landmark.LEFT_ELBOW] - x[Landmark.RIGHT_ELBOW])) / shoulders.span_px
         return cls(shoulders.span_px, face_distance_cm, head_px, offset, float(np.max(lm[SHOULDER_IDS, 1])),
-                   elbows_low and not wrist_up)
+                   elbows_low and not wrist_up, elbow_spread)
 
     @staticmethod
     def median(cues: list[TorsoCues]) -> TorsoCues | None:
@@ -206,14 +249,16 @@ class TorsoCues:
         if not math.isfinite(span):
             return None
         return TorsoCues(span, med([c.scale for c in cues]), med([c.head_px for c in cues]),
-                         med([c.ear_offset_heads for c in cues]), med([c.lowest_y for c in cues]))
+                         med([c.ear_offset_heads for c in cues]), med([c.lowest_y for c in cues]),
+                         elbow_spread=med([c.elbow_spread for c in cues]))
 
 
 class TrunkYaw:
     """The trunk's yaw against a reference pose (the calibrated neutral), frame by frame.
 
     See the module docstring for the method. State: the distance scale last seen with the head
-    facing the camera, and the last turn read while the shoulders could be trusted.
+    facing the camera, the last turn read while the shoulders could be trusted, and the
+    reference (replaced when the arms move with the ears centred: `reanchors` counts it).
 
     Args:
         reference: The cues with the trunk facing the camera.
@@ -223,9 +268,11 @@ class TrunkYaw:
         self.reference = reference
         self._distance_ratio = 1.0  # now / reference; > 1 = farther away
         self._held_deg = 0.0
+        self.reanchors = 0
+        self._arms_moved_s: float | None = None
 
     def update(self, cues: TorsoCues, head_from_neutral_deg: float, head_yaw_deg: float,
-               head_tilt_deg: float = 0.0, ideal: bool = False) -> float:
+               head_tilt_deg: float = 0.0, ideal: bool = False, t_s: float | None = None) -> float:
         """The trunk's yaw now (deg, > 0 turned to the person's right).
 
         Args:
@@ -235,6 +282,8 @@ class TrunkYaw:
             head_tilt_deg: The head's roll and pitch from the neutral, combined (deg).
             ideal: Ideal landmarks (`PoseFrame.synthetic`): their shoulders do not follow the
                 head, so they are trusted at any head turn (the model's response is not there).
+            t_s: The frame's time (s), for `ARMS_SETTLE_S`; None re-anchors only on the frames
+                that show the arms moved.
         """
         ref = self.reference
         if head_from_neutral_deg <= FRONTAL_DEG:
@@ -251,8 +300,26 @@ class TrunkYaw:
         ratio = cues.span_px * self._distance_ratio / ref.span_px
         if not (math.isfinite(ratio) and ratio > 0) or cues.lowest_y > TRUNK_SHOULDER_MAX_Y or not cues.arms_down:
             return self._held_deg
-        turned = math.degrees(math.acos(min(1.0, ratio)))
         shift = cues.ear_offset_heads - ref.ear_offset_heads + EAR_SHIFT_PER_DEG * head_yaw_deg
+        moved = not ideal and abs(cues.elbow_spread - ref.elbow_spread) > ARMS_MOVED_SPANS
+        if moved and t_s is not None:
+            self._arms_moved_s = t_s
+        settling = t_s is not None and self._arms_moved_s is not None and t_s - self._arms_moved_s <= ARMS_SETTLE_S
+        if moved or settling:
+            # The arms are (or were just) not where they were: the span is not comparable
+            # (module docstring). The ears' shift is re-anchored too: an arm change moves the
+            # shoulders' midpoint (male2 mirrored: 0.04 head widths).
+            if (head_from_neutral_deg <= FRONTAL_DEG and head_tilt_deg <= TRUSTED_TILT_DEG
+                    and abs(shift) <= EAR_CENTRED_HEADS):
+                self.reference = replace(ref, span_px=cues.span_px * self._distance_ratio,
+                                         elbow_spread=cues.elbow_spread,
+                                         ear_offset_heads=cues.ear_offset_heads + EAR_SHIFT_PER_DEG * head_yaw_deg)
+                self.reanchors += 1
+                self._held_deg = 0.0
+                return self._held_deg
+            if moved:
+                return self._held_deg
+        turned = math.degrees(math.acos(min(1.0, ratio)))
         sign = -1.0 if shift > 0 else 1.0
         if not ideal and abs(head_yaw_deg) > COUNTER_TURN_HEAD_DEG and sign * head_yaw_deg < 0:
             turned = 0.0  # "turned" against the head's own turn: the model's drag

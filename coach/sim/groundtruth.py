@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from coach.angles.correction import MEASURED, NO_CORRECTION, Corrections
-from coach.angles.headpose import HeadTracker, head_angles, measure
+from coach.angles.headpose import HeadAngles, HeadTracker, head_angles, measure
 from coach.landmarks import PoseFrame, flip_average
 from coach.vision.capture import ImageSource
 from coach.vision.pose import open_tracker
@@ -176,6 +176,24 @@ CALIBRATION_S = 1.0
 HOLD_S = 1.5
 
 
+def held_after_neutral(neutral: PoseFrame, frame: PoseFrame, *, use_face: bool = True,
+                       corrections: Corrections = MEASURED,
+                       hold_s: float = HOLD_S) -> tuple[HeadTracker, HeadAngles | None]:
+    """A `HeadTracker` (no smoothing) shown ``neutral`` held for `CALIBRATION_S` (it calibrates
+    on it), then ``frame`` held for ``hold_s``: the tracker and its last reading (None when it
+    did not calibrate)."""
+    tracker = HeadTracker(use_face=use_face, smooth=False, calibration_s=CALIBRATION_S, corrections=corrections)
+    t_ms = 0
+    for _ in range(int(CALIBRATION_S * 1000 / FRAME_MS) + 3):
+        tracker.update(_still(neutral, t_ms))
+        t_ms += FRAME_MS
+    a = None
+    for _ in range(int(hold_s * 1000 / FRAME_MS)):
+        a = tracker.update(_still(frame, t_ms))
+        t_ms += FRAME_MS
+    return tracker, (a if tracker.calibrated else None)
+
+
 def evaluate(samples: Iterable[RenderSample], *, use_face: bool, calibrated: bool = False,
              corrections: Corrections = MEASURED, hold_s: float = HOLD_S) -> list[Result]:
     """Estimate every sample's torso-relative angles, raw or calibrated.
@@ -198,17 +216,8 @@ def evaluate(samples: Iterable[RenderSample], *, use_face: bool, calibrated: boo
         elif (s.character, s.mirrored) not in neutrals:
             a = None
         else:
-            tracker = HeadTracker(use_face=use_face, smooth=False, calibration_s=CALIBRATION_S,
-                                  corrections=corrections)
-            t_ms = 0
-            for _ in range(int(CALIBRATION_S * 1000 / FRAME_MS) + 3):
-                tracker.update(_still(neutrals[(s.character, s.mirrored)], t_ms))
-                t_ms += FRAME_MS
-            for _ in range(int(hold_s * 1000 / FRAME_MS)):
-                a = tracker.update(_still(s.frame, t_ms))
-                t_ms += FRAME_MS
-            if not tracker.calibrated:
-                a = None
+            tracker, a = held_after_neutral(neutrals[(s.character, s.mirrored)], s.frame, use_face=use_face,
+                                            corrections=corrections, hold_s=hold_s)
             torso_deg = tracker.torso_yaw_deg
         if a is None or not a.ok:
             results.append(Result(s, (math.nan,) * 3, False, source, torso_deg))

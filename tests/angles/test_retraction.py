@@ -9,7 +9,9 @@ fitted, so the leave-one-character-out numbers are these numbers.
 
 from __future__ import annotations
 
+import importlib.util
 import math
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -52,15 +54,20 @@ def test_neutral_is_the_median_of_the_window_only():
 
 
 @pytest.fixture(scope="module")
-def readings(model_dir, shared_data, tmp_path_factory):
-    """{(character, file): (truth_cm, reading_cm, pitch_deg)}: each render read once."""
+def samples(model_dir, shared_data, tmp_path_factory):
+    """The models' run on every retraction render (not mirrored)."""
     root = tmp_path_factory.mktemp("retraction")
     for c in CHARACTERS:
         src = shared_data / "renders" / f"{c}_retraction"
         if not (src / "truth.json").exists():
             pytest.fail(f"missing {src}", pytrace=False)
         (root / src.name).symlink_to(src)
-    samples = run_renders(root, model_dir, mirror=False)
+    return run_renders(root, model_dir, mirror=False)
+
+
+@pytest.fixture(scope="module")
+def readings(samples, shared_data):
+    """{(character, file): (truth_cm, reading_cm, pitch_deg)}: each render read once."""
     truth = {(f"{c}_retraction", r["file"]): r["retraction_cm"] for c in CHARACTERS
              for r in load_truth(shared_data / "renders" / f"{c}_retraction")}
     out = {}
@@ -131,3 +138,36 @@ def test_retraction_survives_a_finger_on_the_chin(model_dir, character, tmp_path
             t_ms += 33
         assert a.ok and s.frame.face_matrix is not None, s.file
         assert a.retraction_cm == pytest.approx(truth[s.file], abs=0.7), s.file
+
+
+def _bench():
+    """bench/renders.py as a module (bench/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("coach_bench_renders", Path(__file__).parents[2] / "bench" / "renders.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.model
+def test_the_bench_retraction_table_is_what_coach_angles_reads(samples, readings, shared_data, capsys):
+    """bench/renders.py's retraction section on the same model runs: every row's truth and
+    calibrated reading equal the tracker's above (to 0.01 cm), the raw face distance is
+    `face_distance_cm` of the frame, and the printed MAE per character is the mean error of
+    the face-level tucks computed here."""
+    bench = _bench()
+    rows = bench.retraction_rows(samples, shared_data / "renders")
+    assert len(rows) == len(readings) == 16
+    for r in rows:
+        truth, reading, pitch = readings[(r.character, r.file)]
+        assert (r.truth_cm, r.calibrated_cm, r.pitch_deg) == pytest.approx((truth, reading, pitch), abs=0.01), r
+        frame = next(s.frame for s in samples if (s.character, s.file) == (r.character, r.file))
+        assert r.distance_cm == pytest.approx(face_distance_cm(frame.face_matrix, frame.width, frame.height, 60.0))
+    bench.print_retraction(rows)
+    out = capsys.readouterr().out
+    for c in CHARACTERS:
+        errs = [abs(r - t) for (ch, f), (t, r, _) in readings.items()
+                if ch == f"{c}_retraction" and "_p+000_" in f and t >= 0]
+        assert len(errs) == 5
+        assert f"{c}_retraction {np.mean(errs):.2f} cm" in out
+    assert out.count("\n") == len(rows) + 3
