@@ -54,12 +54,14 @@ FACE_JUMP_WINDOW_S = 0.25
 #: whose pose under-read grows with the angle).
 CARRY_TAU_S = 0.2
 #: Past the loss the carried offset fades linearly to the person's offset over this much
-#: rotation of the pose fit away from its pose at the last face (deg). Long enough that the
-#: source change is no step (a carried offset 7 deg from the person's adds at most 0.7 deg per
-#: deg of turn), short enough that the face model's last angle (~60-70) is left behind by 80:
-#: across both characters and their mirror images the person's offset read the 80-deg renders
+#: rotation of the pose fit away from its pose at the last face (deg). Short, because the face
+#: can be seen up to 70 deg and the pose fit then moves only 4.5 deg more to a turn of 80
+#: (male2's mirror image: at 10 deg the carried offset, 5.5 deg from the person's, still read
+#: that 80 as 71.5 where a static frame reads 76.5); not zero, so the change of source is no
+#: step (a carried offset 7 deg from the person's adds 1.4 deg per deg of turn while it fades).
+#: Across both characters and their mirror images the person's offset read the 80-deg renders
 #: with mean/max error 3.5/5.6 deg, the offset carried from the loss 5.8/11.0.
-CARRY_FADE_DEG = 10.0
+CARRY_FADE_DEG = 5.0
 #: The face within this (deg, rotation from facing the view frame) counts as near neutral,
 #: where the person's offset is learned. Sagor's level head reads pitch -12..-23 by the face
 #: (the camera is below his eyes).
@@ -73,6 +75,11 @@ POSE_ALONE_MAX_DEG = 50.0
 PERSON_OFFSET_LEARN_TAU_S = 0.5
 PERSON_OFFSET_TAU_S = 20.0
 PERSON_OFFSET_MAX_CHANGE_DEG = 8.0
+#: One frame teaches the person's offset at most this much time's worth (s): the time the head
+#: spent away from neutral is not the returning frame's. (Crediting it the whole gap gave the
+#: first frame back from a 3-s turn, its face at 24 deg, 15% of the offset: male1's offset moved
+#: 0.8 deg on each return from 80 and the next 80 read 1.3 deg off a static frame of it.)
+PERSON_OFFSET_MAX_STEP_S = 0.1
 #: A switch of source is bridged when the last output is at most this old; the bridge fades
 #: with this time constant.
 BRIDGE_MAX_GAP_S = 0.5
@@ -196,8 +203,8 @@ class FaceFusion:
             self._person = offset
         else:
             tau_s = PERSON_OFFSET_LEARN_TAU_S if self._anchor is None else PERSON_OFFSET_TAU_S
-            weight = 1.0 - math.exp(-max(0.0, t_s - self._person_t_s) / tau_s)
-            self._person = _toward(self._person, offset, weight)
+            step_s = min(PERSON_OFFSET_MAX_STEP_S, max(0.0, t_s - self._person_t_s))
+            self._person = _toward(self._person, offset, 1.0 - math.exp(-step_s / tau_s))
             if self._anchor is not None:
                 self._person = _limited(self._anchor, self._person, PERSON_OFFSET_MAX_CHANGE_DEG)
         self._person_t_s = t_s
