@@ -19,7 +19,12 @@ THIS person's face-to-pose offset:
   profile, and calibration should use the face when it is seen.
 - **Past the face model's range** the pose estimate carries on through the face-to-pose offset
   measured just before the face was lost (`CARRY_TAU_S`), so the reading is continuous and
-  keeps growing with the pose fit instead of stopping where the face was lost.
+  keeps growing with the pose fit instead of stopping where the face was lost. That offset is
+  the pose fit's error at the angle of the loss, which is not its error 10-20 deg further on
+  (the renders: male1's pose fit reads 61 for 60 deg and 73 for 80, so the offset carried from
+  60 turned a static 76 into 70 at the end of a slow turn). So as the head moves on, it fades
+  to the person's offset (`CARRY_FADE_DEG` of pose-fit rotation): a head turned slowly to 80
+  reads what a static frame of that pose reads, and a still head does not drift.
 - **No jump when the source changes**: losing the face is continuous by the carried offset;
   when the face is found again, its disagreement with the pose estimate shown until then is
   bridged and faded out (`BRIDGE_TAU_S`).
@@ -48,6 +53,15 @@ FACE_JUMP_WINDOW_S = 0.25
 #: the offset of the last moments before the loss (a 1 s average lagged 3-5 deg behind a turn
 #: whose pose under-read grows with the angle).
 CARRY_TAU_S = 0.2
+#: Past the loss the carried offset fades linearly to the person's offset over this much
+#: rotation of the pose fit away from its pose at the last face (deg). Short, because the face
+#: can be seen up to 70 deg and the pose fit then moves only 4.5 deg more to a turn of 80
+#: (male2's mirror image: at 10 deg the carried offset, 5.5 deg from the person's, still read
+#: that 80 as 71.5 where a static frame reads 76.5); not zero, so the change of source is no
+#: step (a carried offset 7 deg from the person's adds 1.4 deg per deg of turn while it fades).
+#: Across both characters and their mirror images the person's offset read the 80-deg renders
+#: with mean/max error 3.5/5.6 deg, the offset carried from the loss 5.8/11.0.
+CARRY_FADE_DEG = 5.0
 #: The face within this (deg, rotation from facing the view frame) counts as near neutral,
 #: where the person's offset is learned. Sagor's level head reads pitch -12..-23 by the face
 #: (the camera is below his eyes).
@@ -61,6 +75,11 @@ POSE_ALONE_MAX_DEG = 50.0
 PERSON_OFFSET_LEARN_TAU_S = 0.5
 PERSON_OFFSET_TAU_S = 20.0
 PERSON_OFFSET_MAX_CHANGE_DEG = 8.0
+#: One frame teaches the person's offset at most this much time's worth (s): the time the head
+#: spent away from neutral is not the returning frame's. (Crediting it the whole gap gave the
+#: first frame back from a 3-s turn, its face at 24 deg, 15% of the offset: male1's offset moved
+#: 0.8 deg on each return from 80 and the next 80 read 1.3 deg off a static frame of it.)
+PERSON_OFFSET_MAX_STEP_S = 0.1
 #: A switch of source is bridged when the last output is at most this old; the bridge fades
 #: with this time constant.
 BRIDGE_MAX_GAP_S = 0.5
@@ -132,7 +151,7 @@ class FaceFusion:
             self.face_rejected = False
         pose_estimate = None
         if pose is not None:
-            offset = self._carry if self._carry is not None else self._person
+            offset = self._pose_offset(pose)
             pose_estimate = offset @ pose if offset is not None else pose
         if face is not None and pose is not None:
             self._learn(m, face, pose, t_s)
@@ -140,6 +159,14 @@ class FaceFusion:
             return self._bridged(face, "face", pose_estimate, t_s)
         assert pose_estimate is not None  # an OK measurement has a face or a pose fit
         return self._bridged(pose_estimate, "pose", pose_estimate, t_s)
+
+    def _pose_offset(self, pose: np.ndarray) -> np.ndarray | None:
+        """The face-from-pose offset for this pose fit: the one carried from the last face,
+        faded to the person's as the pose fit moves away from where that face was seen."""
+        if self._carry is None or self._person is None or self._last_face is None:
+            return self._carry if self._carry is not None else self._person
+        moved_deg = rotation_angle_deg(self._last_face[2], pose)
+        return _toward(self._carry, self._person, min(1.0, moved_deg / CARRY_FADE_DEG))
 
     def _face_plausible(self, m: HeadMeasurement, face: np.ndarray, pose: np.ndarray, t_s: float) -> bool:
         if self._last_face is not None:
@@ -176,8 +203,8 @@ class FaceFusion:
             self._person = offset
         else:
             tau_s = PERSON_OFFSET_LEARN_TAU_S if self._anchor is None else PERSON_OFFSET_TAU_S
-            weight = 1.0 - math.exp(-max(0.0, t_s - self._person_t_s) / tau_s)
-            self._person = _toward(self._person, offset, weight)
+            step_s = min(PERSON_OFFSET_MAX_STEP_S, max(0.0, t_s - self._person_t_s))
+            self._person = _toward(self._person, offset, 1.0 - math.exp(-step_s / tau_s))
             if self._anchor is not None:
                 self._person = _limited(self._anchor, self._person, PERSON_OFFSET_MAX_CHANGE_DEG)
         self._person_t_s = t_s

@@ -7,9 +7,11 @@ every image mirrored gives the symmetry check (left and right swap).
 
 Known misses are marked xfail(strict): they are the head-angle stage's, not the test's (the
 plateau value equals the tracker's own reading of the held image, see
-`test_the_measured_value_is_the_trackers_reading_of_the_held_pose`): turns of 80-90 deg read
-69-82 (male2's left 85/90: 89/99) near profile (issue 15; male2's right 85/90 read 77.6-84.8), male1's chin-down reads 34 for 40
-(the face model reads flexion short) and male2's 4 cm tuck reads 4.55 (0.05 past the bound).
+`test_the_measured_value_is_the_trackers_reading_of_the_held_pose`; past the face model's range
+a slow turn reads what a static frame of the held pose reads): some turns of 80-90 deg read
+75-86 near profile (issue 15; `NEAR_PROFILE_MISS`), male1's chin-down reads 34 for 40 (the face
+model reads flexion short), male2's 4 cm tuck reads 4.55 (0.05 past the bound), and the end
+range (`ENDRANGE_WHY`).
 
 Each direction's way out goes through the render sweeps (yaw 10, 20, 30, 45, 60, 70, 80; roll
 15, 30, 45; pitch 10, 25, 40), as a real head passes through those poses: landmarks
@@ -110,7 +112,32 @@ def _xfail(reason: str):
     return pytest.mark.xfail(strict=True, reason=reason)
 
 
-PROFILE = "turns of 80-90 read 69-82 (male2's left 85/90: 89/99): the head-angle stage near profile (issue 15)"
+#: The rotations at 80-90 that read within the bound (4 deg at 80, 8 at 85/90) both ways, as
+#: the image and its mirror image. The others miss by what a static frame of the held pose
+#: reads (the head-angle stage near profile, issue 15), since a slow turn reads what a static
+#: frame reads (the carried face-to-pose offset fades to the person's past the face's loss).
+MET_NEAR_PROFILE = {("male1", "rotation-right", 85), ("male2", "rotation-right", 85),
+                    ("male2", "rotation-left", 85), ("male2", "rotation-right", 90),
+                    ("male2", "rotation-left", 90)}
+#: What the others read (image / mirror image), measured.
+NEAR_PROFILE_MISS = {
+    ("male1", "rotation-right", 80): "male1's right 80 reads 75.7 (mirror 80.9)",
+    ("male1", "rotation-left", 80): "male1's left 80 reads 74.9 (mirror 78.8)",
+    ("male2", "rotation-right", 80): "male2's right 80 reads 75.8 (mirror 85.8)",
+    ("male2", "rotation-left", 80): "male2's left 80 reads 75.2 (mirror 74.4)",
+    ("male1", "rotation-left", 85): "male1's left 85 reads 75.5 (mirror 78.8)",
+    ("male1", "rotation-right", 90): "male1's right 90 reads 80.2 (mirror 88.3)",
+    ("male1", "rotation-left", 90): "male1's left 90 reads 82.7 (mirror 78.3)",
+}
+
+
+def _near_profile_marks(c: str, d: str, deg: int) -> list:
+    if (c, d, deg) in MET_NEAR_PROFILE:
+        return []
+    return [_xfail(f"{NEAR_PROFILE_MISS[(c, d, deg)]}: a static frame of the pose reads the same "
+                   "(the head-angle stage near profile, issue 15)")]
+
+
 CASES = []
 for c in CHARACTERS:
     for d in ("lateral-right", "lateral-left", "extension"):
@@ -119,13 +146,10 @@ for c in CHARACTERS:
         [_xfail("the face model reads male1's chin-down 34 for 40 (head-angle stage)")] if c == "male1" else [])))
     for d in ("rotation-right", "rotation-left"):
         CASES.append(pytest.param(c, "full45", d, 45.0, 4.0, id=f"{c}-{d}-45"))
-        CASES.append(pytest.param(c, "full80", d, 80.0, 4.0, id=f"{c}-{d}-80", marks=[_xfail(PROFILE)]))
+        CASES.append(pytest.param(c, "full80", d, 80.0, 4.0, id=f"{c}-{d}-80", marks=_near_profile_marks(c, d, 80)))
         for yaw in (85, 90):
-            # male2's right turns at 85/90 read within 8 since the corrections were fitted to
-            # the profile sets too.
-            met = c == "male2" and d == "rotation-right"
             CASES.append(pytest.param(c, f"profile{yaw}", d, float(yaw), 8.0, id=f"{c}-{d}-{yaw}",
-                                      marks=[] if met else [_xfail(PROFILE)]))
+                                      marks=_near_profile_marks(c, d, yaw)))
     CASES.append(pytest.param(c, "retraction", "retraction", 4.0, 0.5, id=f"{c}-retraction-4cm",
                               marks=[_xfail("male2's 4 cm tuck reads 4.55 (0.05 past the bound)")] if c == "male2" else []))
 
@@ -139,7 +163,6 @@ def test_every_direction_is_measured_within_the_bound(reports, character, sessio
         assert abs(d.value - truth) <= bound, (mirrored, d.value, truth)
 
 
-@_xfail("after the per-person fusion (this stop) male2 full80 and male1 mirrored end range are marked unreliable (issues 15/17, open)")
 def test_the_sessions_complete_and_face_tracked_directions_are_never_unreliable(reports):
     for (c, session, mirrored), (_, report) in reports.items():
         if session == "retraction":
@@ -148,32 +171,41 @@ def test_the_sessions_complete_and_face_tracked_directions_are_never_unreliable(
         assert all(d.status == "measured" for d in report.directions), (c, session, mirrored, report.directions)
 
 
-def test_the_measured_value_is_the_trackers_reading_of_the_held_pose(frames, reports):
+HELD_CASES = [pytest.param(session, c, mirrored, id=f"{session}-{c}{'-mirrored' if mirrored else ''}", marks=(
+    [_xfail("male2's mirrored left 80 reads 74.4 where a static frame reads 76.5: on the way from 70 to 80 "
+            "the face matrix blended toward the 80's failed face (yaw +85, pitch +21) reads -59.5 where the "
+            "pose fit reads -74.5, is still accepted, and its offset is carried 4 deg on")]
+    if (session, c, mirrored) == ("full80", "male2", True) else []))
+    for session in ("full45", "full80") for c in CHARACTERS for mirrored in (False, True)]
+
+
+@pytest.mark.parametrize("session, character, mirrored", HELD_CASES)
+def test_the_measured_value_is_the_trackers_reading_of_the_held_pose(frames, reports, session, character, mirrored):
     """The plateau median adds no error of its own: it is what a calibrated tracker reads when
-    the neutral and then the pose are held (face-tracked poses; near profile the reading depends
-    on the path taken, see the module docstring)."""
-    for c in CHARACTERS:
-        for mirrored in (False, True):
-            poses, report = reports[(c, "full45", mirrored)]
-            for direction, path in poses:
-                pose = path[-1]
-                tracker = HeadTracker()
-                reader = Reader(tracker=tracker)
-                neutral = frames[(f"{c}_full", NEUTRAL, mirrored)]
-                for i in range(90):
-                    reader.read(neutral.__class__(i * 33, neutral.width, neutral.height, neutral.landmarks,
-                                                  neutral.world_landmarks, neutral.face_matrix))
-                for i in range(90, 180):
-                    r = reader.read(pose.__class__(i * 33, pose.width, pose.height, pose.landmarks,
-                                                   pose.world_landmarks, pose.face_matrix))
-                spec = report.direction(direction).spec
-                held = spec.sign * {"yaw": r.angles.yaw_deg, "roll": r.angles.roll_deg,
-                                    "pitch": r.angles.pitch_deg}[spec.axis]
-                assert report.value(direction) == pytest.approx(held, abs=1.0), (c, mirrored, direction)
+    the neutral and then the pose are held. Also at 80 deg, where the face is lost on the way
+    out: the slow turn through the sweep reads what the pose reached straight from the neutral
+    reads (the face-to-pose offset carried from the loss fades to the person's as the head turns
+    on; carried unfaded, male1's right 80 read 70.5 where the static frame reads 75.8)."""
+    poses, report = reports[(character, session, mirrored)]
+    for direction, path in poses:
+        pose = path[-1]
+        tracker = HeadTracker()
+        reader = Reader(tracker=tracker)
+        neutral = frames[(f"{character}_full", NEUTRAL, mirrored)]
+        for i in range(90):
+            reader.read(neutral.__class__(i * 33, neutral.width, neutral.height, neutral.landmarks,
+                                          neutral.world_landmarks, neutral.face_matrix))
+        for i in range(90, 180):
+            r = reader.read(pose.__class__(i * 33, pose.width, pose.height, pose.landmarks,
+                                           pose.world_landmarks, pose.face_matrix))
+        spec = report.direction(direction).spec
+        held = spec.sign * {"yaw": r.angles.yaw_deg, "roll": r.angles.roll_deg,
+                            "pitch": r.angles.pitch_deg}[spec.axis]
+        assert report.value(direction) == pytest.approx(held, abs=1.0), (character, mirrored, direction)
 
 
 SYM_45 = [pytest.param(c, d, id=f"{c}-{d}", marks=(
-    [_xfail("male2's 45-deg turns read 47.3/44.0 and mirrored 43.8/47.1: the estimator's own "
+    [_xfail("male2's 45-deg turns read 46.9/44.2 (right/left) and mirrored 44.0/46.7 (left/right): the estimator's own "
             "asymmetry (issue 15 item 7)")] if c == "male2" and d.startswith("rotation") else []))
     for c in CHARACTERS for d in full_paths(45)]
 
@@ -186,8 +218,10 @@ def test_mirror_image_swaps_left_and_right_within_2(reports, character, directio
 
 
 @pytest.mark.parametrize("character", [
-    pytest.param("male1", marks=[_xfail("male1's right 80 reads 70.5 and its mirror 79.0 (issue 15)")]),
-    pytest.param("male2", marks=[_xfail("male2's right 80 reads 75.5 and its mirror 68.7 (issue 15)")])])
+    pytest.param("male1", marks=[_xfail("male1's left 80 reads 74.9 and its mirror (a right turn) 80.9; "
+                                        "right 75.7 / 78.8 (static frames read the same, issue 15)")]),
+    pytest.param("male2", marks=[_xfail("male2's left 80 reads 75.2 and its mirror (a right turn) 85.8; "
+                                        "right 75.8 / 74.4 (static frames read 75.4 / 85.8 and 75.7 / 76.5, issue 15)")])])
 def test_mirror_image_swaps_end_range_rotation_within_4(reports, character):
     _, report = reports[(character, "full80", False)]
     _, mirror = reports[(character, "full80", True)]
@@ -198,8 +232,11 @@ def test_mirror_image_swaps_end_range_rotation_within_4(reports, character):
 # -- end range: flexion to 60, extension to 70 (tests/data/renders/<c>_endrange) ----------------
 
 ENDRANGE = REPO / "tests" / "data" / "renders"
-ENDRANGE_WHY = ("the head-angle stage past the face model's range (pose only, issue 15): chin-down 60 "
-                "reads 25-46 (male1's pose landmarks fold back at 60) and look-up 70 reads 55-82")
+ENDRANGE_WHY = ("the head-angle stage past the face model's range (the face is lost from 50 on; pose fit "
+                "only, issue 15): chin-down 60 reads 22/28 for male1 (image/mirror: its pose landmarks fold "
+                "into the hair at 60, the ear span 0.23 of the shoulders against 0.32 at 50) and 42/48 for "
+                "male2 (its pose fit flattens past 40: 50 reads 35/41); look-up 70 reads 69/81 (male1) and "
+                "55/54 (male2)")
 
 
 @pytest.fixture(scope="module")
