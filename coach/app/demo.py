@@ -39,8 +39,14 @@ DEMO_FPS = 24.0
 
 def demo_camera() -> Camera:
     """The demo's virtual camera: 16:9, the figure's head in the upper middle, room at the
-    sides for the gauges."""
-    return Camera(width=960, height=540, distance_m=0.9, offset_y_m=0.08)
+    sides for the gauges.
+
+    Farther back than a laptop webcam usually is (1.1 m, the shoulders at the optical axis) so
+    that the arms are in the picture: the demo shows a new user what each exercise asks of
+    them (the finger on the chin, the hand behind the head, the arm lengthened down the side
+    against the hands resting in the lap), which a camera that cuts off at the chest would hide.
+    """
+    return Camera(width=960, height=540, distance_m=1.1, offset_y_m=0.0)
 
 
 @dataclass(frozen=True)
