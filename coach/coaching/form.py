@@ -10,10 +10,10 @@ from collections.abc import Callable
 
 from coach.angles.body import BodyFeatures
 from coach.angles.headpose import HeadAngles
-from coach.coaching.checks import Debounced, FingerWatch, unseen, violated
+from coach.coaching.checks import Debounced, FingerWatch, axis_value, unseen, violated
 from coach.coaching.engine_types import Event, EventKind, Phase
 from coach.coaching.exercise import Exercise
-from coach.coaching.exercise_model import AngleLimit, FingerOnChin, TrunkTurn
+from coach.coaching.exercise_model import AngleLimit, ArmDown, FingerOnChin, HandBehindHead, TrunkTurn
 from coach.coaching.hold import Hold
 
 #: Phases on the way to the target: the angle form checks apply there as well as in it.
@@ -79,8 +79,14 @@ class FormWatch:
             # further". Turns and bends keep them to the hold: on the way there a head wobbles
             # (5 spurious faults in one synthetic rotation session when they did not).
             # The trunk is checked in every phase: a body turned with the head stays at a
-            # neutral neck and would never reach the target to hear it.
+            # neutral neck and would never reach the target to hear it. The arms are checked
+            # on the way out as well: the seed places them first (hand behind the head, arm
+            # lengthened, then move), a wrong arm seen while moving is not a head wobble, and a
+            # person who does not reach the target with the wrong hand would otherwise hear
+            # only "a little further", never why the stretch is not counted.
             active = (in_target or isinstance(check, TrunkTurn)
+                      or (isinstance(check, (ArmDown, HandBehindHead)) and phase is Phase.MOVING
+                          and self._toward(angles, side))
                       or (self._faults_on_approach and isinstance(check, AngleLimit) and phase in _APPROACHING))
             now = deb.update(t_ms, active and violated(check, angles, body, side, torso_yaw_deg))
             if now and not was:
@@ -95,6 +101,12 @@ class FormWatch:
                 text = fmt(check.cue)
                 events.append(Event(EventKind.CUE, t_ms, side=side, message=text, fault=check.fault))
         return events
+
+    def _toward(self, angles: HeadAngles, side: str) -> bool:
+        """The head is out toward ``side`` on a sided axis (not working the other side: that
+        hears "other side", not a fault about the arm the other side does not use)."""
+        sided = [t for t in self.exercise.targets if t.direction in ("toward-side", "away-from-side")]
+        return any(axis_value(angles, t.axis) * t.sign(side) > 0.25 * t.threshold for t in sided)
 
     def watch_finger(self, t_ms: int, body: BodyFeatures | None, side: str, phase: Phase, before: Phase,
                      holding: bool, fmt: Callable[[str], str]) -> list[Event]:

@@ -497,3 +497,30 @@ def test_a_tuck_that_only_tilts_or_nods_hears_its_fault_before_the_target_and_co
     faults = [e.fault for e in events if e.kind is EventKind.FAULT]
     assert fault in faults
     assert sum(engine.reps.values()) == 0
+
+
+@pytest.mark.parametrize("exercise_id, side, wrong", [
+    ("levator-scapulae", "right", dict(right_arm="rest")),
+    ("levator-scapulae", "left", dict(left_arm="rest")),
+    ("lateral-flexion", "right", dict(left_arm="rest")),
+])
+def test_a_wrong_arm_is_said_on_the_way_out_even_short_of_the_target(exercise_id, side, wrong):
+    """A person who places the wrong arm and stops short of the target (a stiff neck) is told
+    about the arm while moving, not only "a little further"; with the right arm: no fault."""
+    from coach.sim.motion import rep_script, rest_pose, target_pose
+
+    faults = {}
+    for name, pose_of in (("wrong", lambda p: replace(p, **wrong)), ("right", lambda p: p)):
+        out = target_pose(exercise_id, side, reach=0.6)
+        script = lead_in(pose=rest_pose(exercise_id, "right"))
+        if side == "left":  # the coach asks for the right side first: one correct rep there
+            script = script + rep_script(exercise_id, RepPlan("right"))
+        script = script + Script(
+            (Move(pose_of(rest_pose(exercise_id, side)), 1.0), Move(pose_of(out), 1.5), Hold(6.0),
+             Move(pose_of(rest_pose(exercise_id, side)), 1.5), Hold(2.0)))
+        engine, events = run(exercise_id, script)
+        assert engine.reps.get(side, 0) == 0 and sum(engine.reps.values()) == (side == "left")
+        faults[name] = [e.fault for e in events if e.kind is EventKind.FAULT and e.side == side]
+    arm_fault = "hand-not-behind-head" if exercise_id == "levator-scapulae" else "arm-not-down"
+    assert arm_fault in faults["wrong"]
+    assert arm_fault not in faults["right"]
