@@ -123,15 +123,28 @@ def test_worker_frame_checks_size_change_and_closed(model_dir, shared_data, fram
     worker.close()  # twice is fine
 
 
-def test_corrupt_model_is_one_clear_error(tmp_path):
+def test_corrupt_model_is_one_clear_error(tmp_path, monkeypatch):
+    from coach.vision import pose_worker
+
     bad = tmp_path / "pose_landmarker_full.task"
     bad.write_bytes(b"not a model" * 100)
-    before = _shm_segments()
+    # The segments this process makes (under pytest-xdist another process's worker makes its
+    # own in /dev/shm meanwhile, so a before/after listing of the folder over-counts).
+    made: list[str] = []
+    real = pose_worker.shared_memory.SharedMemory
+
+    def recording(*args, **kwargs):
+        shm = real(*args, **kwargs)
+        if kwargs.get("create"):
+            made.append(shm.name.lstrip("/"))
+        return shm
+
+    monkeypatch.setattr(pose_worker.shared_memory, "SharedMemory", recording)
     with pytest.raises(CoachError) as info:
         PoseWorker(bad)
     message = str(info.value)
     assert "\n" not in message and "pose" in message.lower() and "Traceback" not in message
-    assert _shm_segments() <= before
+    assert not set(made) & _shm_segments()  # whatever it made is gone
 
 
 def test_a_dead_worker_is_a_clear_error_not_a_hang(model_dir, frames):
