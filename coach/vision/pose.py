@@ -122,6 +122,11 @@ class PoseTracker:
             stream on a thread of its own, at the same time: with ``concurrent`` both pose
             graphs are then built in LIVE_STREAM mode too (and waited for at once), because a
             VIDEO-mode call keeps the GIL and the two would take turns (bench/bench.py).
+        defer_census: Leave the census graph out until `build_deferred` is called (the
+            model process calls it once the first frame is answered: building it and its
+            first inference, which also runs the person detector, took ~0.1 s before the
+            first frame). No census runs before then; the first one is due at the next
+            multiple of ``census_every`` frames.
         _pose_live: Internal (the flip test's mirror tracker): build the pose graph in
             LIVE_STREAM mode when ``concurrent``.
 
@@ -141,6 +146,7 @@ class PoseTracker:
         max_lean_deg: float | None = 45.0,
         concurrent: bool = True,
         flip_test: bool = False,
+        defer_census: bool = False,
         _pose_live: bool = False,
     ) -> None:
         for name, value in (("num_poses", num_poses), ("face_every", face_every),
@@ -152,6 +158,7 @@ class PoseTracker:
         self._census_every = census_every
         self._max_lean_deg = max_lean_deg
         self._face_model = None if face_model is None else Path(face_model)
+        self._census_model = Path(pose_model) if num_poses > 1 else None
         self._last_ts_ms: int | None = None
         self._frames = 0
         self._last_face: np.ndarray | None = None
@@ -173,14 +180,15 @@ class PoseTracker:
             # without the GIL, so the image and its mirror image infer at the same time.
             live_pose = flip_test or _pose_live
             self._single = self._side_graph(_pose_task, pose_model, 1) if live_pose else _pose_task(pose_model, 1)
-            if num_poses > 1:
+            if num_poses > 1 and not defer_census:
                 self._multi = self._side_graph(_pose_task, pose_model, num_poses)
             if self._face_model is not None:
                 self._face = self._side_graph(_face_task, self._face_model, 1)
             if flip_test:
                 self._mirror = PoseTracker(pose_model, face_model, num_poses=num_poses, face_every=face_every,
                                            census_every=census_every, max_lean_deg=max_lean_deg,
-                                           concurrent=concurrent, _pose_live=True)
+                                           concurrent=concurrent, defer_census=defer_census,
+                                           _pose_live=True)
                 self._mirror_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="coach-mirror")
         except BaseException:
             self.close()
@@ -188,6 +196,21 @@ class PoseTracker:
 
     def __enter__(self) -> PoseTracker:
         return self
+
+    def build_deferred(self) -> None:
+        """Build the census graph that ``defer_census`` left out (nothing to do otherwise);
+        call it between frames.
+
+        Raises:
+            CoachError: the graph could not be built (the tracker goes on without a census).
+            RuntimeError: the tracker was closed.
+        """
+        if self._single is None:
+            raise RuntimeError("PoseTracker is closed")
+        if self._multi is None and self._census_model is not None:
+            self._multi = self._side_graph(_pose_task, self._census_model, self._num_poses)
+        if self._mirror is not None:
+            self._mirror.build_deferred()
 
     def __exit__(self, *exc_info) -> None:
         self.close()

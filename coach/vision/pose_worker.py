@@ -66,7 +66,9 @@ def _serve(conn: Connection) -> None:
     try:
         from coach.vision.pose import PoseTracker  # noqa: PLC0415 - mediapipe loads here, not in the parent
 
-        tracker = PoseTracker(Path(pose_model), None if face_model is None else Path(face_model), **options)
+        # The census graph is built once the first frame is answered, so that frame comes sooner.
+        tracker = PoseTracker(Path(pose_model), None if face_model is None else Path(face_model),
+                              **{"defer_census": True, **options})
     except CoachError as exc:
         conn.send(("error", str(exc)))
         return
@@ -74,6 +76,7 @@ def _serve(conn: Connection) -> None:
         conn.send(("error", f"the pose model could not start: {type(exc).__name__}: {exc}"))
         return
     attached: dict[str, shared_memory.SharedMemory] = {}
+    deferred_built = False
     try:
         conn.send(("ready", tracker.settings, tracker.uses_face))
         while True:
@@ -102,6 +105,12 @@ def _serve(conn: Connection) -> None:
             except Exception as exc:  # noqa: BLE001 - the parent raises it as a CoachError
                 reply = ("error", f"{type(exc).__name__}: {exc}")
             conn.send(reply)
+            if not deferred_built:
+                deferred_built = True
+                try:
+                    tracker.build_deferred()
+                except CoachError as exc:  # the same model file just loaded: not expected
+                    print(f"warning: {exc}; people are not counted", file=sys.stderr)
     finally:
         tracker.close()
         for shm in attached.values():

@@ -7,6 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from scenes import two_people
 
 from coach.errors import CoachError
 from coach.landmarks import Landmark
@@ -238,14 +239,6 @@ def test_bad_face_model_closes_pose_and_raises(model_dir, tmp_path):
         PoseTracker(model_dir / POSE, bad)
 
 
-def two_people(astronaut: np.ndarray, mirrored: bool = False) -> np.ndarray:
-    """A 768x512 scene: the full-size astronaut right of centre, a half-size one bottom left."""
-    canvas = np.full((512, 768, 3), 128, np.uint8)
-    canvas[:, 256:768] = astronaut
-    canvas[256:512, 0:256] = cv2.resize(astronaut, (256, 256))
-    return np.ascontiguousarray(canvas[:, ::-1]) if mirrored else canvas
-
-
 @pytest.mark.parametrize("mirrored", [False, True])
 @pytest.mark.model
 def test_two_people_coaches_the_central_larger_one(model_dir, astronaut, mirrored):
@@ -308,6 +301,26 @@ def test_census_beside_the_pose_graph_is_not_waited_for(model_dir, astronaut):
     switched = next(i for i, f in enumerate(crowd) if f.people == 2)
     assert 1 <= switched <= 5, [f.people for f in crowd]
     assert all(f.people == 2 for f in crowd[switched:])
+
+
+@pytest.mark.model
+def test_a_deferred_census_counts_people_once_built(model_dir, astronaut):
+    """`defer_census` (the model process's start-up) runs no census until `build_deferred`; then
+    the next due census finds the second person, as a tracker built with it does at once."""
+    scene = two_people(astronaut)
+    with PoseTracker(model_dir / POSE, census_every=5) as eager:
+        assert eager.process(0, scene).people == 2  # the census of the first frame is waited for
+    with PoseTracker(model_dir / POSE, census_every=5, defer_census=True) as tracker:
+        before = [tracker.process(t, scene) for t in range(0, 7 * 33, 33)]  # frames 0-6: past a due census
+        assert not tracker.crowd_mode
+        tracker.build_deferred()
+        tracker.build_deferred()  # once built, nothing more to build
+        after = [tracker.process(t, scene) for t in range(7 * 33, 14 * 33, 33)]  # frames 7-13: census at 10
+        assert tracker.crowd_mode
+    assert all(f.people == 1 for f in before)
+    assert [f.people for f in after[:3]] == [1, 1, 1] and after[-1].people == 2, [f.people for f in after]
+    with pytest.raises(RuntimeError, match="closed"):
+        tracker.build_deferred()
 
 
 @pytest.mark.model

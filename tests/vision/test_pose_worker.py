@@ -86,6 +86,20 @@ def test_worker_gives_the_in_process_landmarks_in_order(model_dir, frames):
     assert worker.pid is not None and not Path(f"/proc/{worker.pid}").exists()
 
 
+def test_worker_answers_its_first_frame_before_building_the_census(model_dir, shared_data):
+    """Start-up: the model process builds the census graph (several people) only once the first
+    frame is answered, so that frame does not wait for it; the people are counted from the
+    next due census on."""
+    from scenes import two_people
+
+    scene = two_people(cv2.imread(str(shared_data / "astronaut.png")))
+    with PoseWorker(model_dir / "pose_landmarker_full.task", census_every=5) as worker:
+        people = [worker.process(i * 33, scene).people for i in range(12)]
+    # An in-process tracker counts 2 on the first frame (its census is waited for:
+    # test_a_deferred_census_counts_people_once_built); the worker's first census is frame 5's.
+    assert people[0] == 1 and people[-1] == 2, people
+
+
 def test_worker_flip_test_gives_the_in_process_landmarks(model_dir, frames):
     """The worker's frames arrive as RGB (`PoseTracker.process_rgb`); the flip test mirrors them
     there, and must read what the in-process tracker reads from the BGR frames."""
