@@ -14,6 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from scenes import two_people
 
 from coach.errors import CoachError
 from coach.store.history import HistoryStore
@@ -90,8 +91,6 @@ def test_worker_answers_its_first_frame_before_building_the_census(model_dir, sh
     """Start-up: the model process builds the census graph (several people) only once the first
     frame is answered, so that frame does not wait for it; the people are counted from the
     next due census on."""
-    from scenes import two_people
-
     scene = two_people(cv2.imread(str(shared_data / "astronaut.png")))
     with PoseWorker(model_dir / "pose_landmarker_full.task", census_every=5) as worker:
         people = [worker.process(i * 33, scene).people for i in range(12)]
